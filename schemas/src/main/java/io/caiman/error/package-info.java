@@ -1,0 +1,2 @@
+/** Caiman's exception root, shared by every module. */
+package io.caiman.error;
