@@ -1,0 +1,181 @@
+package io.caiman.core.config;
+
+import static io.caiman.core.config.CaimanConfigDef.*;
+
+import io.caiman.core.config.ConfigBinder.Values;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A checked, immutable Caiman deployment configuration. Build one with {@link ConfigLoader}; every
+ * instance has passed every check, including those that span several settings.
+ */
+public record CaimanConfig(
+        List<ClusterConfig> clusters,
+        List<EntrypointConfig> entrypoints,
+        List<AggregateConfig> aggregates,
+        KafkaSettings kafka,
+        ZooKeeperSettings zookeeper,
+        GatewaySettings gateway,
+        ProcessorSettings processor,
+        List<String> replicaLabels) {
+
+    /** The cluster named {@code name}, if defined. */
+    public Optional<ClusterConfig> cluster(String name) {
+        return clusters.stream().filter(c -> c.name().equals(name)).findFirst();
+    }
+
+    /**
+     * The cluster named {@code name}.
+     *
+     * @throws IllegalArgumentException if none is (a checked config never names an undefined cluster)
+     */
+    public ClusterConfig requireCluster(String name) {
+        return cluster(name).orElseThrow(() -> new IllegalArgumentException("no cluster named " + name));
+    }
+
+    /** Builds the config from bound blocks, adding every cross-setting problem to {@code problems}. */
+    static CaimanConfig assemble(Map<String, List<Values>> blocks, List<ConfigProblem> problems) {
+        List<ClusterConfig> clusters = new ArrayList<>();
+        Map<String, Values> clusterValues = new HashMap<>();
+        for (Values v : blocks.get(CLUSTERS)) {
+            String name = v.get(CLUSTER_NAME);
+            if (name != null && clusterValues.containsKey(name)) {
+                problems.add(v.problem(CLUSTER_NAME, "must be unique (" + clusterValues.get(name).prefix + " has it too)"));
+            }
+            if (name != null) {
+                clusterValues.put(name, v);
+            }
+            if (v.isSet(CLUSTER_SIZE) && v.isSet(CLUSTER_RETENTION_BYTES)) {
+                problems.add(v.problem(CLUSTER_RETENTION_BYTES, "cannot be set together with size "
+                        + "(size is translated into retention_bytes; set one of them)"));
+            }
+        }
+        List<String> oplogs = new ArrayList<>();
+        clusterValues.forEach((name, v) -> {
+            if ("oplog".equals(v.get(CLUSTER_TYPE))) {
+                oplogs.add(name);
+            }
+        });
+        oplogs.sort(null);
+        for (Values v : blocks.get(CLUSTERS)) {
+            String type = v.get(CLUSTER_TYPE);
+            String oplog = v.get(CLUSTER_OPLOG);
+            if ("sharedlock".equals(type)) {
+                oplog = resolveOplog(v, CLUSTER_OPLOG, oplog, oplogs, clusterValues, problems);
+            } else if (oplog != null) {
+                problems.add(v.problem(CLUSTER_OPLOG, "is only for sharedlock clusters"));
+            }
+            clusters.add(new ClusterConfig(v.get(CLUSTER_NAME),
+                    type == null ? null : ClusterConfig.Type.valueOf(type.toUpperCase(java.util.Locale.ROOT)),
+                    v.get(CLUSTER_SERVERS), v.get(CLUSTER_SIZE), v.get(CLUSTER_PARTITIONS),
+                    v.get(CLUSTER_SHARDING_KEY), v.get(CLUSTER_REPLICA_FACTOR), v.get(CLUSTER_RETENTION_TIME),
+                    v.get(CLUSTER_RETENTION_BYTES), v.get(CLUSTER_RECORD_BYTES), oplog));
+        }
+
+        List<EntrypointConfig> entrypoints = new ArrayList<>();
+        for (Values v : blocks.get(ENTRYPOINTS)) {
+            requireClusterOfType(v, ENTRYPOINT_CLUSTER, "oplog", clusterValues, problems);
+            HostPort instance = v.get(ENTRYPOINT_INSTANCE);
+            entrypoints.add(new EntrypointConfig(v.get(ENTRYPOINT_PROTOCOL), v.get(ENTRYPOINT_LISTEN),
+                    v.get(ENTRYPOINT_CLUSTER), instance != null ? instance : v.get(ENTRYPOINT_LISTEN)));
+        }
+
+        List<AggregateConfig> aggregates = new ArrayList<>();
+        for (Values v : blocks.get(AGGREGATE)) {
+            requireClusterOfType(v, AGGREGATE_CLUSTER, "sharedlock", clusterValues, problems);
+            if (v.get(AGGREGATE_TIMEOUT) != null && v.get(AGGREGATE_INTERVAL) != null
+                    && v.get(AGGREGATE_TIMEOUT).compareTo(v.get(AGGREGATE_INTERVAL)) > 0) {
+                problems.add(v.problem(AGGREGATE_TIMEOUT, "must not be longer than interval ("
+                        + SettingType.formatDuration(v.get(AGGREGATE_INTERVAL)) + ")"));
+            }
+            aggregates.add(new AggregateConfig(v.get(AGGREGATE_KIND), v.get(AGGREGATE_URL), v.get(AGGREGATE_CLUSTER),
+                    v.get(AGGREGATE_INSTANCE), v.get(AGGREGATE_INTERVAL), v.get(AGGREGATE_TIMEOUT)));
+        }
+
+        Values k = blocks.get(KAFKA).get(0);
+        checkPinned(k, KAFKA_PRODUCER, Map.of("acks", Set.of("all", "-1"), "enable.idempotence", Set.of("true")), problems);
+        checkPinned(k, KAFKA_STREAMS, Map.of("processing.guarantee", Set.of("exactly_once_v2")), problems);
+        KafkaSettings kafka = new KafkaSettings(k.get(KAFKA_CLIENT), k.get(KAFKA_PRODUCER), k.get(KAFKA_CONSUMER),
+                k.get(KAFKA_STREAMS), k.get(KAFKA_ADMIN));
+
+        Values z = blocks.get(ZOOKEEPER).get(0);
+        ZooKeeperSettings zookeeper = new ZooKeeperSettings(z.get(ZK_SESSION_TIMEOUT), z.get(ZK_CONNECTION_TIMEOUT),
+                z.get(ZK_RETRIES));
+        for (Values v : blocks.get(AGGREGATE)) {
+            if (v.get(AGGREGATE_INTERVAL) != null && zookeeper.sessionTimeout() != null
+                    && zookeeper.sessionTimeout().compareTo(v.get(AGGREGATE_INTERVAL)) >= 0) {
+                problems.add(z.problem(ZK_SESSION_TIMEOUT, "must be shorter than every crawl interval ("
+                        + v.prefix + ".interval is " + SettingType.formatDuration(v.get(AGGREGATE_INTERVAL))
+                        + "): it bounds how long a crashed crawler blocks a slot"));
+            }
+        }
+
+        Values g = blocks.get(GATEWAY).get(0);
+        GatewaySettings gateway = new GatewaySettings(g.get(GATEWAY_MAX_REQUEST_BYTES), g.get(GATEWAY_ACK_TIMEOUT),
+                g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT));
+
+        Values p = blocks.get(PROCESSOR).get(0);
+        String processorCluster = p.get(PROCESSOR_CLUSTER);
+        if (processorCluster != null) {
+            requireClusterOfType(p, PROCESSOR_CLUSTER, "oplog", clusterValues, problems);
+        } else if (oplogs.size() == 1) {
+            processorCluster = oplogs.get(0);
+        }
+        ProcessorSettings processor = new ProcessorSettings(processorCluster, p.get(PROCESSOR_LISTEN),
+                p.get(PROCESSOR_STATE_DIR), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)));
+
+        List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
+        return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,
+                zookeeper, gateway, processor, replicaLabels);
+    }
+
+    private static String resolveOplog(Values v, Setting<String> setting, String named, List<String> oplogs,
+            Map<String, Values> clusters, List<ConfigProblem> problems) {
+        if (named != null) {
+            requireClusterOfType(v, setting, "oplog", clusters, problems);
+            return named;
+        }
+        if (oplogs.size() == 1) {
+            return oplogs.get(0);
+        }
+        problems.add(new ConfigProblem(v.origin, v.key(setting), oplogs.isEmpty()
+                ? "is missing but a sharedlock cluster needs an oplog cluster to write crawled samples to; define one"
+                : "is missing but is required when several oplog clusters are defined (" + String.join(", ", oplogs) + ")"));
+        return null;
+    }
+
+    private static void requireClusterOfType(Values v, Setting<String> setting, String type,
+            Map<String, Values> clusters, List<ConfigProblem> problems) {
+        String name = v.get(setting);
+        if (name == null) {
+            return;
+        }
+        Values cluster = clusters.get(name);
+        if (cluster == null) {
+            List<String> known = new ArrayList<>(clusters.keySet());
+            known.sort(null);
+            problems.add(v.problem(setting, "must name a cluster defined under clusters"
+                    + (known.isEmpty() ? " (none is)" : " (defined: " + String.join(", ", known) + ")")));
+        } else if (!type.equals(cluster.get(CLUSTER_TYPE)) && cluster.get(CLUSTER_TYPE) != null) {
+            problems.add(v.problem(setting, "must name a " + type + " cluster (" + cluster.prefix + " is "
+                    + cluster.get(CLUSTER_TYPE) + ")"));
+        }
+    }
+
+    private static void checkPinned(Values v, Setting<Map<String, String>> setting, Map<String, Set<String>> pinned,
+            List<ConfigProblem> problems) {
+        pinned.forEach((property, allowed) -> {
+            String value = v.get(setting).get(property);
+            if (value != null && !allowed.contains(value.trim().toLowerCase(java.util.Locale.ROOT))) {
+                problems.add(new ConfigProblem(v.originOf(setting), v.key(setting) + "." + property,
+                        "was " + value + " but must be " + allowed.iterator().next()
+                                + " (Caiman's delivery guarantees depend on it)"));
+            }
+        });
+    }
+}

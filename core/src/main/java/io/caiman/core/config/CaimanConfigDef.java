@@ -1,0 +1,225 @@
+package io.caiman.core.config;
+
+import static io.caiman.core.config.Setting.optional;
+import static io.caiman.core.config.Setting.required;
+
+import io.caiman.core.model.Naming;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of a Caiman deployment, declared once. The loader reads and checks files against these
+ * declarations, environment variables and flags are named after them, and {@code docs/config.md} is
+ * generated from them ({@code caiman config docs}).
+ */
+public final class CaimanConfigDef {
+
+    private CaimanConfigDef() {}
+
+    // ---- clusters[] ----
+    public static final String CLUSTERS = "clusters";
+
+    public static final Setting<String> CLUSTER_NAME = required("name", SettingType.STRING,
+            "The cluster's name. It namespaces everything the cluster owns: Kafka topics are prefixed `<name>.` "
+                    + "(`<name>.oplog`), the processors' Streams `application.id` is `<name>-processor`, and "
+                    + "ZooKeeper paths live under `/caiman/<name>`.")
+            .checkedBy(Setting.Rule.matches("[a-zA-Z0-9_-]{1,200}", "1 to 200 of a-z A-Z 0-9 _ -"));
+    public static final Setting<String> CLUSTER_TYPE = required("type", SettingType.oneOf("oplog", "sharedlock"),
+            "`oplog`: the cluster receives and distributes metrics through a Kafka topic; `servers` are Kafka "
+                    + "bootstrap servers. `sharedlock`: the cluster coordinates crawls through ZooKeeper locks; "
+                    + "`servers` are the ZooKeeper ensemble.");
+    public static final Setting<List<HostPort>> CLUSTER_SERVERS = required("servers",
+            SettingType.listOf(SettingType.HOST_PORT),
+            "The Kafka bootstrap servers (`oplog`) or ZooKeeper servers (`sharedlock`). In Alligator's own "
+                    + "config this listed the peer nodes; in Caiman it names the Kafka or ZooKeeper cluster.")
+            .checkedBy(Setting.Rule.notEmpty());
+    public static final Setting<Long> CLUSTER_SIZE = optional("size", SettingType.LONG, 1000L,
+            "How many records the oplog keeps, as in Alligator. Kafka counts bytes, not records, so Caiman "
+                    + "translates it: `retention.bytes` per partition = ceil(`size` / `partitions`) x `record_bytes`. "
+                    + "Kafka never deletes a partition's active segment, so in practice a partition also keeps "
+                    + "up to one segment more. Ignored when `retention_bytes` is set (setting both is an error).")
+            .checkedBy(Setting.Rule.atLeastLong(1));
+    public static final Setting<Integer> CLUSTER_PARTITIONS = optional("partitions", SettingType.INT, 12,
+            "The oplog topic's partition count: the most processors that can share the work. Fixed once the "
+                    + "topic exists, because the sharding function depends on it; Caiman refuses to start when "
+                    + "the existing topic differs.")
+            .checkedBy(Setting.Rule.between(1, 10_000));
+    public static final Setting<List<String>> CLUSTER_SHARDING_KEY = optional("sharding_key",
+            SettingType.listOf(SettingType.STRING), List.of("__name__"),
+            "The label names whose values choose a series' oplog partition, in order. `__name__` is the "
+                    + "metric name. Every series with the same values lands on the same partition "
+                    + "(docs/sharding.md gives the exact function).")
+            .checkedBy(new Setting.Rule<>("label names (or __name__), at least one", v -> {
+                if (v.isEmpty()) {
+                    return "must list at least one label name";
+                }
+                for (String name : v) {
+                    if (!name.equals("__name__") && Naming.validateLabelName(name) != null) {
+                        return "must be label names: " + Naming.validateLabelName(name);
+                    }
+                }
+                return null;
+            }));
+    public static final Setting<Integer> CLUSTER_REPLICA_FACTOR = optional("replica_factor", SettingType.INT, 3,
+            "The oplog's replication factor. Writes wait for `min.insync.replicas` = max(1, replica_factor - 1) "
+                    + "copies (acks=all); processors keep replica_factor - 1 standby copies of their state.")
+            .checkedBy(Setting.Rule.between(1, 32_767));
+    public static final Setting<Duration> CLUSTER_RETENTION_TIME = optional("retention_time", SettingType.DURATION,
+            Duration.ofDays(7), "How long the oplog keeps records (`retention.ms`), whatever `size` says.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Long> CLUSTER_RETENTION_BYTES = optional("retention_bytes", SettingType.SIZE_BYTES,
+            null, "`retention.bytes` per oplog partition, set directly instead of derived from `size`.")
+            .checkedBy(Setting.Rule.atLeastLong(1));
+    public static final Setting<Long> CLUSTER_RECORD_BYTES = optional("record_bytes", SettingType.SIZE_BYTES, 100L,
+            "The stored size of one oplog record assumed when `size` is translated into bytes.")
+            .checkedBy(Setting.Rule.atLeastLong(1));
+    public static final Setting<String> CLUSTER_OPLOG = optional("oplog", SettingType.STRING, null,
+            "For a `sharedlock` cluster: the `oplog` cluster its crawls write samples to. May be left out when "
+                    + "exactly one oplog cluster is defined.");
+
+    // ---- entrypoints[] ----
+    public static final String ENTRYPOINTS = "entrypoints";
+
+    public static final Setting<String> ENTRYPOINT_PROTOCOL = required("protocol",
+            SettingType.oneOf("http", "tcp", "udp"),
+            "`http`: Caiman's HTTP ingest API (Prometheus text import, and `/metrics`, `/-/healthy`, "
+                    + "`/-/ready`). `tcp`, `udp`: Alligator's raw line listeners (accepted by the config, not yet "
+                    + "served by the gateway).");
+    public static final Setting<HostPort> ENTRYPOINT_LISTEN = required("listen", SettingType.HOST_PORT,
+            "The address the listener binds; a bare port binds every interface.");
+    public static final Setting<String> ENTRYPOINT_CLUSTER = required("cluster", SettingType.STRING,
+            "The `oplog` cluster that samples received here are written to.");
+    public static final Setting<HostPort> ENTRYPOINT_INSTANCE = optional("instance", SettingType.HOST_PORT, null,
+            "The address this listener advertises (recorded as the gateway in every sample's origin). "
+                    + "Defaults to `listen`.");
+
+    // ---- aggregate[] ----
+    public static final String AGGREGATE = "aggregate";
+
+    public static final Setting<String> AGGREGATE_KIND = required("kind",
+            SettingType.oneOf("prometheus", "elasticsearch", "http"),
+            "What the target is: `prometheus` (scrape the text format), `elasticsearch` (cluster health and "
+                    + "node stats), `http` (up, status and latency of any URL).");
+    public static final Setting<java.net.URI> AGGREGATE_URL = required("url", SettingType.URL, "The target's URL.");
+    public static final Setting<String> AGGREGATE_CLUSTER = required("cluster", SettingType.STRING,
+            "The `sharedlock` cluster whose locks make each crawl of this target happen once.");
+    public static final Setting<HostPort> AGGREGATE_INSTANCE = optional("instance", SettingType.HOST_PORT, null,
+            "The address of the crawler node, as Alligator's `instance=`.");
+    public static final Setting<Duration> AGGREGATE_INTERVAL = optional("interval", SettingType.DURATION,
+            Duration.ofSeconds(15), "How often the target is crawled; slots are aligned to the epoch.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Duration> AGGREGATE_TIMEOUT = optional("timeout", SettingType.DURATION,
+            Duration.ofSeconds(10), "How long one crawl may take.")
+            .checkedBy(Setting.Rule.positive());
+
+    // ---- kafka ----
+    public static final String KAFKA = "kafka";
+
+    public static final Setting<Map<String, String>> KAFKA_CLIENT = optional("client", SettingType.PROPERTIES, Map.of(),
+            "Kafka client properties for every client Caiman creates (security, timeouts), e.g. "
+                    + "`security.protocol: SASL_SSL`.");
+    public static final Setting<Map<String, String>> KAFKA_PRODUCER = optional("producer", SettingType.PROPERTIES,
+            Map.of(), "Extra properties for the oplog producer (e.g. `linger.ms`). Caiman's guarantees pin "
+                    + "`acks=all` and `enable.idempotence=true`; setting them otherwise is an error.");
+    public static final Setting<Map<String, String>> KAFKA_CONSUMER = optional("consumer", SettingType.PROPERTIES,
+            Map.of(), "Extra properties for plain consumers (replay, tools).");
+    public static final Setting<Map<String, String>> KAFKA_STREAMS = optional("streams", SettingType.PROPERTIES,
+            Map.of(), "Extra Kafka Streams properties for processors. `processing.guarantee` is pinned to "
+                    + "`exactly_once_v2`.");
+    public static final Setting<Map<String, String>> KAFKA_ADMIN = optional("admin", SettingType.PROPERTIES,
+            Map.of(), "Extra properties for the admin client (topic creation and checks).");
+
+    // ---- zookeeper ----
+    public static final String ZOOKEEPER = "zookeeper";
+
+    public static final Setting<Duration> ZK_SESSION_TIMEOUT = optional("session_timeout", SettingType.DURATION,
+            Duration.ofSeconds(10), "ZooKeeper session timeout. It bounds how long a crashed lock holder blocks "
+                    + "a crawl slot, so keep it well under the shortest crawl interval.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Duration> ZK_CONNECTION_TIMEOUT = optional("connection_timeout", SettingType.DURATION,
+            Duration.ofSeconds(5), "How long to wait for a ZooKeeper connection.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Integer> ZK_RETRIES = optional("retries", SettingType.INT, 5,
+            "How many times a failed ZooKeeper operation is retried, with exponential backoff.")
+            .checkedBy(Setting.Rule.between(0, 29));
+
+    // ---- gateway ----
+    public static final String GATEWAY = "gateway";
+
+    public static final Setting<Long> GATEWAY_MAX_REQUEST_BYTES = optional("max_request_bytes", SettingType.SIZE_BYTES,
+            32L << 20, "The largest request body accepted (after decompression); larger ones get 413.")
+            .checkedBy(Setting.Rule.atLeastLong(1));
+    public static final Setting<Duration> GATEWAY_ACK_TIMEOUT = optional("ack_timeout", SettingType.DURATION,
+            Duration.ofSeconds(30), "How long a request waits for Kafka to acknowledge all of its samples "
+                    + "before it is answered 503 (Retry-After) so the sender retries.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<String> GATEWAY_TENANT_HEADER = optional("tenant_header", SettingType.STRING,
+            "X-Scope-OrgID", "The request header that names the tenant, as Grafana Mimir reads it.");
+    public static final Setting<String> GATEWAY_DEFAULT_TENANT = optional("default_tenant", SettingType.STRING,
+            Naming.DEFAULT_TENANT, "The tenant of requests that name none.")
+            .checkedBy(new Setting.Rule<>("a valid tenant id", Naming::validateTenant));
+
+    // ---- processor ----
+    public static final String PROCESSOR = "processor";
+
+    public static final Setting<String> PROCESSOR_CLUSTER = optional("cluster", SettingType.STRING, null,
+            "The `oplog` cluster to process. May be left out when exactly one is defined.");
+    public static final Setting<HostPort> PROCESSOR_LISTEN = optional("listen", SettingType.HOST_PORT,
+            new HostPort("0.0.0.0", 9400), "The processor's HTTP address: `/metrics` (per-series state and "
+                    + "self-metrics), `/-/healthy`, `/-/ready`.");
+    public static final Setting<String> PROCESSOR_STATE_DIR = optional("state_dir", SettingType.STRING,
+            "data/processor", "Where Kafka Streams keeps RocksDB state. Losing it costs a restore from the "
+                    + "changelog, never data.");
+    public static final Setting<Duration> PROCESSOR_COMMIT_INTERVAL = optional("commit_interval", SettingType.DURATION,
+            Duration.ofMillis(100), "How often processed input is committed (a Kafka transaction under "
+                    + "exactly_once_v2): the latency from oplog to visible state.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<String> PROCESSOR_ON_BAD_RECORD = optional("on_bad_record",
+            SettingType.oneOf("fail", "skip"), "fail",
+            "What a processor does with an oplog record it cannot read (unknown schema, corrupt bytes): "
+                    + "`fail` stops it so nothing is silently lost; `skip` logs the record's partition and "
+                    + "offset, counts it in `caiman_processor_bad_records_total`, and goes on.");
+
+    // ---- series ----
+    public static final String SERIES = "series";
+
+    public static final Setting<List<String>> SERIES_REPLICA_LABELS = optional("replica_labels",
+            SettingType.listOf(SettingType.STRING), List.of("__replica__"),
+            "Labels that name which member of an HA pair sent a sample. They are kept out of the series key, "
+                    + "so both copies of a series land on one partition under one key.")
+            .checkedBy(Setting.Rule.each(Naming::validateLabelName, "label names"));
+
+    /** Every block, in the order the reference documents them. */
+    public static final List<SettingGroup> GROUPS = List.of(
+            new SettingGroup(CLUSTERS, true, "Kafka (oplog) and ZooKeeper (sharedlock) clusters, in Alligator's terms.",
+                    List.of(CLUSTER_NAME, CLUSTER_TYPE, CLUSTER_SERVERS, CLUSTER_SIZE, CLUSTER_PARTITIONS,
+                            CLUSTER_SHARDING_KEY, CLUSTER_REPLICA_FACTOR, CLUSTER_RETENTION_TIME,
+                            CLUSTER_RETENTION_BYTES, CLUSTER_RECORD_BYTES, CLUSTER_OPLOG)),
+            new SettingGroup(ENTRYPOINTS, true, "Gateway listeners, each feeding one oplog cluster.",
+                    List.of(ENTRYPOINT_PROTOCOL, ENTRYPOINT_LISTEN, ENTRYPOINT_CLUSTER, ENTRYPOINT_INSTANCE)),
+            new SettingGroup(AGGREGATE, true, "Crawl targets, each crawled exactly once per interval through a "
+                    + "sharedlock cluster.",
+                    List.of(AGGREGATE_KIND, AGGREGATE_URL, AGGREGATE_CLUSTER, AGGREGATE_INSTANCE, AGGREGATE_INTERVAL,
+                            AGGREGATE_TIMEOUT)),
+            new SettingGroup(KAFKA, false, "Kafka client settings passed through to the clients Caiman creates.",
+                    List.of(KAFKA_CLIENT, KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_STREAMS, KAFKA_ADMIN)),
+            new SettingGroup(ZOOKEEPER, false, "The Curator client used for sharedlock clusters.",
+                    List.of(ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT, ZK_RETRIES)),
+            new SettingGroup(GATEWAY, false, "Ingest gateway limits and tenancy.",
+                    List.of(GATEWAY_MAX_REQUEST_BYTES, GATEWAY_ACK_TIMEOUT, GATEWAY_TENANT_HEADER,
+                            GATEWAY_DEFAULT_TENANT)),
+            new SettingGroup(PROCESSOR, false, "Stream processors.",
+                    List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
+                            PROCESSOR_ON_BAD_RECORD)),
+            new SettingGroup(SERIES, false, "How series are identified.", List.of(SERIES_REPLICA_LABELS)));
+
+    static SettingGroup group(String key) {
+        for (SettingGroup g : GROUPS) {
+            if (g.key().equals(key)) {
+                return g;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,12 @@
+package io.caiman.core.config;
+
+import java.time.Duration;
+
+/**
+ * Processor settings from the {@code processor} block.
+ *
+ * @param cluster the oplog cluster to process (resolved when only one is defined)
+ * @param skipBadRecords whether unreadable oplog records are skipped (logged and counted) instead of failing
+ */
+public record ProcessorSettings(
+        String cluster, HostPort listen, String stateDir, Duration commitInterval, boolean skipBadRecords) {}

@@ -1,0 +1,202 @@
+package io.caiman.core.http;
+
+import io.caiman.core.config.HostPort;
+import io.caiman.core.lifecycle.Lifecycle;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An HTTP server for one Caiman process: its own routes plus {@code GET /metrics} (Prometheus text),
+ * {@code GET /-/healthy} and {@code GET /-/ready}, as every Prometheus-ecosystem process serves them.
+ *
+ * <pre>{@code
+ * HttpService http = HttpService.builder("gateway", new HostPort("127.0.0.1", 0), registry)
+ *         .route("POST", "/api/v1/import/prometheus", importHandler)
+ *         .readiness(() -> readiness)
+ *         .build();
+ * http.start();
+ * int port = http.port();
+ * }</pre>
+ *
+ * <p>Unknown paths get 404; a known path with the wrong method gets 405 with {@code Allow}. A handler that
+ * throws gets 500 with the reason, and the error is logged; it never takes the server down.
+ */
+public final class HttpService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpService.class);
+
+    /** The Prometheus text format's content type, as Prometheus expects from a scrape. */
+    public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+    private final String name;
+    private final Lifecycle lifecycle;
+    private final Server server;
+    private final ServerConnector connector;
+
+    private HttpService(Builder b) {
+        this.name = b.name;
+        this.lifecycle = new Lifecycle("http [" + b.name + "]");
+        QueuedThreadPool pool = new QueuedThreadPool(b.maxThreads, 2);
+        pool.setName("caiman-" + b.name + "-http");
+        this.server = new Server(pool);
+        this.connector = new ServerConnector(server, 1, 1);
+        connector.setHost(b.listen.host());
+        connector.setPort(b.listen.port());
+        server.addConnector(connector);
+        server.setHandler(new Router(b.routes, b.registry, b.metricsExtra, b.readiness));
+        server.setStopTimeout(5_000);
+    }
+
+    public static Builder builder(String name, HostPort listen, PrometheusMeterRegistry registry) {
+        return new Builder(name, listen, registry);
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @throws io.caiman.error.CaimanException if the address cannot be bound, naming it
+     */
+    public void start() {
+        lifecycle.starting();
+        try {
+            server.start();
+        } catch (Exception e) {
+            lifecycle.closed();
+            throw new io.caiman.error.CaimanException("http [" + name + "] cannot listen on " + connector.getHost() + ":"
+                    + connector.getPort() + ": " + e.getMessage(), e);
+        }
+        lifecycle.running();
+        log.info("http [{}] listening on {}:{}", name, connector.getHost(), port());
+    }
+
+    /** The bound port (useful after binding port 0). */
+    public int port() {
+        return connector.getLocalPort();
+    }
+
+    @Override
+    public void close() {
+        if (!lifecycle.closing()) {
+            return;
+        }
+        try {
+            server.stop();
+        } catch (Exception e) {
+            log.warn("http [{}] did not stop cleanly: {}", name, e.toString());
+        } finally {
+            lifecycle.closed();
+        }
+    }
+
+    /** Builds an {@link HttpService}. */
+    public static final class Builder {
+        private final String name;
+        private final HostPort listen;
+        private final PrometheusMeterRegistry registry;
+        private final Map<String, Map<String, Consumer<HttpExchange>>> routes = new LinkedHashMap<>();
+        private Supplier<String> metricsExtra = () -> "";
+        private Supplier<Readiness> readiness = () -> new Readiness(List.of());
+        private int maxThreads = 64;
+
+        private Builder(String name, HostPort listen, PrometheusMeterRegistry registry) {
+            this.name = name;
+            this.listen = listen;
+            this.registry = registry;
+        }
+
+        /** Serves {@code method path} with {@code handler}, which must answer the exchange exactly once. */
+        public Builder route(String method, String path, Consumer<HttpExchange> handler) {
+            routes.computeIfAbsent(path, p -> new LinkedHashMap<>()).put(method, handler);
+            return this;
+        }
+
+        /** Extra Prometheus text appended to {@code /metrics} after the self-metrics. */
+        public Builder metricsExtra(Supplier<String> extra) {
+            this.metricsExtra = extra;
+            return this;
+        }
+
+        public Builder readiness(Supplier<Readiness> readiness) {
+            this.readiness = readiness;
+            return this;
+        }
+
+        public Builder maxThreads(int maxThreads) {
+            this.maxThreads = maxThreads;
+            return this;
+        }
+
+        public HttpService build() {
+            return new HttpService(this);
+        }
+    }
+
+    private static final class Router extends Handler.Abstract {
+        private final Map<String, Map<String, Consumer<HttpExchange>>> routes;
+
+        Router(Map<String, Map<String, Consumer<HttpExchange>>> routes, PrometheusMeterRegistry registry,
+                Supplier<String> metricsExtra, Supplier<Readiness> readiness) {
+            this.routes = new LinkedHashMap<>(routes);
+            this.routes.computeIfAbsent("/metrics", p -> new LinkedHashMap<>()).put("GET", ex -> ex.respond(200,
+                    PROMETHEUS_TEXT, (registry.scrape() + metricsExtra.get()).getBytes(StandardCharsets.UTF_8), Map.of()));
+            this.routes.computeIfAbsent("/-/healthy", p -> new LinkedHashMap<>()).put("GET", ex -> ex.respondText(200, "Healthy"));
+            this.routes.computeIfAbsent("/-/ready", p -> new LinkedHashMap<>()).put("GET", ex -> {
+                Readiness r = readiness.get();
+                ex.respondText(r.ready() ? 200 : 503, r.describe());
+            });
+            this.routes.forEach((path, methods) -> {
+                if (methods.containsKey("GET") && !methods.containsKey("HEAD")) {
+                    methods.put("HEAD", methods.get("GET"));
+                }
+            });
+        }
+
+        @Override
+        public boolean handle(Request request, Response response, Callback callback) {
+            HttpExchange exchange = new HttpExchange(request, response, callback);
+            Map<String, Consumer<HttpExchange>> methods = routes.get(exchange.path());
+            if (methods == null) {
+                exchange.respondText(404, "no such path: " + exchange.path());
+                return true;
+            }
+            Consumer<HttpExchange> handler = methods.get(exchange.method());
+            if (handler == null) {
+                String allow = String.join(", ", new TreeSet<>(methods.keySet()));
+                exchange.respond(405, "text/plain; charset=utf-8",
+                        (exchange.method() + " is not allowed on " + exchange.path() + "; use " + allow + "\n")
+                                .getBytes(StandardCharsets.UTF_8), Map.of("Allow", allow));
+                return true;
+            }
+            try {
+                handler.accept(exchange);
+            } catch (HttpError e) {
+                exchange.respondText(e.status(), e.getMessage());
+            } catch (RuntimeException e) {
+                log.error("{} {} from {} failed", exchange.method(), exchange.path(), exchange.remote(), e);
+                exchange.respondText(500, "internal error: " + e);
+            }
+            return true;
+        }
+    }
+
+    /** For tests and tools: every route's path. */
+    List<String> paths() {
+        return new ArrayList<>(((Router) server.getHandler()).routes.keySet());
+    }
+}

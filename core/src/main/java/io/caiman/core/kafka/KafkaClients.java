@@ -1,0 +1,65 @@
+package io.caiman.core.kafka;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClusterConfig;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The one place Caiman's Kafka client settings are put together: the cluster's bootstrap servers, the
+ * {@code kafka.client} properties, the per-kind properties, then what Caiman's guarantees pin.
+ */
+public final class KafkaClients {
+
+    private KafkaClients() {}
+
+    /** Properties every client of {@code cluster} shares. */
+    public static Map<String, Object> common(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        Map<String, Object> p = new HashMap<>(config.kafka().client());
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, cluster.connectString());
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        return p;
+    }
+
+    /**
+     * The oplog producer's properties: idempotent, {@code acks=all}, lz4-compressed batches with a short
+     * linger (one record per sample is cheap only when batched and compressed), then {@code kafka.producer}.
+     */
+    public static Map<String, Object> producer(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        Map<String, Object> p = common(config, cluster, clientId);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        p.putAll(config.kafka().producer());
+        // the delivery guarantees depend on these; the config check refuses other values
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        return p;
+    }
+
+    /** A producer of byte-array records; see {@link #producer(CaimanConfig, ClusterConfig, String)}. */
+    public static KafkaProducer<byte[], byte[]> newProducer(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        return new KafkaProducer<>(producer(config, cluster, clientId));
+    }
+
+    /** The admin client's properties. */
+    public static Map<String, Object> admin(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        Map<String, Object> p = common(config, cluster, clientId);
+        p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        p.putAll(config.kafka().admin());
+        return p;
+    }
+
+    public static Admin newAdmin(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        return Admin.create(admin(config, cluster, clientId));
+    }
+}

@@ -1,0 +1,28 @@
+package io.caiman.core.kafka;
+
+import io.caiman.core.config.ClusterConfig;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What a Caiman topic must look like: name, partitions, replication factor, and the topic configs
+ * Caiman sets. Built from the cluster config, never from scattered strings.
+ */
+public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+
+    /**
+     * The oplog: {@code <name>.oplog}, the configured partitions and replication, {@code min.insync.replicas}
+     * = max(1, rf - 1), compacted and deleted ({@code compact,delete}: within retention every sample is kept,
+     * beyond it compaction keeps each series' newest sample until delete retention removes it), retention
+     * from {@code retention_time} and {@code size} / {@code retention_bytes}.
+     */
+    public static TopicSpec oplog(ClusterConfig cluster) {
+        Map<String, String> configs = new TreeMap<>();
+        configs.put("cleanup.policy", "compact,delete");
+        configs.put("min.insync.replicas", Integer.toString(cluster.minInsyncReplicas()));
+        configs.put("retention.ms", Long.toString(cluster.retentionTime().toMillis()));
+        configs.put("retention.bytes", Long.toString(cluster.retentionBytesPerPartition()));
+        configs.put("compression.type", "producer");
+        return new TopicSpec(cluster.oplogTopic(), cluster.partitions(), (short) cluster.replicaFactor(), Map.copyOf(configs));
+    }
+}

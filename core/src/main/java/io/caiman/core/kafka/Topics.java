@@ -1,0 +1,105 @@
+package io.caiman.core.kafka;
+
+import io.caiman.error.CaimanException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates Caiman's topics at start-up, or checks that existing ones match the configuration. */
+public final class Topics {
+
+    private static final Logger log = LoggerFactory.getLogger(Topics.class);
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private Topics() {}
+
+    /**
+     * Creates the topic if it is missing; otherwise checks partitions, replication factor and every config in
+     * the spec.
+     *
+     * @return true if this call created the topic
+     * @throws TopicMismatchException naming every difference, if the existing topic differs
+     * @throws CaimanException if Kafka cannot be reached or refuses the creation, with its reason
+     */
+    public static boolean ensure(Admin admin, TopicSpec spec) {
+        try {
+            if (describe(admin, spec.name()) == null) {
+                try {
+                    NewTopic topic = new NewTopic(spec.name(), spec.partitions(), spec.replicationFactor())
+                            .configs(spec.configs());
+                    admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    log.info("created topic {} with {} partitions, replication factor {}, {}", spec.name(),
+                            spec.partitions(), spec.replicationFactor(), spec.configs());
+                    return true;
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw e;
+                    }
+                    // another process created it at the same moment: check it like any existing topic
+                }
+            }
+            verify(admin, spec);
+            return false;
+        } catch (ExecutionException e) {
+            throw new CaimanException("cannot create or check topic " + spec.name() + ": " + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new CaimanException("cannot create or check topic " + spec.name() + ": Kafka did not answer within "
+                    + TIMEOUT_SECONDS + " s (are the bootstrap servers right and up?)", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaimanException("interrupted while creating or checking topic " + spec.name(), e);
+        }
+    }
+
+    private static TopicDescription describe(Admin admin, String name)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        try {
+            return admin.describeTopics(Set.of(name)).allTopicNames().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(name);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return null;
+            }
+            throw e;
+        }
+    }
+
+    private static void verify(Admin admin, TopicSpec spec) throws InterruptedException, ExecutionException, TimeoutException {
+        TopicDescription topic = describe(admin, spec.name());
+        List<String> differences = new ArrayList<>();
+        if (topic.partitions().size() != spec.partitions()) {
+            differences.add(String.format("partitions: the topic has %d, the configuration says %d",
+                    topic.partitions().size(), spec.partitions()));
+        }
+        int rf = topic.partitions().get(0).replicas().size();
+        if (rf != spec.replicationFactor()) {
+            differences.add(String.format("replication factor: the topic has %d, the configuration says %d (replica_factor)",
+                    rf, spec.replicationFactor()));
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, spec.name());
+        Config actual = admin.describeConfigs(Set.of(resource)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(resource);
+        for (Map.Entry<String, String> wanted : new java.util.TreeMap<>(spec.configs()).entrySet()) {
+            String value = actual.get(wanted.getKey()) == null ? null : actual.get(wanted.getKey()).value();
+            if (!wanted.getValue().equals(value)) {
+                differences.add(String.format("%s: the topic has %s, the configuration says %s", wanted.getKey(),
+                        value, wanted.getValue()));
+            }
+        }
+        if (!differences.isEmpty()) {
+            throw new TopicMismatchException(spec.name(), differences);
+        }
+    }
+}

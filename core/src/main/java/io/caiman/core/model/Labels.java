@@ -1,0 +1,125 @@
+package io.caiman.core.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+
+/**
+ * An immutable set of label name/value pairs, sorted by name. Labels with an empty value are dropped,
+ * as in Prometheus, where an empty value means the label is absent. The metric name is not a label
+ * here; {@link SeriesKey} carries it.
+ */
+public final class Labels {
+
+    public static final Labels EMPTY = new Labels(new String[0]);
+
+    /** names and values interleaved: n0, v0, n1, v1, … sorted by name */
+    private final String[] pairs;
+
+    private Labels(String[] pairs) {
+        this.pairs = pairs;
+    }
+
+    /**
+     * Labels from alternating names and values.
+     *
+     * @throws IllegalArgumentException if a name repeats or the count is odd
+     */
+    public static Labels of(String... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("labels need a value for every name");
+        }
+        List<String[]> list = new ArrayList<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            list.add(new String[] {namesAndValues[i], namesAndValues[i + 1]});
+        }
+        return fromPairs(list);
+    }
+
+    /** Labels from a map; see {@link #of}. */
+    public static Labels of(Map<String, String> map) {
+        List<String[]> list = new ArrayList<>();
+        map.forEach((k, v) -> list.add(new String[] {k, v}));
+        return fromPairs(list);
+    }
+
+    private static Labels fromPairs(List<String[]> list) {
+        list.removeIf(p -> p[1] == null || p[1].isEmpty());
+        list.sort((a, b) -> a[0].compareTo(b[0]));
+        String[] pairs = new String[list.size() * 2];
+        for (int i = 0; i < list.size(); i++) {
+            if (i > 0 && list.get(i)[0].equals(list.get(i - 1)[0])) {
+                throw new IllegalArgumentException("label " + list.get(i)[0] + " given twice");
+            }
+            pairs[2 * i] = Objects.requireNonNull(list.get(i)[0], "label name");
+            pairs[2 * i + 1] = list.get(i)[1];
+        }
+        return pairs.length == 0 ? EMPTY : new Labels(pairs);
+    }
+
+    public int size() {
+        return pairs.length / 2;
+    }
+
+    public String name(int i) {
+        return pairs[2 * i];
+    }
+
+    public String value(int i) {
+        return pairs[2 * i + 1];
+    }
+
+    /** The value of label {@code name}, or {@code ""} when absent. */
+    public String get(String name) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            int c = pairs[i].compareTo(name);
+            if (c == 0) {
+                return pairs[i + 1];
+            }
+            if (c > 0) {
+                break;
+            }
+        }
+        return "";
+    }
+
+    /** These labels without the ones named in {@code names}. */
+    public Labels without(java.util.Collection<String> names) {
+        if (names.isEmpty()) {
+            return this;
+        }
+        List<String[]> list = new ArrayList<>();
+        forEach((n, v) -> {
+            if (!names.contains(n)) {
+                list.add(new String[] {n, v});
+            }
+        });
+        return list.size() == size() ? this : fromPairs(list);
+    }
+
+    public void forEach(BiConsumer<String, String> action) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            action.accept(pairs[i], pairs[i + 1]);
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Labels && Arrays.equals(pairs, ((Labels) o).pairs);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(pairs);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("{");
+        SeriesKey.appendLabels(sb, this);
+        return sb.append('}').toString();
+    }
+}

@@ -1,0 +1,126 @@
+package io.caiman.core.shard;
+
+import io.caiman.core.model.SeriesKey;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Chooses the oplog partition of a series. <b>This function is a public contract</b>: changing it moves
+ * series between partitions and breaks per-series ordering across the change, so its output is pinned by
+ * a test and it may only change with a new, opt-in function name.
+ *
+ * <p>The rule ("caiman-v1"):
+ *
+ * <ol>
+ *   <li>The shard key is the values of the {@code sharding_key} labels, in the configured order, each as
+ *       UTF-8, joined by the byte {@code 0xFF} (which never occurs in UTF-8). {@code __name__} stands for
+ *       the metric name; an absent label contributes an empty value. The tenant is not part of it.
+ *   <li>partition = {@code (murmur2(shard key) & 0x7fffffff) % partitions}, where murmur2 is the 32-bit
+ *       MurmurHash2 with seed {@code 0x9747b28c}: the same hash and the same arithmetic as Kafka's default
+ *       partitioner, so any Kafka client computes the same partition from the same shard-key bytes.
+ * </ol>
+ *
+ * <p>Every series that shares the shard-key values shares a partition, so each series is always on one
+ * partition, in order.
+ */
+public final class ShardingFunction {
+
+    /** The label name that stands for the metric name in {@code sharding_key}. */
+    public static final String METRIC_NAME = "__name__";
+
+    private final List<String> shardingKey;
+    private final int partitions;
+
+    /**
+     * @param shardingKey the label names whose values choose the partition, in order
+     * @param partitions the oplog's partition count
+     * @throws IllegalArgumentException if {@code shardingKey} is empty or {@code partitions} is below 1
+     */
+    public ShardingFunction(List<String> shardingKey, int partitions) {
+        if (shardingKey.isEmpty()) {
+            throw new IllegalArgumentException("sharding_key needs at least one label name");
+        }
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be at least 1, was " + partitions);
+        }
+        this.shardingKey = List.copyOf(shardingKey);
+        this.partitions = partitions;
+    }
+
+    public int partitions() {
+        return partitions;
+    }
+
+    public List<String> shardingKey() {
+        return shardingKey;
+    }
+
+    /** The partition of {@code series}. */
+    public int partition(SeriesKey series) {
+        return partitionOf(shardKey(series));
+    }
+
+    /** The partition of a shard key (step 2 of the rule). */
+    public int partitionOf(byte[] shardKey) {
+        return (murmur2(shardKey) & 0x7fffffff) % partitions;
+    }
+
+    /** The shard-key bytes of {@code series} (step 1 of the rule). */
+    public byte[] shardKey(SeriesKey series) {
+        if (shardingKey.size() == 1) {
+            return valueOf(series, shardingKey.get(0)).getBytes(StandardCharsets.UTF_8);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(32);
+        for (int i = 0; i < shardingKey.size(); i++) {
+            if (i > 0) {
+                out.write(0xFF);
+            }
+            out.writeBytes(valueOf(series, shardingKey.get(i)).getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    private static String valueOf(SeriesKey series, String label) {
+        return METRIC_NAME.equals(label) ? series.name() : series.labels().get(label);
+    }
+
+    /**
+     * 32-bit MurmurHash2, seed 0x9747b28c, as Kafka's {@code Utils.murmur2}. Written here rather than
+     * called from Kafka because the partition of every series depends on it: a contract of Caiman's must
+     * not change with a dependency's internal utility class (which Kafka has moved between versions).
+     */
+    static int murmur2(byte[] data) {
+        int length = data.length;
+        int seed = 0x9747b28c;
+        final int m = 0x5bd1e995;
+        final int r = 24;
+        int h = seed ^ length;
+        int length4 = length / 4;
+        for (int i = 0; i < length4; i++) {
+            final int i4 = i * 4;
+            int k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16)
+                    + ((data[i4 + 3] & 0xff) << 24);
+            k *= m;
+            k ^= k >>> r;
+            k *= m;
+            h *= m;
+            h ^= k;
+        }
+        int tail = length % 4;
+        if (tail == 3) {
+            h ^= (data[(length & ~3) + 2] & 0xff) << 16;
+        }
+        if (tail >= 2) {
+            h ^= (data[(length & ~3) + 1] & 0xff) << 8;
+        }
+        if (tail >= 1) {
+            h ^= data[length & ~3] & 0xff;
+            h *= m;
+        }
+        h ^= h >>> 13;
+        h *= m;
+        h ^= h >>> 15;
+        return h;
+    }
+}

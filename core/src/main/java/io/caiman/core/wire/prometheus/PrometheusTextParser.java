@@ -1,0 +1,373 @@
+package io.caiman.core.wire.prometheus;
+
+import io.caiman.core.model.Labels;
+import io.caiman.core.model.Naming;
+import io.caiman.core.wire.ParseError;
+import io.caiman.core.wire.ParseResult;
+import io.caiman.core.wire.ParsedSample;
+import io.caiman.schemas.oplog.MetricType;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Parses the Prometheus text exposition format 0.0.4: {@code # HELP} and {@code # TYPE} lines, comments,
+ * and samples {@code name{label="value",…} value [timestamp]} with the format's escapes, NaN and ±Inf.
+ * Metric and label names follow {@link Naming}: other names are errors, never rewritten.
+ *
+ * <p>Every error names its line and column; parsing goes on past a bad line so that all of them are
+ * reported at once. Arbitrary bytes never make it throw or loop.
+ *
+ * <p>Hand-written because the Prometheus Java client only writes this format; it does not read it.
+ */
+public final class PrometheusTextParser {
+
+    public static final String FORMAT = "prometheus-text";
+
+    /** At most this many errors are collected; the rest of the input is still checked but not listed. */
+    public static final int MAX_ERRORS = 100;
+
+    private final int maxLabels;
+
+    /** @param maxLabels the most labels a sample may carry (more is an error) */
+    public PrometheusTextParser(int maxLabels) {
+        this.maxLabels = maxLabels;
+    }
+
+    public PrometheusTextParser() {
+        this(128);
+    }
+
+    public ParseResult parse(byte[] body) {
+        List<ParsedSample> samples = new ArrayList<>();
+        List<ParseError> errors = new ArrayList<>();
+        Map<String, MetricType> types = new HashMap<>();
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int start = 0;
+        int lineNo = 0;
+        while (start < body.length) {
+            int end = start;
+            while (end < body.length && body[end] != '\n') {
+                end++;
+            }
+            lineNo++;
+            int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
+            String line;
+            try {
+                line = utf8.decode(ByteBuffer.wrap(body, start, stop - start)).toString();
+            } catch (CharacterCodingException e) {
+                addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
+                start = end + 1;
+                continue;
+            }
+            new Line(line, lineNo, types, samples, errors).parse();
+            start = end + 1;
+        }
+        return new ParseResult(samples, errors);
+    }
+
+    private static void addError(List<ParseError> errors, ParseError error) {
+        if (errors.size() < MAX_ERRORS) {
+            errors.add(error);
+        }
+    }
+
+    /** One line's parse; {@code pos} walks it. */
+    private final class Line {
+        private final String s;
+        private final int lineNo;
+        private final Map<String, MetricType> types;
+        private final List<ParsedSample> samples;
+        private final List<ParseError> errors;
+        private int pos;
+
+        Line(String s, int lineNo, Map<String, MetricType> types, List<ParsedSample> samples, List<ParseError> errors) {
+            this.s = s;
+            this.lineNo = lineNo;
+            this.types = types;
+            this.samples = samples;
+            this.errors = errors;
+        }
+
+        void parse() {
+            skipBlanks();
+            if (pos == s.length()) {
+                return;
+            }
+            if (s.charAt(pos) == '#') {
+                comment();
+                return;
+            }
+            sample();
+        }
+
+        private void comment() {
+            pos++;
+            skipBlanks();
+            int wordStart = pos;
+            while (pos < s.length() && !isBlank(s.charAt(pos))) {
+                pos++;
+            }
+            String keyword = s.substring(wordStart, pos);
+            if (!keyword.equals("TYPE") && !keyword.equals("HELP")) {
+                return; // an ordinary comment
+            }
+            skipBlanks();
+            int nameStart = pos;
+            String name = metricName();
+            if (name == null) {
+                return;
+            }
+            if (keyword.equals("HELP")) {
+                return; // docstrings are not kept on the oplog
+            }
+            skipBlanks();
+            int typeCol = pos;
+            String type = s.substring(pos).trim();
+            MetricType parsed = typeOf(type);
+            if (parsed == null) {
+                error(typeCol, "unknown metric type '" + type + "'; expected counter, gauge, histogram, summary or untyped");
+            } else if (types.containsKey(name)) {
+                error(nameStart, "second TYPE line for metric " + name);
+            } else {
+                types.put(name, parsed);
+            }
+        }
+
+        private void sample() {
+            String name = metricName();
+            if (name == null) {
+                return;
+            }
+            List<String> labels = new ArrayList<>();
+            if (pos < s.length() && s.charAt(pos) == '{') {
+                pos++;
+                if (!labels(labels)) {
+                    return;
+                }
+            }
+            if (pos >= s.length() || !isBlank(s.charAt(pos))) {
+                error(pos, pos >= s.length() ? "expected a value after " + name : "expected a space before the value");
+                return;
+            }
+            skipBlanks();
+            int valueCol = pos;
+            String valueText = word();
+            Double value = parseValue(valueText);
+            if (value == null) {
+                error(valueCol, valueText.isEmpty() ? "expected a value after " + name
+                        : "'" + valueText + "' is not a number (expected a float, NaN, +Inf or -Inf)");
+                return;
+            }
+            skipBlanks();
+            Long timestamp = null;
+            if (pos < s.length()) {
+                int tsCol = pos;
+                String tsText = word();
+                try {
+                    timestamp = Long.parseLong(tsText);
+                } catch (NumberFormatException e) {
+                    error(tsCol, "'" + tsText + "' is not a timestamp (expected milliseconds since the epoch, an integer)");
+                    return;
+                }
+                skipBlanks();
+                if (pos < s.length()) {
+                    error(pos, "unexpected text after the timestamp");
+                    return;
+                }
+            }
+            if (labels.size() / 2 > maxLabels) {
+                error(1, "sample has " + labels.size() / 2 + " labels; the limit is " + maxLabels);
+                return;
+            }
+            Labels set;
+            try {
+                set = Labels.of(labels.toArray(new String[0]));
+            } catch (IllegalArgumentException e) {
+                error(1, e.getMessage());
+                return;
+            }
+            samples.add(new ParsedSample(name, set, value, timestamp, familyType(name), lineNo));
+        }
+
+        /** Reads labels after '{' up to and including '}'; false after an error. */
+        private boolean labels(List<String> out) {
+            while (true) {
+                skipBlanks();
+                if (pos < s.length() && s.charAt(pos) == '}') {
+                    pos++;
+                    return true;
+                }
+                int nameStart = pos;
+                while (pos < s.length() && isNameChar(s.charAt(pos), pos == nameStart, false)) {
+                    pos++;
+                }
+                String label = s.substring(nameStart, pos);
+                if (label.isEmpty()) {
+                    error(pos, pos >= s.length() ? "expected a label name or '}' before the end of the line"
+                            : "expected a label name or '}', found '" + s.charAt(pos) + "'");
+                    return false;
+                }
+                if (label.equals("__name__")) {
+                    error(nameStart, "label name __name__ is reserved for the metric name");
+                    return false;
+                }
+                skipBlanks();
+                if (pos >= s.length() || s.charAt(pos) != '=') {
+                    error(pos, "expected '=' after label name " + label);
+                    return false;
+                }
+                pos++;
+                skipBlanks();
+                if (pos >= s.length() || s.charAt(pos) != '"') {
+                    error(pos, "expected '\"' to open the value of label " + label);
+                    return false;
+                }
+                pos++;
+                StringBuilder value = new StringBuilder();
+                while (true) {
+                    if (pos >= s.length()) {
+                        error(pos, "the value of label " + label + " is not closed with '\"'");
+                        return false;
+                    }
+                    char c = s.charAt(pos++);
+                    if (c == '"') {
+                        break;
+                    }
+                    if (c == '\\') {
+                        char e = pos < s.length() ? s.charAt(pos++) : ' ';
+                        if (e == '\\' || e == '"') {
+                            value.append(e);
+                        } else if (e == 'n') {
+                            value.append('\n');
+                        } else {
+                            error(pos - 1, "invalid escape '\\" + e + "' in the value of label " + label
+                                    + " (allowed: \\\\, \\\", \\n)");
+                            return false;
+                        }
+                    } else {
+                        value.append(c);
+                    }
+                }
+                for (int i = 0; i < out.size(); i += 2) {
+                    if (out.get(i).equals(label)) {
+                        error(nameStart, "label " + label + " is given twice");
+                        return false;
+                    }
+                }
+                out.add(label);
+                out.add(value.toString());
+                skipBlanks();
+                if (pos < s.length() && s.charAt(pos) == ',') {
+                    pos++;
+                } else if (pos >= s.length() || s.charAt(pos) != '}') {
+                    error(pos, "expected ',' or '}' after the value of label " + label);
+                    return false;
+                }
+            }
+        }
+
+        private String metricName() {
+            int start = pos;
+            while (pos < s.length() && isNameChar(s.charAt(pos), pos == start, true)) {
+                pos++;
+            }
+            if (pos == start) {
+                error(pos, pos >= s.length() ? "expected a metric name" : "expected a metric name, found '" + s.charAt(pos)
+                        + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
+                return null;
+            }
+            return s.substring(start, pos);
+        }
+
+        private String word() {
+            int start = pos;
+            while (pos < s.length() && !isBlank(s.charAt(pos))) {
+                pos++;
+            }
+            return s.substring(start, pos);
+        }
+
+        private MetricType familyType(String name) {
+            MetricType t = types.get(name);
+            if (t != null) {
+                return t;
+            }
+            for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
+                if (name.endsWith(suffix)) {
+                    MetricType family = types.get(name.substring(0, name.length() - suffix.length()));
+                    if (family == MetricType.HISTOGRAM || (family == MetricType.SUMMARY && !suffix.equals("_bucket"))) {
+                        return family;
+                    }
+                }
+            }
+            return MetricType.UNKNOWN;
+        }
+
+        private void skipBlanks() {
+            while (pos < s.length() && isBlank(s.charAt(pos))) {
+                pos++;
+            }
+        }
+
+        private void error(int at, String reason) {
+            addError(errors, new ParseError(FORMAT, lineNo, at + 1, reason));
+        }
+    }
+
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
+    }
+
+    private static boolean isNameChar(char c, boolean first, boolean colon) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':')
+                || (!first && c >= '0' && c <= '9');
+    }
+
+    private static MetricType typeOf(String type) {
+        switch (type) {
+            case "counter": return MetricType.COUNTER;
+            case "gauge": return MetricType.GAUGE;
+            case "histogram": return MetricType.HISTOGRAM;
+            case "summary": return MetricType.SUMMARY;
+            case "untyped": return MetricType.UNKNOWN;
+            default: return null;
+        }
+    }
+
+    /** A float as Go's strconv.ParseFloat reads it in this format: decimal, NaN, Inf with optional sign. */
+    static Double parseValue(String text) {
+        if (text.isEmpty()) {
+            return null;
+        }
+        String lower = text.toLowerCase(Locale.ROOT);
+        String unsigned = lower.startsWith("+") || lower.startsWith("-") ? lower.substring(1) : lower;
+        if (unsigned.equals("inf") || unsigned.equals("infinity")) {
+            return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+        }
+        if (lower.equals("nan")) {
+            return Double.NaN;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // refuse Java-only spellings (hex floats, 'd'/'f' suffixes) that other parsers reject
+            if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) {
+                return null;
+            }
+        }
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
