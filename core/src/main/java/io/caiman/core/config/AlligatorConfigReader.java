@@ -232,7 +232,7 @@ final class AlligatorConfigReader {
                 return words;
             }
             if (t.kind != Kind.WORD) {
-                problems.add(new ConfigProblem(origin(t), words.isEmpty() ? "" : words.get(0).text,
+                problems.add(new ConfigProblem(origin(words.isEmpty() ? t : words.get(0)), words.isEmpty() ? "" : words.get(0).text,
                         "is missing its ';' before '" + t.text + "'"));
                 return words;
             }

@@ -42,9 +42,14 @@ final class ConfigBinder {
         ConfigProblem problem(Setting<?> setting, String rule) {
             Object value = get(setting);
             ConfigNode node = nodes.get(setting);
-            String shown = node != null ? node.display() : String.valueOf(value);
+            String shown = node != null ? node.display() : format(setting, value);
             return new ConfigProblem(originOf(setting), key(setting), "was " + shown + " but " + rule);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> String format(Setting<T> setting, Object value) {
+        return value == null ? "unset" : setting.type().format((T) value);
     }
 
     final List<ConfigProblem> problems = new ArrayList<>();
@@ -86,7 +91,10 @@ final class ConfigBinder {
     private void bindBlock(SettingGroup group, ConfigNode node, String prefix, List<Values> out) {
         if (!(node instanceof ConfigNode.Mapping)) {
             problems.add(ConfigProblem.broken(node, prefix, "must be a mapping of settings"));
-            return;
+            if (group.repeated()) {
+                return;
+            }
+            node = new ConfigNode.Mapping(node.origin()); // go on with defaults so later checks can run
         }
         ConfigNode.Mapping mapping = (ConfigNode.Mapping) node;
         Values values = new Values(prefix, mapping.origin());

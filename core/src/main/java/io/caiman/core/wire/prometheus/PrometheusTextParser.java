@@ -186,14 +186,14 @@ public final class PrometheusTextParser {
                 }
             }
             if (labels.size() / 2 > maxLabels) {
-                error(1, "sample has " + labels.size() / 2 + " labels; the limit is " + maxLabels);
+                error(0, "sample has " + labels.size() / 2 + " labels; the limit is " + maxLabels);
                 return;
             }
             Labels set;
             try {
                 set = Labels.of(labels.toArray(new String[0]));
             } catch (IllegalArgumentException e) {
-                error(1, e.getMessage());
+                error(0, e.getMessage());
                 return;
             }
             samples.add(new ParsedSample(name, set, value, timestamp, familyType(name), lineNo));

@@ -1,0 +1,232 @@
+package io.caiman.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+
+    static final String VALID = String.join("\n",
+            "clusters:",
+            "  - name: repl",
+            "    type: oplog",
+            "    servers: [127.0.0.1:9092]",
+            "    partitions: 6",
+            "    replica_factor: 1",
+            "entrypoints:",
+            "  - protocol: http",
+            "    listen: 127.0.0.1:9091",
+            "    cluster: repl",
+            "");
+
+    static List<String> problems(String yaml) {
+        try {
+            ConfigLoader.parse(yaml, "caiman.yaml");
+            return List.of();
+        } catch (ConfigException e) {
+            return e.problems().stream().map(ConfigProblem::toString).toList();
+        }
+    }
+
+    @Test
+    void shouldLoadAValidFileWithDefaults() {
+        CaimanConfig config = ConfigLoader.parse(VALID, "caiman.yaml");
+        ClusterConfig repl = config.requireCluster("repl");
+        assertThat(repl.type()).isEqualTo(ClusterConfig.Type.OPLOG);
+        assertThat(repl.connectString()).isEqualTo("127.0.0.1:9092");
+        assertThat(repl.shardingKey()).containsExactly("__name__");
+        assertThat(repl.size()).isEqualTo(1000);
+        assertThat(repl.retentionTime()).isEqualTo(Duration.ofDays(7));
+        assertThat(repl.oplogTopic()).isEqualTo("repl.oplog");
+        assertThat(repl.processorApplicationId()).isEqualTo("repl-processor");
+        assertThat(repl.zookeeperChroot()).isEqualTo("/caiman/repl");
+        assertThat(repl.minInsyncReplicas()).isEqualTo(1);
+        assertThat(config.entrypoints().get(0).instance()).isEqualTo(new HostPort("127.0.0.1", 9091));
+        assertThat(config.processor().cluster()).isEqualTo("repl");
+        assertThat(config.replicaLabels()).containsExactly("__replica__");
+        assertThat(config.gateway().maxRequestBytes()).isEqualTo(32L << 20);
+    }
+
+    @Test
+    void shouldReportTheExampleProblemExactly() {
+        String yaml = VALID.replace("replica_factor: 1", "replica_factor: 0");
+        assertThat(problems(yaml)).containsExactly("caiman.yaml:6: clusters[0].replica_factor was 0 but must be from 1 to 32767");
+    }
+
+    @Test
+    void shouldReportEveryProblemAtOnceWithLineKeyValueAndRule() {
+        String yaml = String.join("\n",
+                "clusters:",
+                "  - name: repl",
+                "    type: kafka",
+                "    servers: [nohost:port]",
+                "    partitions: many",
+                "    size: 0",
+                "    retention_time: 3 days",
+                "    replica_factr: 2",
+                "entrypoints:",
+                "  - protocol: http",
+                "    listen: 127.0.0.1:99999",
+                "    cluster: other",
+                "gateway:",
+                "  max_request_bytes: 12 parsecs",
+                "  default_tenant: 'a b'",
+                "bogus: 1",
+                "");
+        assertThat(problems(yaml)).containsExactlyInAnyOrder(
+                "caiman.yaml:3: clusters[0].type was kafka but must be one of oplog, sharedlock",
+                "caiman.yaml:4: clusters[0].servers was [nohost:port] but must be host:port with a numeric port",
+                "caiman.yaml:5: clusters[0].partitions was many but must be a whole number",
+                "caiman.yaml:6: clusters[0].size was 0 but must be at least 1",
+                "caiman.yaml:7: clusters[0].retention_time was '3 days' but must be a duration such as 30s, 5m, 1h30m or 7d (units ms, s, m, h, d, w)",
+                "caiman.yaml:8: clusters[0].replica_factr is not a known setting; did you mean replica_factor?",
+                "caiman.yaml:11: entrypoints[0].listen was 127.0.0.1:99999 but must be host:port with a port from 0 to 65535",
+                "caiman.yaml:12: entrypoints[0].cluster was other but must name a cluster defined under clusters (defined: repl)",
+                "caiman.yaml:14: gateway.max_request_bytes was '12 parsecs' but must be a size such as 65536, 512KiB or 64MiB",
+                "caiman.yaml:15: gateway.default_tenant was 'a b' but tenant 'a b' has ' ' at position 2; allowed: [a-zA-Z0-9!_.*'()-]",
+                "caiman.yaml:16: bogus is not a known setting; known here: clusters, entrypoints, aggregate, kafka, zookeeper, gateway, processor, series");
+    }
+
+    @Test
+    void shouldReportMissingRequiredSettingsAtTheirBlock() {
+        String yaml = "clusters:\n  - type: oplog\n";
+        assertThat(problems(yaml)).containsExactlyInAnyOrder(
+                "caiman.yaml:2: clusters[0].name is missing but is required",
+                "caiman.yaml:2: clusters[0].servers is missing but is required");
+    }
+
+    @Test
+    void shouldRefuseDuplicateNamesAndKeys() {
+        String yaml = VALID + "  - protocol: http\n    listen: 1\n    cluster: repl\n    cluster: repl\n"
+                + "processor:\n  listen: 1\n";
+        assertThat(problems(yaml)).containsExactly(
+                "caiman.yaml:14: entrypoints[1].cluster is given twice (first at line 13)");
+        String twoClusters = VALID.replace("entrypoints:", "  - name: repl\n    type: sharedlock\n    servers: [a:2181]\nentrypoints:");
+        assertThat(problems(twoClusters)).contains(
+                "caiman.yaml:7: clusters[1].name was repl but must be unique (clusters[0] has it too)");
+    }
+
+    @Test
+    void shouldCheckCrossClusterRules() {
+        String yaml = String.join("\n",
+                "clusters:",
+                "  - {name: a, type: oplog, servers: [k:9092]}",
+                "  - {name: b, type: oplog, servers: [k:9092], oplog: a}",
+                "  - {name: c, type: oplog, servers: [k:9092]}",
+                "  - {name: locks, type: sharedlock, servers: [z:2181]}",
+                "entrypoints:",
+                "  - {protocol: http, listen: 9091, cluster: locks}",
+                "aggregate:",
+                "  - {kind: prometheus, url: 'http://x:9100/metrics', cluster: a, interval: 5s}",
+                "zookeeper:",
+                "  session_timeout: 5s",
+                "");
+        assertThat(problems(yaml)).containsExactlyInAnyOrder(
+                "caiman.yaml:3: clusters[1].oplog was a but is only for sharedlock clusters",
+                "caiman.yaml:5: clusters[3].oplog is missing but is required when several oplog clusters are defined (a, b, c)",
+                "caiman.yaml:7: entrypoints[0].cluster was locks but must name a oplog cluster (clusters[3] is sharedlock)",
+                "caiman.yaml:9: aggregate[0].cluster was a but must name a sharedlock cluster (clusters[0] is oplog)",
+                "caiman.yaml:9: aggregate[0].timeout was 10s but must not be longer than interval (5s)",
+                "caiman.yaml:11: zookeeper.session_timeout was 5s but must be shorter than every crawl interval (aggregate[0].interval is 5s): it bounds how long a crashed crawler blocks a slot");
+    }
+
+    @Test
+    void shouldRefuseSizeTogetherWithRetentionBytesAndKafkaSettingsThatBreakGuarantees() {
+        String yaml = VALID.replace("partitions: 6", "partitions: 6\n    size: 10\n    retention_bytes: 1MiB")
+                + "kafka:\n  producer:\n    acks: 1\n    linger.ms: 20\n  streams:\n    processing.guarantee: at_least_once\n";
+        assertThat(problems(yaml)).containsExactlyInAnyOrder(
+                "caiman.yaml:7: clusters[0].retention_bytes was 1MiB but cannot be set together with size (size is translated into retention_bytes; set one of them)",
+                "caiman.yaml:15: kafka.producer.acks was 1 but must be all (Caiman's delivery guarantees depend on it)",
+                "caiman.yaml:18: kafka.streams.processing.guarantee was at_least_once but must be exactly_once_v2 (Caiman's delivery guarantees depend on it)");
+    }
+
+    @Test
+    void shouldReportYamlSyntaxErrorsWithTheirLine() {
+        assertThat(problems("clusters:\n  - name: [unclosed\n")).singleElement().asString()
+                .startsWith("caiman.yaml:3: is not valid YAML");
+        assertThat(problems("- just\n- a list\n")).singleElement().asString()
+                .isEqualTo("caiman.yaml:1: the file must be a YAML mapping (clusters:, entrypoints:, …)");
+        assertThat(problems("clusters: 5\n")).containsExactly("caiman.yaml:1: clusters was 5 but must be a list of mappings");
+        assertThat(problems("gateway: [1]\n")).containsExactly("caiman.yaml:1: gateway was [1] but must be a mapping of settings");
+    }
+
+    @Test
+    void shouldAcceptAnEmptyFileAsAllDefaults() {
+        CaimanConfig config = ConfigLoader.parse("", "empty.yaml");
+        assertThat(config.clusters()).isEmpty();
+        assertThat(config.processor().cluster()).isNull();
+    }
+
+    @Test
+    void shouldTranslateSizeIntoRetentionBytes() {
+        CaimanConfig config = ConfigLoader.parse(VALID.replace("partitions: 6", "partitions: 4\n    size: 10001\n    record_bytes: 200"), "c.yaml");
+        // ceil(10001 / 4) = 2501 records a partition, 200 bytes each
+        assertThat(config.requireCluster("repl").retentionBytesPerPartition()).isEqualTo(500_200);
+        CaimanConfig direct = ConfigLoader.parse(VALID.replace("partitions: 6", "retention_bytes: 1GiB"), "c.yaml");
+        assertThat(direct.requireCluster("repl").retentionBytesPerPartition()).isEqualTo(1L << 30);
+    }
+
+    @Test
+    void shouldOverrideTheFileWithEnvThenFlags(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("caiman.yaml");
+        Files.writeString(file, VALID);
+        Map<String, String> env = Map.of(
+                "CAIMAN_CLUSTERS_0_REPLICA_FACTOR", "2",
+                "CAIMAN_GATEWAY_ACK_TIMEOUT", "5s",
+                "CAIMAN_KAFKA_PRODUCER_LINGER_MS", "20",
+                "CAIMAN_CONFIG", "ignored: the launcher reads it",
+                "PATH", "/bin");
+        CaimanConfig config = ConfigLoader.load(file, env, List.of("clusters[0].replica_factor=3",
+                "clusters[1].name=locks", "clusters[1].type=sharedlock", "clusters[1].servers=127.0.0.1:2181,127.0.0.1:2182"));
+        assertThat(config.requireCluster("repl").replicaFactor()).isEqualTo(3);
+        assertThat(config.gateway().ackTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(config.kafka().producer()).containsEntry("linger.ms", "20");
+        ClusterConfig locks = config.requireCluster("locks");
+        assertThat(locks.servers()).hasSize(2);
+        assertThat(locks.oplog()).isEqualTo("repl");
+    }
+
+    @Test
+    void shouldNameTheEnvVariableOrFlagInItsProblems(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("caiman.yaml");
+        Files.writeString(file, VALID);
+        assertThatThrownBy(() -> ConfigLoader.load(file, Map.of("CAIMAN_CLUSTERS_0_REPLICA_FACTOR", "zero",
+                "CAIMAN_GATEWAY_MAX_REQUEST_BYTE", "1"), List.of("clusters[3].name=x", "nokey", "gateway.nope=1")))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).map(ConfigProblem::toString).containsExactlyInAnyOrder(
+                        "env CAIMAN_CLUSTERS_0_REPLICA_FACTOR: clusters[0].replica_factor was zero but must be a whole number",
+                        "env CAIMAN_GATEWAY_MAX_REQUEST_BYTE: is not a known setting (see docs/config.md for the environment variable of each setting)",
+                        "--set clusters[3].name=x: clusters[3].name names element 3 but clusters has 1 (an override may change one or add the next)",
+                        "--set nokey: must be key=value, e.g. clusters[0].replica_factor=3",
+                        "--set gateway.nope=1: gateway.nope is not a known setting"));
+    }
+
+    @Test
+    void shouldReportAnUnreadableFile(@TempDir Path dir) {
+        assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of(), List.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("missing.yaml: cannot be read: NoSuchFileException");
+    }
+
+    @Test
+    void shouldReadDurationsSizesAndAddresses() {
+        assertThat(SettingType.DURATION.read(new ConfigNode.Scalar("1h30m", null))).isEqualTo(Duration.ofMinutes(90));
+        assertThat(SettingType.DURATION.read(new ConfigNode.Scalar("250ms", null))).isEqualTo(Duration.ofMillis(250));
+        assertThat(SettingType.DURATION.read(new ConfigNode.Scalar("2w", null))).isEqualTo(Duration.ofDays(14));
+        assertThatThrownBy(() -> SettingType.DURATION.read(new ConfigNode.Scalar("5", null))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> SettingType.DURATION.read(new ConfigNode.Scalar("5s garbage", null))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(SettingType.SIZE_BYTES.read(new ConfigNode.Scalar("64MiB", null))).isEqualTo(64L << 20);
+        assertThat(SettingType.SIZE_BYTES.read(new ConfigNode.Scalar("1GB", null))).isEqualTo(1_000_000_000L);
+        assertThat(SettingType.formatDuration(Duration.ofMinutes(90))).isEqualTo("1h30m");
+        assertThat(HostPort.parse("9091")).isEqualTo(new HostPort("0.0.0.0", 9091));
+        assertThat(HostPort.parse("[::1]:9091")).isEqualTo(new HostPort("::1", 9091));
+        assertThatThrownBy(() -> HostPort.parse("::1:9091")).hasMessageContaining("brackets");
+    }
+}

@@ -1,0 +1,45 @@
+package io.caiman.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.StringLength;
+import org.junit.jupiter.api.Test;
+
+class SeriesKeyTest {
+
+    @Test
+    void shouldRenderTheCanonicalForm() {
+        SeriesKey key = SeriesKey.of("default", "http_requests_total",
+                Labels.of("path", "/a\"b\\c\nd", "job", "api", "empty", ""));
+        assertThat(key.toString()).isEqualTo("default/http_requests_total{job=\"api\",path=\"/a\\\"b\\\\c\\nd\"}");
+        assertThat(SeriesKey.of("t1", "up", Labels.EMPTY).toString()).isEqualTo("t1/up");
+    }
+
+    @Test
+    void shouldLeaveReplicaLabelsOutSoAnHaPairSharesAKey() {
+        SeriesKey a = SeriesKey.of("default", "up", Labels.of("job", "x", "__replica__", "a"), List.of("__replica__"));
+        SeriesKey b = SeriesKey.of("default", "up", Labels.of("job", "x", "__replica__", "b"), List.of("__replica__"));
+        assertThat(a).isEqualTo(b);
+        assertThat(a.bytes()).isEqualTo(b.bytes());
+        assertThat(a.toString()).isEqualTo("default/up{job=\"x\"}");
+    }
+
+    @Test
+    void shouldRefuseInvalidNames() {
+        assertThatThrownBy(() -> SeriesKey.of("default", "1up", Labels.EMPTY)).hasMessageContaining("'1' at position 1");
+        assertThatThrownBy(() -> SeriesKey.of("a/b", "up", Labels.EMPTY)).hasMessageContaining("tenant 'a/b'");
+        assertThatThrownBy(() -> SeriesKey.of("default", "up", Labels.of("a-b", "1"))).hasMessageContaining("label name 'a-b'");
+        assertThatThrownBy(() -> Labels.of("a", "1", "a", "2")).hasMessageContaining("label a given twice");
+    }
+
+    @Property(tries = 500)
+    void shouldParseBackExactly(@ForAll @StringLength(max = 20) String v1, @ForAll @StringLength(max = 20) String v2) {
+        SeriesKey key = SeriesKey.of("team-1", "metric:x", Labels.of("b", v1, "a", v2));
+        assertThat(SeriesKey.parse(key.bytes())).isEqualTo(key);
+        assertThat(SeriesKey.parse(key.toString()).labels()).isEqualTo(key.labels());
+    }
+}
