@@ -8,7 +8,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * A checked, immutable Caiman deployment configuration. Build one with {@link ConfigLoader}; every
@@ -98,8 +97,8 @@ public record CaimanConfig(
         }
 
         Values k = blocks.get(KAFKA).get(0);
-        checkPinned(k, KAFKA_PRODUCER, Map.of("acks", Set.of("all", "-1"), "enable.idempotence", Set.of("true")), problems);
-        checkPinned(k, KAFKA_STREAMS, Map.of("processing.guarantee", Set.of("exactly_once_v2")), problems);
+        checkPinned(k, KAFKA_PRODUCER, Map.of("acks", List.of("all", "-1"), "enable.idempotence", List.of("true")), problems);
+        checkPinned(k, KAFKA_STREAMS, Map.of("processing.guarantee", List.of("exactly_once_v2")), problems);
         KafkaSettings kafka = new KafkaSettings(k.get(KAFKA_CLIENT), k.get(KAFKA_PRODUCER), k.get(KAFKA_CONSUMER),
                 k.get(KAFKA_STREAMS), k.get(KAFKA_ADMIN));
 
@@ -167,13 +166,13 @@ public record CaimanConfig(
         }
     }
 
-    private static void checkPinned(Values v, Setting<Map<String, String>> setting, Map<String, Set<String>> pinned,
+    private static void checkPinned(Values v, Setting<Map<String, String>> setting, Map<String, List<String>> pinned,
             List<ConfigProblem> problems) {
         pinned.forEach((property, allowed) -> {
             String value = v.get(setting).get(property);
             if (value != null && !allowed.contains(value.trim().toLowerCase(java.util.Locale.ROOT))) {
                 problems.add(new ConfigProblem(v.originOf(setting), v.key(setting) + "." + property,
-                        "was " + value + " but must be " + allowed.iterator().next()
+                        "was " + value + " but must be " + allowed.get(0)
                                 + " (Caiman's delivery guarantees depend on it)"));
             }
         });
