@@ -1,0 +1,138 @@
+package io.caiman.gateway;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.config.EntrypointConfig;
+import io.caiman.core.http.HttpService;
+import io.caiman.core.http.Readiness;
+import io.caiman.core.kafka.KafkaClients;
+import io.caiman.core.kafka.TopicSpec;
+import io.caiman.core.kafka.Topics;
+import io.caiman.core.lifecycle.Lifecycle;
+import io.caiman.error.CaimanException;
+import io.caiman.gateway.http.PrometheusImportHandler;
+import io.caiman.gateway.oplog.OplogWriter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stateless ingest gateway: one HTTP listener per {@code http} entrypoint, each writing to its cluster's
+ * oplog. Start as many as you like behind a load balancer.
+ *
+ * <pre>{@code
+ * try (GatewayService gateway = new GatewayService(config)) {
+ *     gateway.start();            // checks or creates each oplog topic, then listens
+ *     int port = gateway.ports().get(0);
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: CREATED → STARTING → RUNNING → CLOSING → CLOSED. Closing stops accepting, waits for the
+ * requests in flight, then flushes and closes the producers.
+ */
+public final class GatewayService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(GatewayService.class);
+
+    private final CaimanConfig config;
+    private final Lifecycle lifecycle = new Lifecycle("gateway");
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, OplogWriter> writers = new LinkedHashMap<>();
+    private final List<HttpService> servers = new ArrayList<>();
+
+    public GatewayService(CaimanConfig config) {
+        this.config = config;
+    }
+
+    /**
+     * Checks (or creates) every oplog topic an entrypoint feeds, then starts the listeners.
+     *
+     * @throws io.caiman.core.kafka.TopicMismatchException if an existing oplog topic differs from the config
+     * @throws CaimanException if an entrypoint's protocol is not served yet, Kafka is unreachable, or a port
+     *     cannot be bound; what was started is closed again
+     */
+    public void start() {
+        lifecycle.starting();
+        try {
+            List<EntrypointConfig> entrypoints = config.entrypoints();
+            if (entrypoints.isEmpty()) {
+                throw new CaimanException("no entrypoints are configured: nothing to listen on");
+            }
+            for (int i = 0; i < entrypoints.size(); i++) {
+                if (!entrypoints.get(i).protocol().equals("http")) {
+                    throw new CaimanException("entrypoints[" + i + "].protocol " + entrypoints.get(i).protocol()
+                            + " is not served by this version of the gateway yet; use http");
+                }
+            }
+            for (EntrypointConfig ep : entrypoints) {
+                OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
+                HttpService http = HttpService.builder("gateway", ep.listen(), registry)
+                        .route("POST", "/api/v1/import/prometheus",
+                                new PrometheusImportHandler(writer, config.gateway(), ep.instance().toString(), registry))
+                        .readiness(this::readiness)
+                        .build();
+                servers.add(http);
+                http.start();
+            }
+            lifecycle.running();
+            log.info("gateway running: {}", describe());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private OplogWriter openWriter(String clusterName) {
+        ClusterConfig cluster = config.requireCluster(clusterName);
+        try (Admin admin = KafkaClients.newAdmin(config, cluster, "caiman-gateway-admin")) {
+            Topics.ensure(admin, TopicSpec.oplog(cluster));
+        }
+        return new OplogWriter(config, cluster, "caiman-gateway-" + clusterName, registry);
+    }
+
+    private Readiness readiness() {
+        return new Readiness(List.of(new Readiness.Condition("gateway running", lifecycle.isRunning(),
+                "state " + lifecycle.state() + "; oplog topics checked: " + writers.keySet())));
+    }
+
+    /** The bound port of each entrypoint, in configuration order. */
+    public List<Integer> ports() {
+        return servers.stream().map(HttpService::port).toList();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    private String describe() {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < servers.size(); i++) {
+            EntrypointConfig ep = config.entrypoints().get(i);
+            parts.add("http://" + ep.listen().host() + ":" + servers.get(i).port() + " -> " + ep.cluster() + ".oplog");
+        }
+        return String.join(", ", parts);
+    }
+
+    @Override
+    public void close() {
+        if (!lifecycle.closing()) {
+            return;
+        }
+        servers.forEach(HttpService::close);
+        writers.values().forEach(w -> {
+            try {
+                w.close();
+            } catch (RuntimeException e) {
+                log.warn("gateway: oplog producer for {} did not close cleanly: {}", w.cluster().name(), e.toString());
+            }
+        });
+        registry.close();
+        lifecycle.closed();
+    }
+}

@@ -1,0 +1,112 @@
+package io.caiman.gateway.oplog;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.kafka.KafkaClients;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.core.shard.ShardingFunction;
+import io.caiman.core.wire.ParsedSample;
+import io.caiman.schemas.codec.Codecs;
+import io.caiman.schemas.oplog.Origin;
+import io.caiman.schemas.oplog.Sample;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Writes samples to one cluster's oplog: key = canonical series key, partition = the sharding function,
+ * value = the Avro sample, through an idempotent {@code acks=all} producer. A write completes only when
+ * Kafka has acknowledged every record of it, so a caller can answer its client 2xx only then.
+ *
+ * <p>Per-series order: one series always maps to one partition, and the idempotent producer keeps the
+ * order of sends to a partition, so the samples of a series are stored in the order they were accepted.
+ */
+public final class OplogWriter implements AutoCloseable {
+
+    private final ClusterConfig cluster;
+    private final ShardingFunction sharding;
+    private final List<String> replicaLabels;
+    private final Producer<byte[], byte[]> producer;
+    private final KafkaClientMetrics producerMetrics;
+
+    public OplogWriter(CaimanConfig config, ClusterConfig cluster, String clientId, MeterRegistry registry) {
+        this.cluster = cluster;
+        this.sharding = new ShardingFunction(cluster.shardingKey(), cluster.partitions());
+        this.replicaLabels = config.replicaLabels();
+        KafkaProducer<byte[], byte[]> p = KafkaClients.newProducer(config, cluster, clientId);
+        this.producer = p;
+        this.producerMetrics = new KafkaClientMetrics(p);
+        producerMetrics.bindTo(registry);
+    }
+
+    /**
+     * The oplog records of {@code samples}, built before anything is sent so a bad sample fails the whole
+     * request, not half of it.
+     *
+     * @param tenant the tenant of every sample
+     * @param receivedMs the receive time, used as the timestamp of samples that carry none
+     * @throws IllegalArgumentException if a sample's names are invalid (parsers check them first)
+     */
+    public List<ProducerRecord<byte[], byte[]>> records(List<ParsedSample> samples, String tenant, long receivedMs,
+            String protocol, String gateway) {
+        Origin origin = Origin.newBuilder().setProtocol(protocol).setGateway(gateway).setReceivedMs(receivedMs).build();
+        String topic = cluster.oplogTopic();
+        return samples.stream().map(s -> {
+            SeriesKey key = SeriesKey.of(tenant, s.name(), s.labels(), replicaLabels);
+            Sample value = Sample.newBuilder()
+                    .setValue(s.value())
+                    .setTimestampMs(s.timestampMs() != null ? s.timestampMs() : receivedMs)
+                    .setMetricType(s.type())
+                    .setTenant(tenant)
+                    .setOrigin(origin)
+                    .build();
+            return new ProducerRecord<>(topic, sharding.partition(key), key.bytes(), Codecs.SAMPLE.encode(value));
+        }).toList();
+    }
+
+    /**
+     * Sends {@code records} and completes when Kafka has acknowledged all of them, or exceptionally with the
+     * first failure (or a {@link java.util.concurrent.TimeoutException} after {@code timeout}).
+     */
+    public CompletableFuture<Integer> send(List<ProducerRecord<byte[], byte[]>> records, Duration timeout) {
+        CompletableFuture<Integer> done = new CompletableFuture<>();
+        if (records.isEmpty()) {
+            done.complete(0);
+            return done;
+        }
+        AtomicInteger pending = new AtomicInteger(records.size());
+        try {
+            for (ProducerRecord<byte[], byte[]> record : records) {
+                producer.send(record, (metadata, error) -> {
+                    if (error != null) {
+                        done.completeExceptionally(error);
+                    } else if (pending.decrementAndGet() == 0) {
+                        done.complete(records.size());
+                    }
+                });
+            }
+        } catch (RuntimeException e) {
+            // send() throws when metadata or buffer space is not available within max.block.ms
+            done.completeExceptionally(e);
+        }
+        return done.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    public ClusterConfig cluster() {
+        return cluster;
+    }
+
+    /** Flushes what is in flight and closes the producer. */
+    @Override
+    public void close() {
+        producer.flush();
+        producer.close(Duration.ofSeconds(30));
+        producerMetrics.close();
+    }
+}

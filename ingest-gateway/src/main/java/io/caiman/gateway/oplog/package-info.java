@@ -1,0 +1,2 @@
+/** The gateway's only Kafka producer: samples to the oplog, answered only when acknowledged. */
+package io.caiman.gateway.oplog;

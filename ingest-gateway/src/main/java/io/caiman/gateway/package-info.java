@@ -1,0 +1,2 @@
+/** The stateless ingest gateway: listeners that turn requests into acknowledged oplog records. */
+package io.caiman.gateway;

@@ -1,0 +1,199 @@
+package io.caiman.processor;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.http.HttpService;
+import io.caiman.core.http.Readiness;
+import io.caiman.core.kafka.KafkaClients;
+import io.caiman.core.kafka.TopicSpec;
+import io.caiman.core.kafka.Topics;
+import io.caiman.core.lifecycle.Lifecycle;
+import io.caiman.error.CaimanException;
+import io.caiman.processor.query.SeriesExposition;
+import io.caiman.processor.topology.ProcessorTopology;
+import io.caiman.schemas.state.SeriesState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A stream processor for one oplog cluster: a Kafka Streams application ({@code <cluster>-processor},
+ * exactly_once_v2, RocksDB state, {@code replica_factor - 1} standbys) plus its HTTP endpoints. Start
+ * several with the same cluster name to share the partitions.
+ *
+ * <pre>{@code
+ * try (ProcessorService processor = new ProcessorService(config)) {
+ *     processor.start();
+ *     processor.awaitFailure();   // returns if the processor stops on its own (e.g. a bad record)
+ * }
+ * }</pre>
+ *
+ * <p>Lifecycle: CREATED → STARTING → RUNNING → CLOSING → CLOSED; closing commits and leaves the group.
+ */
+public final class ProcessorService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProcessorService.class);
+
+    private final CaimanConfig config;
+    private final ClusterConfig cluster;
+    private final Lifecycle lifecycle = new Lifecycle("processor");
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final CountDownLatch stoppedOnItsOwn = new CountDownLatch(1);
+    private volatile Throwable failure;
+    private KafkaStreams streams;
+    private KafkaStreamsMetrics streamsMetrics;
+    private HttpService http;
+
+    /** @throws CaimanException if the configuration names no oplog cluster to process */
+    public ProcessorService(CaimanConfig config) {
+        this.config = config;
+        String name = config.processor().cluster();
+        if (name == null) {
+            throw new CaimanException("processor.cluster is not set and the configuration does not define exactly one "
+                    + "oplog cluster; name the cluster to process");
+        }
+        this.cluster = config.requireCluster(name);
+    }
+
+    /**
+     * Checks (or creates) the oplog topic, starts the HTTP endpoints and the Streams application.
+     *
+     * @throws io.caiman.core.kafka.TopicMismatchException if the oplog differs from the config
+     */
+    public void start() {
+        lifecycle.starting();
+        try {
+            try (Admin admin = KafkaClients.newAdmin(config, cluster, "caiman-processor-admin")) {
+                Topics.ensure(admin, TopicSpec.oplog(cluster));
+            }
+            Counter badRecords = Counter.builder("caiman_processor_bad_records")
+                    .description("Unreadable oplog records skipped (processor.on_bad_record=skip)").register(registry);
+            streams = new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
+                    badRecords), new StreamsConfig(properties()));
+            streams.setUncaughtExceptionHandler(e -> {
+                log.error("processor [{}] stopped: {}", cluster.processorApplicationId(), e.getMessage(), e);
+                failure = e;
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            streams.setStateListener((next, previous) -> {
+                log.info("processor [{}] {} -> {}", cluster.processorApplicationId(), previous, next);
+                if (next == KafkaStreams.State.ERROR || (next == KafkaStreams.State.NOT_RUNNING && lifecycle.isRunning())) {
+                    stoppedOnItsOwn.countDown();
+                }
+            });
+            streamsMetrics = new KafkaStreamsMetrics(streams);
+            streamsMetrics.bindTo(registry);
+            http = HttpService.builder("processor", config.processor().listen(), registry)
+                    .metricsExtra(this::exposition)
+                    .readiness(this::readiness)
+                    .build();
+            http.start();
+            streams.start();
+            lifecycle.running();
+            log.info("processor [{}] reading {} with state in {}; http on port {}", cluster.processorApplicationId(),
+                    cluster.oplogTopic(), config.processor().stateDir(), http.port());
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    Map<String, Object> properties() {
+        Map<String, Object> p = new HashMap<>(KafkaClients.common(config, cluster, cluster.processorApplicationId()));
+        p.remove("client.id");
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, cluster.processorApplicationId());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.processor().stateDir());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.processor().commitInterval().toMillis());
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, cluster.replicaFactor());
+        p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, cluster.replicaFactor() - 1);
+        p.putAll(config.kafka().streams());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        return p;
+    }
+
+    /** The Prometheus text of every series this processor owns. */
+    String exposition() {
+        KafkaStreams s = streams;
+        if (s == null || s.state() != KafkaStreams.State.RUNNING) {
+            return "# series state is not served while the processor is " + (s == null ? "starting" : s.state()) + "\n";
+        }
+        try {
+            ReadOnlyKeyValueStore<byte[], SeriesState> store = s.store(StoreQueryParameters.fromNameAndType(
+                    ProcessorTopology.SERIES_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+            try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
+                return SeriesExposition.render(all);
+            }
+        } catch (InvalidStateStoreException e) {
+            return "# series state is not available right now (" + e.getMessage() + ")\n";
+        }
+    }
+
+    private Readiness readiness() {
+        KafkaStreams s = streams;
+        KafkaStreams.State state = s == null ? null : s.state();
+        return new Readiness(List.of(
+                new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
+                new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
+                        "state " + state + (failure != null ? "; failed: " + failure.getMessage() : ""))));
+    }
+
+    /** Blocks until the processor stops without being closed (an error, such as an unreadable record). */
+    public void awaitFailure() throws InterruptedException {
+        stoppedOnItsOwn.await();
+    }
+
+    /** Why the processor stopped on its own, if it did. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** The state of the Streams application, or {@code null} before start. */
+    public KafkaStreams.State streamsState() {
+        return streams == null ? null : streams.state();
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        if (!lifecycle.closing()) {
+            return;
+        }
+        if (http != null) {
+            http.close();
+        }
+        if (streams != null) {
+            streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))
+                    .withGroupMembershipOperation(org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+        }
+        if (streamsMetrics != null) {
+            streamsMetrics.close();
+        }
+        registry.close();
+        lifecycle.closed();
+        stoppedOnItsOwn.countDown();
+    }
+}

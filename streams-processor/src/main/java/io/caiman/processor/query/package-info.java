@@ -1,0 +1,2 @@
+/** What processors serve: per-series state in the Prometheus text format. */
+package io.caiman.processor.query;

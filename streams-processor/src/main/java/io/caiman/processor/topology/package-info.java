@@ -1,0 +1,2 @@
+/** The processor's Kafka Streams topology, built purely from configuration, with stable names. */
+package io.caiman.processor.topology;
