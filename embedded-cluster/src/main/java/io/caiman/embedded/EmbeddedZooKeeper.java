@@ -54,10 +54,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         long t0 = System.nanoTime();
         List<InstanceSpec> specs = new ArrayList<>();
         for (int i = 1; i <= nodes; i++) {
+            try {
+                java.nio.file.Files.createDirectories(root.resolve("zk-" + i));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("cannot create ZooKeeper data directory under " + root, e);
+            }
             int port = nodes == 1 ? Ports.preferred(preferredPort) : Ports.free();
             specs.add(new InstanceSpec(root.resolve("zk-" + i).toFile(), port, Ports.free(), Ports.free(), false, i, -1, -1,
                     Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false",
-                            "4lw.commands.whitelist", "srvr,ruok,mntr"), "127.0.0.1"));
+                            "4lw.commands.whitelist", "srvr,ruok,mntr", "maxCnxns", "1000"), "127.0.0.1"));
         }
         try {
             EmbeddedZooKeeper zk;

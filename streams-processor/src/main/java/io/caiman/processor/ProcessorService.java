@@ -123,6 +123,7 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.processor().commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, cluster.replicaFactor());
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, cluster.replicaFactor() - 1);
+        p.put("processing.exception.handler.global.enabled", true);
         p.putAll(config.kafka().streams());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         return p;

@@ -46,8 +46,17 @@ public final class ConfigLoader {
      * @throws ConfigException listing every problem
      */
     public static CaimanConfig parse(String text, String source) {
+        return load(text, source, Map.of(), List.of());
+    }
+
+    /**
+     * Loads a configuration from text with overrides (see {@link #load(Path, Map, List)}).
+     *
+     * @throws ConfigException listing every problem
+     */
+    public static CaimanConfig load(String text, String source, Map<String, String> env, List<String> flags) {
         List<ConfigProblem> problems = new ArrayList<>();
-        CaimanConfig config = bind(readTree(text, source, problems), Map.of(), List.of(), problems);
+        CaimanConfig config = bind(readTree(text, source, problems), env, flags, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }

@@ -1,0 +1,171 @@
+package io.caiman.cli;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.embedded.EmbeddedKafka;
+import io.caiman.embedded.EmbeddedZooKeeper;
+import io.caiman.embedded.Ports;
+import io.caiman.gateway.GatewayService;
+import io.caiman.processor.ProcessorService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.kafka.streams.KafkaStreams;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "dev", mixinStandardHelpOptions = true,
+        description = {"Run everything in one JVM: a real Kafka broker (KRaft) and ZooKeeper server on 127.0.0.1, "
+                + "a gateway and a processor, with a sample configuration. Prints the URLs and a line to try. "
+                + "Ctrl-C stops it."})
+final class DevCommand implements Callable<Integer> {
+
+    @Option(names = "--data", paramLabel = "DIR",
+            description = "Keep Kafka, ZooKeeper and processor data in DIR across runs (default: a temporary directory, "
+                    + "removed on exit).")
+    Path data;
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting of the dev configuration (repeatable).")
+    List<String> overrides = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        DevCluster dev = DevCluster.start(data, overrides, System.out);
+        new Running(dev::close);
+        dev.awaitFailure();
+        return 1;
+    }
+
+    /** The running dev deployment; also what the end-to-end test starts. */
+    static final class DevCluster implements AutoCloseable {
+        final EmbeddedZooKeeper zookeeper;
+        final EmbeddedKafka kafka;
+        final GatewayService gateway;
+        final ProcessorService processor;
+        final String gatewayUrl;
+        final String processorUrl;
+        private final Path tempDir;
+
+        private DevCluster(EmbeddedZooKeeper zookeeper, EmbeddedKafka kafka, GatewayService gateway,
+                ProcessorService processor, String gatewayUrl, String processorUrl, Path tempDir) {
+            this.zookeeper = zookeeper;
+            this.kafka = kafka;
+            this.gateway = gateway;
+            this.processor = processor;
+            this.gatewayUrl = gatewayUrl;
+            this.processorUrl = processorUrl;
+            this.tempDir = tempDir;
+        }
+
+        static DevCluster start(Path data, List<String> userOverrides, PrintStream out) throws Exception {
+            long t0 = System.nanoTime();
+            Path dir = data != null ? data : Files.createTempDirectory("caiman-dev-");
+            out.println("caiman dev: starting ZooKeeper and Kafka in this JVM (data in " + dir + ") ...");
+            EmbeddedZooKeeper zk = null;
+            EmbeddedKafka kafka = null;
+            GatewayService gateway = null;
+            ProcessorService processor = null;
+            try {
+                zk = EmbeddedZooKeeper.start(1, dir.resolve("zookeeper"), 2181);
+                kafka = EmbeddedKafka.builder().nodes(1).dataDir(dir.resolve("kafka")).preferredBrokerPort(9092).build().start();
+                int gatewayPort = Ports.preferred(9091);
+                int processorPort = Ports.preferred(9400);
+                List<String> overrides = new ArrayList<>(List.of(
+                        "clusters[0].servers=" + kafka.bootstrapServers(),
+                        "clusters[1].servers=" + zk.connectString(),
+                        "entrypoints[0].listen=127.0.0.1:" + gatewayPort,
+                        "processor.listen=127.0.0.1:" + processorPort,
+                        "processor.state_dir=" + dir.resolve("processor")));
+                overrides.addAll(userOverrides);
+                CaimanConfig config = ConfigLoader.load(devConfig(), "dev.yaml", System.getenv(), overrides);
+                gateway = new GatewayService(config);
+                gateway.start();
+                processor = new ProcessorService(config);
+                processor.start();
+                awaitRunning(processor, Duration.ofSeconds(60));
+                String gatewayUrl = "http://127.0.0.1:" + gateway.ports().get(0);
+                String processorUrl = "http://127.0.0.1:" + processor.httpPort();
+                printBanner(out, kafka, zk, gatewayUrl, processorUrl, (System.nanoTime() - t0) / 1_000_000);
+                return new DevCluster(zk, kafka, gateway, processor, gatewayUrl, processorUrl, data == null ? dir : null);
+            } catch (Exception | Error e) {
+                closeAll(processor, gateway, kafka, zk);
+                if (data == null) {
+                    deleteQuietly(dir);
+                }
+                throw e;
+            }
+        }
+
+        static String devConfig() throws IOException {
+            try (InputStream in = DevCommand.class.getResourceAsStream("dev.yaml")) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+
+        private static void awaitRunning(ProcessorService processor, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (processor.streamsState() != KafkaStreams.State.RUNNING) {
+                if (System.nanoTime() > deadline || processor.failure() != null) {
+                    throw new IllegalStateException("the processor did not start within " + timeout.toSeconds() + " s"
+                            + (processor.failure() != null ? ": " + processor.failure().getMessage() : ""));
+                }
+                Thread.sleep(50);
+            }
+        }
+
+        private static void printBanner(PrintStream out, EmbeddedKafka kafka, EmbeddedZooKeeper zk, String gatewayUrl,
+                String processorUrl, long millis) {
+            out.println();
+            out.println("Caiman dev is running (ready in " + millis + " ms). Ctrl-C stops it.");
+            out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
+            out.println("  ZooKeeper  " + zk.connectString());
+            out.println("  gateway    " + gatewayUrl + "  POST /api/v1/import/prometheus · /metrics · /-/healthy · /-/ready");
+            out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
+            out.println();
+            out.println("Send a sample, then see it on the processor:");
+            out.println("  curl -sS --data-binary 'caiman_hello{greeting=\"world\"} 42' " + gatewayUrl + "/api/v1/import/prometheus");
+            out.println("  curl -sS " + processorUrl + "/metrics | grep caiman_hello");
+            out.println();
+            out.flush();
+        }
+
+        void awaitFailure() throws InterruptedException {
+            processor.awaitFailure();
+        }
+
+        @Override
+        public void close() {
+            closeAll(processor, gateway, kafka, zookeeper);
+            if (tempDir != null) {
+                deleteQuietly(tempDir);
+            }
+        }
+
+        private static void closeAll(AutoCloseable... services) {
+            for (AutoCloseable s : services) {
+                if (s != null) {
+                    try {
+                        s.close();
+                    } catch (Exception e) {
+                        System.err.println("caiman dev: " + s.getClass().getSimpleName() + " did not close cleanly: " + e);
+                    }
+                }
+            }
+        }
+
+        private static void deleteQuietly(Path dir) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temporary directory is not worth failing the shutdown for
+            }
+        }
+    }
+}
