@@ -1,0 +1,111 @@
+package io.caiman.core.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.error.CaimanException;
+import io.caiman.testing.SharedCluster;
+import io.caiman.testing.TestConfigs;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+@Tag("integration")
+class TopicsTest {
+
+    static ClusterConfig cluster(String name, int partitions, String extra) {
+        return cluster(name, partitions, 1, extra);
+    }
+
+    static ClusterConfig cluster(String name, int partitions, int replicaFactor, String extra) {
+        CaimanConfig config = ConfigLoader.parse(String.join("\n",
+                "clusters:",
+                "  - name: " + name,
+                "    type: oplog",
+                "    servers: [" + SharedCluster.kafka().bootstrapServers() + "]",
+                "    partitions: " + partitions,
+                "    replica_factor: " + replicaFactor,
+                extra, ""), "test.yaml");
+        return config.requireCluster(name);
+    }
+
+    static Admin admin() {
+        return Admin.create(Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers()));
+    }
+
+    @Test
+    void shouldCreateTheOplogFromTheClusterConfig() throws Exception {
+        String name = TestConfigs.uniqueName("topics");
+        ClusterConfig cluster = cluster(name, 4, "    size: 4000\n    record_bytes: 50\n    retention_time: 2d");
+        try (Admin admin = admin()) {
+            assertThat(Topics.ensure(admin, TopicSpec.oplog(cluster))).isTrue();
+            TopicDescription d = admin.describeTopics(Set.of(name + ".oplog")).allTopicNames().get().get(name + ".oplog");
+            assertThat(d.partitions()).hasSize(4);
+            assertThat(d.partitions().get(0).replicas()).hasSize(1);
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, name + ".oplog");
+            Config c = admin.describeConfigs(Set.of(r)).all().get().get(r);
+            assertThat(c.get("cleanup.policy").value()).isEqualTo("compact,delete");
+            assertThat(c.get("min.insync.replicas").value()).isEqualTo("1");
+            assertThat(c.get("retention.ms").value()).isEqualTo(Long.toString(2 * 86_400_000L));
+            assertThat(c.get("retention.bytes").value()).isEqualTo("50000"); // ceil(4000 / 4) x 50
+            // a second start finds it as configured
+            assertThat(Topics.ensure(admin, TopicSpec.oplog(cluster))).isFalse();
+        }
+    }
+
+    @Test
+    void shouldRefuseAnOplogWithOtherPartitionsNamingTheDifferenceAndWhatToDo() {
+        String name = TestConfigs.uniqueName("topics");
+        try (Admin admin = admin()) {
+            Topics.ensure(admin, TopicSpec.oplog(cluster(name, 3, "")));
+            for (int partitions : new int[] {2, 6}) {
+                assertThatThrownBy(() -> Topics.ensure(admin, TopicSpec.oplog(cluster(name, partitions, ""))))
+                        .isInstanceOf(TopicMismatchException.class)
+                        .hasMessageContaining("topic " + name + ".oplog exists but differs from the configuration")
+                        .hasMessageContaining("partitions: the topic has 3, the configuration says " + partitions)
+                        .hasMessageContaining("never reshards");
+            }
+        }
+    }
+
+    @Test
+    void shouldRefuseAnOplogWhoseSettingsWereChanged() throws Exception {
+        String name = TestConfigs.uniqueName("topics");
+        ClusterConfig cluster = cluster(name, 2, "");
+        try (Admin admin = admin()) {
+            Topics.ensure(admin, TopicSpec.oplog(cluster));
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, name + ".oplog");
+            admin.incrementalAlterConfigs(Map.of(r, List.of(
+                    new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            assertThatThrownBy(() -> Topics.ensure(admin, TopicSpec.oplog(cluster)))
+                    .isInstanceOf(TopicMismatchException.class)
+                    .satisfies(e -> assertThat(((TopicMismatchException) e).differences())
+                            .containsExactly("cleanup.policy: the topic has delete, the configuration says compact,delete"));
+        }
+    }
+
+    @Test
+    void shouldExplainAReplicationFactorTheClusterCannotHold() {
+        String name = TestConfigs.uniqueName("topics");
+        ClusterConfig cluster = cluster(name, 1, 3, "");
+        try (Admin admin = admin()) {
+            assertThatThrownBy(() -> Topics.ensure(admin, TopicSpec.oplog(cluster)))
+                    .isInstanceOf(CaimanException.class)
+                    .hasMessageContaining("cannot create or check topic " + name + ".oplog")
+                    .hasMessageContaining("replication factor");
+        }
+    }
+}
