@@ -1,0 +1,95 @@
+package io.caiman.processor.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caiman.core.model.Labels;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.schemas.codec.Codecs;
+import io.caiman.schemas.oplog.MetricType;
+import io.caiman.schemas.oplog.Origin;
+import io.caiman.schemas.oplog.Sample;
+import io.caiman.schemas.state.SeriesState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.Test;
+
+class ProcessorTopologyTest {
+
+    static final byte[] UP = SeriesKey.of("default", "up", Labels.of("job", "a")).bytes();
+
+    static byte[] sample(double value, long ts) {
+        return Codecs.SAMPLE.encode(Sample.newBuilder().setValue(value).setTimestampMs(ts).setMetricType(MetricType.GAUGE)
+                .setTenant("default").setOrigin(Origin.newBuilder().setProtocol("p").setGateway("g").setReceivedMs(ts).build())
+                .build());
+    }
+
+    static TopologyTestDriver driver(boolean skip, Counter bad) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-processor");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        return new TopologyTestDriver(ProcessorTopology.build("t.oplog", skip, bad), p);
+    }
+
+    @Test
+    void shouldKeepTheLatestValueAndCountEverySample() {
+        try (TopologyTestDriver driver = driver(false, new SimpleMeterRegistry().counter("bad"))) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            in.pipeInput(UP, sample(1, 1000));
+            in.pipeInput(UP, sample(3, 3000));
+            in.pipeInput(UP, sample(2, 2000)); // late: counted, but not the last value
+            in.pipeInput(UP, sample(4, 3000)); // same timestamp, accepted later: wins
+            KeyValueStore<byte[], SeriesState> store = driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+            SeriesState state = store.get(UP);
+            assertThat(state.getSampleCount()).isEqualTo(4);
+            assertThat(state.getLastValue()).isEqualTo(4);
+            assertThat(state.getLastTimestampMs()).isEqualTo(3000);
+            assertThat(state.getMetricType()).isEqualTo(MetricType.GAUGE);
+        }
+    }
+
+    @Test
+    void shouldFailOnAnUnreadableRecordByDefaultNamingWhereItIs() {
+        try (TopologyTestDriver driver = driver(false, new SimpleMeterRegistry().counter("bad"))) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            in.pipeInput(UP, sample(1, 1000));
+            assertThatThrownBy(() -> in.pipeInput(UP, "garbage".getBytes()))
+                    .hasStackTraceContaining(BadOplogRecordException.class.getName())
+                    .hasStackTraceContaining("cannot read the oplog record at t.oplog partition 0 offset 1")
+                    .hasStackTraceContaining("not Avro single-object encoded")
+                    .hasStackTraceContaining("processor.on_bad_record is fail");
+        }
+    }
+
+    @Test
+    void shouldSkipAndCountUnreadableRecordsWhenConfigured() {
+        Counter bad = new SimpleMeterRegistry().counter("bad");
+        try (TopologyTestDriver driver = driver(true, bad)) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            in.pipeInput(UP, sample(1, 1000));
+            in.pipeInput(UP, "garbage".getBytes());
+            in.pipeInput(UP, (byte[]) null);
+            in.pipeInput(UP, sample(2, 2000));
+            assertThat(bad.count()).isEqualTo(2);
+            SeriesState state = driver.<byte[], SeriesState>getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE).get(UP);
+            assertThat(state.getSampleCount()).isEqualTo(2);
+            assertThat(state.getLastValue()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void shouldNeedNoRepartitionTopicAndNameEveryNode() {
+        TopologyDescription d = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad")).describe();
+        assertThat(d.subtopologies()).hasSize(1);
+        String text = d.toString();
+        assertThat(text).contains(ProcessorTopology.SOURCE, ProcessorTopology.DECODE, ProcessorTopology.AGGREGATE,
+                ProcessorTopology.SERIES_STATE_STORE).doesNotContain("repartition").doesNotContain("KSTREAM-");
+    }
+}
