@@ -1,0 +1,69 @@
+package io.caiman.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caiman.testing.Timing;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** What a newcomer does: start `caiman dev`, run the printed curl line, see the sample on the processor. */
+@Tag("integration")
+class DevEndToEndTest {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @Test
+    void shouldServeThePrintedSampleOnTheProcessorThroughARealBroker() throws Exception {
+        ByteArrayOutputStream banner = new ByteArrayOutputStream();
+        try (DevCommand.DevCluster dev = DevCommand.DevCluster.start(null, List.of(),
+                new PrintStream(banner, true, StandardCharsets.UTF_8))) {
+            String out = banner.toString(StandardCharsets.UTF_8);
+            Matcher send = Pattern.compile("(curl -sS --data-binary '([^']*)' (http://\\S+))").matcher(out);
+            Matcher see = Pattern.compile("curl -sS (http://\\S+/metrics) \\| grep (\\w+)").matcher(out);
+            assertThat(send.find()).as(out).isTrue();
+            assertThat(send.group(3)).isEqualTo(dev.gatewayUrl + "/api/v1/import/prometheus");
+            assertThat(see.find()).as(out).isTrue();
+
+            if (curlAvailable()) {
+                // exactly the printed line, as a person would paste it
+                Process curl = new ProcessBuilder("bash", "-c", send.group(1) + " -w '%{http_code}'").start();
+                String status = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(curl.waitFor()).isZero();
+                assertThat(status).isEqualTo("204");
+            } else {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(send.group(3)))
+                        .POST(HttpRequest.BodyPublishers.ofString(send.group(2))).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(204);
+            }
+
+            String expected = send.group(2); // caiman_hello{greeting="world"} 42
+            Awaitility.await().atMost(Timing.seconds(30)).pollInterval(java.time.Duration.ofMillis(100)).untilAsserted(() -> {
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(see.group(1))).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains(expected + "\n").contains(see.group(2));
+            });
+        }
+    }
+
+    static boolean curlAvailable() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, "curl"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
