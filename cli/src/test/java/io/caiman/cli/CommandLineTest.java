@@ -71,6 +71,17 @@ class CommandLineTest {
     }
 
     @Test
+    void shouldAcceptTheShippedExamples() {
+        Path root = Path.of(System.getProperty("caiman.repo.root", ".."));
+        Run yaml = run("config", "check", root.resolve("examples/caiman.yaml").toString());
+        assertThat(yaml.code()).as(yaml.out()).isZero();
+        Run alligator = run("config", "check", root.resolve("examples/alligator.conf").toString());
+        assertThat(alligator.code()).as(alligator.out()).isZero();
+        assertThat(run("config", "convert", root.resolve("examples/alligator.conf").toString()).out())
+                .contains("  servers:\n  - srv1.example.com:1111\n");
+    }
+
+    @Test
     void shouldPrintTheConfigReference() {
         assertThat(run("config", "docs").out()).isEqualTo(ConfigDocs.markdown());
     }
