@@ -52,26 +52,25 @@ public abstract class SettingType<T> {
     public static final SettingType<Integer> INT = new SettingType<>("integer") {
         @Override
         Integer read(ConfigNode node) {
-            String text = scalar(node, "a whole number");
-            try {
-                return Integer.valueOf(text.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("must be a whole number");
-            }
+            return wholeNumber(node, Integer::valueOf);
         }
     };
 
     public static final SettingType<Long> LONG = new SettingType<>("integer") {
         @Override
         Long read(ConfigNode node) {
-            String text = scalar(node, "a whole number");
-            try {
-                return Long.valueOf(text.replace("_", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("must be a whole number");
-            }
+            return wholeNumber(node, Long::valueOf);
         }
     };
+
+    private static <N> N wholeNumber(ConfigNode node, java.util.function.Function<String, N> parse) {
+        String text = scalar(node, "a whole number");
+        try {
+            return parse.apply(text.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("must be a whole number");
+        }
+    }
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
 

@@ -17,31 +17,23 @@ public final class Naming {
     private Naming() {}
 
     public static String validateMetricName(String name) {
-        if (name == null || name.isEmpty()) {
-            return "metric name is empty";
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                    || (i > 0 && c >= '0' && c <= '9');
-            if (!ok) {
-                return String.format("metric name '%s' has '%s' at position %d; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*",
-                        name, printable(c), i + 1);
-            }
-        }
-        return null;
+        return validateName("metric name", name, true, "[a-zA-Z_:][a-zA-Z0-9_:]*");
     }
 
     public static String validateLabelName(String name) {
+        return validateName("label name", name, false, "[a-zA-Z_][a-zA-Z0-9_]*");
+    }
+
+    private static String validateName(String what, String name, boolean colon, String allowed) {
         if (name == null || name.isEmpty()) {
-            return "label name is empty";
+            return what + " is empty";
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean ok = c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' && c <= '9');
+            boolean ok = c == '_' || (colon && c == ':') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                    || (i > 0 && c >= '0' && c <= '9');
             if (!ok) {
-                return String.format("label name '%s' has '%s' at position %d; allowed: [a-zA-Z_][a-zA-Z0-9_]*",
-                        name, printable(c), i + 1);
+                return String.format("%s '%s' has '%s' at position %d; allowed: %s", what, name, printable(c), i + 1, allowed);
             }
         }
         return null;

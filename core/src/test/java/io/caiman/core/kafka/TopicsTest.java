@@ -90,6 +90,9 @@ class TopicsTest {
             admin.incrementalAlterConfigs(Map.of(r, List.of(
                     new AlterConfigOp(new ConfigEntry("cleanup.policy", "delete"), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
+            // the broker applies an altered config asynchronously; wait until it is visible
+            org.awaitility.Awaitility.await().atMost(io.caiman.testing.Timing.seconds(30)).until(() ->
+                    admin.describeConfigs(Set.of(r)).all().get().get(r).get("cleanup.policy").value().equals("delete"));
             assertThatThrownBy(() -> Topics.ensure(admin, TopicSpec.oplog(cluster)))
                     .isInstanceOf(TopicMismatchException.class)
                     .satisfies(e -> assertThat(((TopicMismatchException) e).differences())
