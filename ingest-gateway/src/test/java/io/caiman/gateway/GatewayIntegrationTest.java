@@ -150,6 +150,12 @@ class GatewayIntegrationTest {
         HttpResponse<String> big = post(url, "a 1\n".repeat(1100), Map.of());
         assertThat(big.statusCode()).isEqualTo(413);
         assertThat(big.body()).contains("limit of 4096 bytes (gateway.max_request_bytes)");
+        // chunked, so no Content-Length warns the server in advance
+        HttpResponse<String> chunked = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/import/prometheus"))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                        "a 1\n".repeat(1100).getBytes(StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(chunked.statusCode()).as(chunked.body()).isEqualTo(413);
+        assertThat(chunked.body()).contains("gateway.max_request_bytes");
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {
             gz.write("a 1\n".repeat(100_000).getBytes(StandardCharsets.UTF_8));

@@ -81,20 +81,41 @@ public final class HttpExchange {
         if (declared > maxBytes) {
             return CompletableFuture.failedFuture(tooLarge(maxBytes, "Content-Length is " + declared));
         }
-        int limit = (int) Math.min(Integer.MAX_VALUE - 8, maxBytes);
         CompletableFuture<byte[]> read = new CompletableFuture<>();
-        Content.Source.asByteArrayAsync(request, limit + 1, org.eclipse.jetty.util.Promise.Invocable.toPromise(read));
-        return read.handle((bytes, failure) -> {
-                    if (failure != null) {
-                        throw failure instanceof IllegalArgumentException || String.valueOf(failure.getMessage()).contains("too large")
-                                ? tooLarge(maxBytes, "the body is larger")
-                                : new HttpError(400, "cannot read the request body: " + failure.getMessage());
-                    }
-                    if (bytes.length > maxBytes) {
-                        throw tooLarge(maxBytes, "the body is larger");
-                    }
-                    return enc.equals("identity") ? bytes : gunzip(bytes, maxBytes);
-                });
+        readBody(new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192), maxBytes, read);
+        return read.thenApply(bytes -> enc.equals("identity") ? bytes : gunzip(bytes, maxBytes));
+    }
+
+    /**
+     * Jetty's read/demand loop, counting bytes as they come so a chunked body over the limit is refused
+     * as soon as it passes it, without buffering the rest.
+     */
+    private void readBody(ByteArrayOutputStream out, long maxBytes, CompletableFuture<byte[]> done) {
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                request.demand(() -> readBody(out, maxBytes, done));
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                done.completeExceptionally(new HttpError(400, "cannot read the request body: " + chunk.getFailure()));
+                return;
+            }
+            ByteBuffer buffer = chunk.getByteBuffer();
+            if (out.size() + (long) buffer.remaining() > maxBytes) {
+                chunk.release();
+                done.completeExceptionally(tooLarge(maxBytes, "the body is larger"));
+                return;
+            }
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            out.writeBytes(bytes);
+            chunk.release();
+            if (chunk.isLast()) {
+                done.complete(out.toByteArray());
+                return;
+            }
+        }
     }
 
     private static HttpError tooLarge(long max, String detail) {
