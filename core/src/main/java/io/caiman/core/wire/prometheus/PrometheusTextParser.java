@@ -2,6 +2,7 @@ package io.caiman.core.wire.prometheus;
 
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
+import io.caiman.core.wire.MetricFamilies;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
@@ -298,19 +299,7 @@ public final class PrometheusTextParser {
         }
 
         private MetricType familyType(String name) {
-            MetricType t = types.get(name);
-            if (t != null) {
-                return t;
-            }
-            for (String suffix : new String[] {"_bucket", "_sum", "_count"}) {
-                if (name.endsWith(suffix)) {
-                    MetricType family = types.get(name.substring(0, name.length() - suffix.length()));
-                    if (family == MetricType.HISTOGRAM || (family == MetricType.SUMMARY && !suffix.equals("_bucket"))) {
-                        return family;
-                    }
-                }
-            }
-            return MetricType.UNKNOWN;
+            return MetricFamilies.typeOf(name, types);
         }
 
         private void skipBlanks() {

@@ -1,0 +1,213 @@
+package io.caiman.core.wire.remotewrite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.CodedOutputStream;
+import io.caiman.core.model.Labels;
+import io.caiman.core.wire.ParseResult;
+import io.caiman.core.wire.ParsedSample;
+import io.caiman.core.wire.remotewrite.RemoteWriteDecoder.Version;
+import io.caiman.schemas.oplog.MetricType;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+import org.xerial.snappy.Snappy;
+
+class RemoteWriteDecoderTest {
+
+    static final double STALE = Double.longBitsToDouble(0x7ff0000000000002L);
+    final RemoteWriteDecoder decoder = new RemoteWriteDecoder(8);
+
+    static RemoteWriteEncoder.Series series(String name, Labels labels, double value, long ts) {
+        return new RemoteWriteEncoder.Series(name, labels, new double[] {value}, new long[] {ts});
+    }
+
+    @Test
+    void shouldPickTheVersionFromTheContentType() {
+        assertThat(RemoteWriteDecoder.versionOf(null)).isEqualTo(Version.V1);
+        assertThat(RemoteWriteDecoder.versionOf("application/x-protobuf")).isEqualTo(Version.V1);
+        assertThat(RemoteWriteDecoder.versionOf("application/x-protobuf;proto=prometheus.WriteRequest")).isEqualTo(Version.V1);
+        assertThat(RemoteWriteDecoder.versionOf("application/x-protobuf; proto=io.prometheus.write.v2.Request")).isEqualTo(Version.V2);
+        assertThat(RemoteWriteDecoder.versionOf("application/x-protobuf;proto=io.prometheus.write.v3.Request")).isNull();
+        assertThat(RemoteWriteDecoder.versionOf("application/json")).isNull();
+    }
+
+    @Test
+    void shouldDecodeVersion1WithTypesFromMetadataAndStaleMarkersIntact() throws Exception {
+        byte[] body = RemoteWriteEncoder.body(List.of(
+                series("http_requests_total", Labels.of("job", "api", "code", "200"), 5, 1_700_000_000_000L),
+                new RemoteWriteEncoder.Series("rpc_seconds_bucket", Labels.of("le", "+Inf"), new double[] {1, STALE},
+                        new long[] {1000, 2000})),
+                Map.of("http_requests_total", MetricType.COUNTER, "rpc_seconds", MetricType.HISTOGRAM));
+        ParseResult r = decoder.decode(RemoteWriteDecoder.uncompress(body, 1 << 20), Version.V1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).hasSize(3);
+        ParsedSample first = r.samples().get(0);
+        assertThat(first.name()).isEqualTo("http_requests_total");
+        assertThat(first.labels()).isEqualTo(Labels.of("code", "200", "job", "api"));
+        assertThat(first.value()).isEqualTo(5);
+        assertThat(first.timestampMs()).isEqualTo(1_700_000_000_000L);
+        assertThat(first.type()).isEqualTo(MetricType.COUNTER);
+        assertThat(r.samples().get(1).type()).isEqualTo(MetricType.HISTOGRAM);
+        assertThat(Double.doubleToRawLongBits(r.samples().get(2).value())).isEqualTo(0x7ff0000000000002L);
+    }
+
+    @Test
+    void shouldAcceptARequestWithOnlyMetadata() throws Exception {
+        byte[] body = RemoteWriteEncoder.body(List.of(), Map.of("up", MetricType.GAUGE));
+        ParseResult r = decoder.decode(RemoteWriteDecoder.uncompress(body, 1 << 20), Version.V1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).isEmpty();
+    }
+
+    @Test
+    void shouldNameEveryInvalidSeriesByPosition() {
+        byte[] message = RemoteWriteEncoder.writeRequest(List.of(
+                series("ok", Labels.EMPTY, 1, 1),
+                series("1bad", Labels.EMPTY, 1, 1),
+                series("ok", Labels.of("bad-label", "x"), 1, 1),
+                series("ok", Labels.of("a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6", "g", "7", "h", "8"), 1, 1)),
+                Map.of());
+        ParseResult r = decoder.decode(message, Version.V1);
+        assertThat(r.errors()).extracting(Object::toString).containsExactly(
+                "timeseries 2: metric name '1bad' has '1' at position 1; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*",
+                "timeseries 3: label name 'bad-label' has '-' at position 4; allowed: [a-zA-Z_][a-zA-Z0-9_]*",
+                "timeseries 4: 9 labels; the limit is 8");
+    }
+
+    @Test
+    void shouldRefuseASeriesWithoutANameOrWithNativeHistograms() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        out.writeByteArray(1, seriesBytes(List.of("job", "x"), false));
+        out.writeByteArray(1, seriesBytes(List.of("__name__", "h"), true));
+        out.flush();
+        ParseResult r = decoder.decode(bytes.toByteArray(), Version.V1);
+        assertThat(r.errors()).extracting(Object::toString).containsExactly(
+                "timeseries 1: no __name__ label (labels [job, x])",
+                "timeseries 2: native histograms are not supported; send classic histograms (send_native_histograms: false)");
+    }
+
+    @Test
+    void shouldDecodeVersion2WithSymbolsAndMetadata() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        for (String symbol : List.of("", "__name__", "up", "job", "node")) {
+            out.writeString(4, symbol);
+        }
+        ByteArrayOutputStream ts = new ByteArrayOutputStream();
+        CodedOutputStream t = CodedOutputStream.newInstance(ts);
+        ByteArrayOutputStream refs = new ByteArrayOutputStream();
+        CodedOutputStream rf = CodedOutputStream.newInstance(refs);
+        for (int ref : new int[] {1, 2, 3, 4}) {
+            rf.writeUInt32NoTag(ref);
+        }
+        rf.flush();
+        t.writeByteArray(1, refs.toByteArray()); // packed labels_refs
+        t.writeByteArray(2, sample(1, 5000));
+        ByteArrayOutputStream meta = new ByteArrayOutputStream();
+        CodedOutputStream mo = CodedOutputStream.newInstance(meta);
+        mo.writeEnum(1, 2);
+        mo.flush();
+        t.writeByteArray(5, meta.toByteArray());
+        t.flush();
+        out.writeByteArray(5, ts.toByteArray());
+        out.flush();
+        ParseResult r = decoder.decode(bytes.toByteArray(), Version.V2);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).singleElement().satisfies(s -> {
+            assertThat(s.name()).isEqualTo("up");
+            assertThat(s.labels()).isEqualTo(Labels.of("job", "node"));
+            assertThat(s.value()).isEqualTo(1);
+            assertThat(s.timestampMs()).isEqualTo(5000);
+            assertThat(s.type()).isEqualTo(MetricType.GAUGE);
+        });
+    }
+
+    @Test
+    void shouldRefuseVersion2ReferencesOutsideTheSymbols() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        out.writeString(4, "");
+        out.writeString(4, "__name__");
+        ByteArrayOutputStream ts = new ByteArrayOutputStream();
+        CodedOutputStream t = CodedOutputStream.newInstance(ts);
+        t.writeUInt32(1, 1);
+        t.writeUInt32(1, 9);
+        t.flush();
+        out.writeByteArray(5, ts.toByteArray());
+        out.flush();
+        assertThat(decoder.decode(bytes.toByteArray(), Version.V2).errors()).extracting(Object::toString)
+                .containsExactly("timeseries 1: labels_refs points to symbol 9 but there are 2");
+    }
+
+    @Test
+    void shouldRefuseBadSnappyAndBodiesThatUncompressTooLarge() throws Exception {
+        assertThatThrownBy(() -> RemoteWriteDecoder.uncompress("not snappy".getBytes(), 1 << 20))
+                .hasMessageContaining("not snappy-compressed");
+        byte[] big = Snappy.compress(new byte[100_000]);
+        assertThatThrownBy(() -> RemoteWriteDecoder.uncompress(big, 1000))
+                .isInstanceOf(RemoteWriteDecoder.SizeException.class)
+                .hasMessageContaining("100000 bytes, more than the limit of 1000");
+    }
+
+    @Test
+    void shouldReportTruncatedMessages() {
+        byte[] message = RemoteWriteEncoder.writeRequest(List.of(series("up", Labels.of("job", "x"), 1, 1)), Map.of());
+        byte[] truncated = java.util.Arrays.copyOf(message, message.length - 3);
+        assertThat(decoder.decode(truncated, Version.V1).errors()).singleElement().asString()
+                .startsWith("the body is not a valid prometheus.WriteRequest message");
+    }
+
+    @Property(tries = 3000)
+    void shouldNeverThrowOnArbitraryBytes(@ForAll byte[] message) {
+        decoder.decode(message, Version.V1);
+        decoder.decode(message, Version.V2);
+    }
+
+    @Property(tries = 2000)
+    void shouldNeverThrowOnCorruptedValidMessages(@ForAll("positions") int position, @ForAll byte value) {
+        byte[] message = RemoteWriteEncoder.writeRequest(List.of(series("up", Labels.of("job", "x"), 1, 1),
+                series("down", Labels.of("job", "y"), 2, 2)), Map.of("up", MetricType.GAUGE));
+        message[position % message.length] = value;
+        decoder.decode(message, Version.V1);
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Integer> positions() {
+        return net.jqwik.api.Arbitraries.integers().between(0, 10_000);
+    }
+
+    static byte[] sample(double value, long ts) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        CodedOutputStream o = CodedOutputStream.newInstance(b);
+        o.writeDouble(1, value);
+        o.writeInt64(2, ts);
+        o.flush();
+        return b.toByteArray();
+    }
+
+    static byte[] seriesBytes(List<String> labels, boolean histogram) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        CodedOutputStream o = CodedOutputStream.newInstance(b);
+        for (int i = 0; i < labels.size(); i += 2) {
+            ByteArrayOutputStream l = new ByteArrayOutputStream();
+            CodedOutputStream lo = CodedOutputStream.newInstance(l);
+            lo.writeString(1, labels.get(i));
+            lo.writeString(2, labels.get(i + 1));
+            lo.flush();
+            o.writeByteArray(1, l.toByteArray());
+        }
+        o.writeByteArray(2, sample(1, 1));
+        if (histogram) {
+            o.writeByteArray(4, new byte[] {0x08, 0x01});
+        }
+        o.flush();
+        return b.toByteArray();
+    }
+}
