@@ -10,7 +10,9 @@ import io.caiman.core.kafka.TopicSpec;
 import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.error.CaimanException;
-import io.caiman.gateway.http.PrometheusImportHandler;
+import io.caiman.gateway.http.IngestHandler;
+import io.caiman.gateway.http.PrometheusTextDecoder;
+import io.caiman.gateway.http.RemoteWriteHandlerDecoder;
 import io.caiman.gateway.oplog.OplogWriter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -72,9 +74,15 @@ public final class GatewayService implements AutoCloseable {
             }
             for (EntrypointConfig ep : entrypoints) {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
+                long max = config.gateway().maxRequestBytes();
+                String instance = ep.instance().toString();
                 HttpService http = HttpService.builder("gateway", ep.listen(), registry)
-                        .route("POST", "/api/v1/import/prometheus",
-                                new PrometheusImportHandler(writer, config.gateway(), ep.instance().toString(), registry))
+                        .route("POST", "/api/v1/import/prometheus", new IngestHandler(PrometheusTextDecoder.PROTOCOL,
+                                PrometheusTextDecoder.WHAT, new PrometheusTextDecoder(max), writer, config.gateway(),
+                                instance, registry))
+                        .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
+                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(max), writer,
+                                config.gateway(), instance, registry))
                         .readiness(this::readiness)
                         .build();
                 servers.add(http);

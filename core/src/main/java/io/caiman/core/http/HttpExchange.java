@@ -72,18 +72,40 @@ public final class HttpExchange {
      */
     public CompletableFuture<byte[]> body(long maxBytes) {
         String encoding = header("Content-Encoding");
+        return rawBody(maxBytes).thenApply(bytes -> decodeContent(encoding, bytes, maxBytes));
+    }
+
+    /**
+     * Undoes a {@code Content-Encoding} of identity or gzip.
+     *
+     * @throws HttpError 415 for another encoding or corrupt gzip, 413 when it decompresses past {@code maxBytes}
+     */
+    public static byte[] decodeContent(String encoding, byte[] body, long maxBytes) {
         String enc = encoding == null ? "identity" : encoding.trim().toLowerCase(Locale.ROOT);
-        if (!enc.equals("identity") && !enc.equals("gzip") && !enc.equals("x-gzip")) {
-            return CompletableFuture.failedFuture(new HttpError(415,
-                    "Content-Encoding " + encoding + " is not supported; send identity or gzip"));
+        switch (enc) {
+            case "identity":
+                return body;
+            case "gzip":
+            case "x-gzip":
+                return gunzip(body, maxBytes);
+            default:
+                throw new HttpError(415, "Content-Encoding " + encoding + " is not supported; send identity or gzip");
         }
+    }
+
+    /**
+     * Reads the whole body as sent, whatever its {@code Content-Encoding}, refusing more than {@code maxBytes}.
+     *
+     * @return the body; completes exceptionally with {@link HttpError} 413 when it is too large
+     */
+    public CompletableFuture<byte[]> rawBody(long maxBytes) {
         long declared = request.getLength();
         if (declared > maxBytes) {
             return CompletableFuture.failedFuture(tooLarge(maxBytes, "Content-Length is " + declared));
         }
         CompletableFuture<byte[]> read = new CompletableFuture<>();
         readBody(new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192), maxBytes, read);
-        return read.thenApply(bytes -> enc.equals("identity") ? bytes : gunzip(bytes, maxBytes));
+        return read;
     }
 
     /**
@@ -118,7 +140,8 @@ public final class HttpExchange {
         }
     }
 
-    private static HttpError tooLarge(long max, String detail) {
+    /** A 413 naming the limit. */
+    public static HttpError tooLarge(long max, String detail) {
         return new HttpError(413, "request body too large: " + detail + " than the limit of " + max
                 + " bytes (gateway.max_request_bytes); split the request");
     }
