@@ -3,6 +3,7 @@ package io.caiman.gateway;
 import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.config.EntrypointConfig;
+import io.caiman.core.config.GatewaySettings;
 import io.caiman.core.http.HttpService;
 import io.caiman.core.http.Readiness;
 import io.caiman.core.kafka.KafkaClients;
@@ -10,6 +11,7 @@ import io.caiman.core.kafka.TopicSpec;
 import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.error.CaimanException;
+import io.caiman.gateway.http.InflightBudget;
 import io.caiman.gateway.http.IngestHandler;
 import io.caiman.gateway.http.PrometheusTextDecoder;
 import io.caiman.gateway.http.RemoteWriteHandlerDecoder;
@@ -47,9 +49,11 @@ public final class GatewayService implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, OplogWriter> writers = new LinkedHashMap<>();
     private final List<HttpService> servers = new ArrayList<>();
+    private final InflightBudget budget;
 
     public GatewayService(CaimanConfig config) {
         this.config = config;
+        this.budget = new InflightBudget(config.gateway().maxInflightBytes(), registry);
     }
 
     /**
@@ -74,15 +78,16 @@ public final class GatewayService implements AutoCloseable {
             }
             for (EntrypointConfig ep : entrypoints) {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
-                long max = config.gateway().maxRequestBytes();
+                GatewaySettings settings = config.gateway();
                 String instance = ep.instance().toString();
                 HttpService http = HttpService.builder("gateway", ep.listen(), registry)
                         .route("POST", "/api/v1/import/prometheus", new IngestHandler(PrometheusTextDecoder.PROTOCOL,
-                                PrometheusTextDecoder.WHAT, new PrometheusTextDecoder(max), writer, config.gateway(),
-                                instance, registry))
+                                PrometheusTextDecoder.WHAT, new PrometheusTextDecoder(settings), writer, settings,
+                                instance, budget, registry))
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
-                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(max), writer,
-                                config.gateway(), instance, registry))
+                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), writer,
+                                settings, instance, budget, registry))
+                        .drainTimeout(settings.ackTimeout().plusSeconds(5))
                         .readiness(this::readiness)
                         .build();
                 servers.add(http);

@@ -116,6 +116,9 @@ public record CaimanConfig(
 
         Values g = blocks.get(GATEWAY).get(0);
         GatewaySettings gateway = new GatewaySettings(g.get(GATEWAY_MAX_REQUEST_BYTES), g.get(GATEWAY_ACK_TIMEOUT),
+                g.get(GATEWAY_MAX_INFLIGHT_BYTES), g.get(GATEWAY_MAX_SAMPLES_PER_REQUEST),
+                new io.caiman.core.wire.SampleLimits(g.get(GATEWAY_MAX_LABELS_PER_SERIES), g.get(GATEWAY_MAX_LABEL_NAME_LENGTH),
+                        g.get(GATEWAY_MAX_LABEL_VALUE_LENGTH)),
                 g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT));
 
         Values p = blocks.get(PROCESSOR).get(0);

@@ -154,6 +154,24 @@ public final class CaimanConfigDef {
             Duration.ofSeconds(30), "How long a request waits for Kafka to acknowledge all of its samples "
                     + "before it is answered 503 (Retry-After) so the sender retries.")
             .checkedBy(Setting.Rule.positive());
+    public static final Setting<Long> GATEWAY_MAX_INFLIGHT_BYTES = optional("max_inflight_bytes", SettingType.SIZE_BYTES,
+            128L << 20, "How many bytes of requests a gateway holds at once (bodies being read, records waiting for "
+                    + "Kafka's acknowledgement). Past it, new requests are answered 503 with Retry-After at once "
+                    + "instead of queueing, so a slow or absent Kafka cannot make the gateway grow without bound.")
+            .checkedBy(Setting.Rule.atLeastLong(1024));
+    public static final Setting<Integer> GATEWAY_MAX_SAMPLES_PER_REQUEST = optional("max_samples_per_request",
+            SettingType.INT, 1_000_000, "The most samples one request may carry; more is refused with 400.")
+            .checkedBy(Setting.Rule.atLeast(1));
+    public static final Setting<Integer> GATEWAY_MAX_LABELS_PER_SERIES = optional("max_labels_per_series",
+            SettingType.INT, 40, "The most labels (besides the metric name) a series may carry; more is refused "
+                    + "with 400 naming the series.")
+            .checkedBy(Setting.Rule.between(1, 10_000));
+    public static final Setting<Integer> GATEWAY_MAX_LABEL_NAME_LENGTH = optional("max_label_name_length",
+            SettingType.INT, 1024, "The longest label or metric name accepted, in characters.")
+            .checkedBy(Setting.Rule.atLeast(1));
+    public static final Setting<Integer> GATEWAY_MAX_LABEL_VALUE_LENGTH = optional("max_label_value_length",
+            SettingType.INT, 2048, "The longest label value accepted, in characters.")
+            .checkedBy(Setting.Rule.atLeast(1));
     public static final Setting<String> GATEWAY_TENANT_HEADER = optional("tenant_header", SettingType.STRING,
             "X-Scope-OrgID", "The request header that names the tenant, as Grafana Mimir reads it.");
     public static final Setting<String> GATEWAY_DEFAULT_TENANT = optional("default_tenant", SettingType.STRING,
@@ -207,8 +225,9 @@ public final class CaimanConfigDef {
             new SettingGroup(ZOOKEEPER, false, "The Curator client used for sharedlock clusters.",
                     List.of(ZK_SESSION_TIMEOUT, ZK_CONNECTION_TIMEOUT, ZK_RETRIES)),
             new SettingGroup(GATEWAY, false, "Ingest gateway limits and tenancy.",
-                    List.of(GATEWAY_MAX_REQUEST_BYTES, GATEWAY_ACK_TIMEOUT, GATEWAY_TENANT_HEADER,
-                            GATEWAY_DEFAULT_TENANT)),
+                    List.of(GATEWAY_MAX_REQUEST_BYTES, GATEWAY_ACK_TIMEOUT, GATEWAY_MAX_INFLIGHT_BYTES,
+                            GATEWAY_MAX_SAMPLES_PER_REQUEST, GATEWAY_MAX_LABELS_PER_SERIES, GATEWAY_MAX_LABEL_NAME_LENGTH,
+                            GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD)),

@@ -58,6 +58,11 @@ public final class HttpExchange {
         return query.getValues(name);
     }
 
+    /** The declared {@code Content-Length}, or -1 when the body is chunked. */
+    public long contentLength() {
+        return request.getLength();
+    }
+
     /** The remote address, for logs. */
     public String remote() {
         return Request.getRemoteAddr(request) + ":" + Request.getRemotePort(request);

@@ -4,7 +4,6 @@ import io.caiman.core.config.HostPort;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +15,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -59,8 +59,9 @@ public final class HttpService implements AutoCloseable {
         connector.setHost(b.listen.host());
         connector.setPort(b.listen.port());
         server.addConnector(connector);
-        server.setHandler(new Router(b.routes, b.registry, b.metricsExtra, b.readiness));
-        server.setStopTimeout(5_000);
+        // on stop, refuse new requests (503) and let the ones in flight finish, up to the drain timeout
+        server.setHandler(new GracefulHandler(new Router(b.routes, b.registry, b.metricsExtra, b.readiness)));
+        server.setStopTimeout(b.drainTimeout.toMillis());
     }
 
     public static Builder builder(String name, HostPort listen, PrometheusMeterRegistry registry) {
@@ -113,6 +114,7 @@ public final class HttpService implements AutoCloseable {
         private Supplier<String> metricsExtra = () -> "";
         private Supplier<Readiness> readiness = () -> new Readiness(List.of());
         private int maxThreads = 64;
+        private java.time.Duration drainTimeout = java.time.Duration.ofSeconds(5);
 
         private Builder(String name, HostPort listen, PrometheusMeterRegistry registry) {
             this.name = name;
@@ -134,6 +136,12 @@ public final class HttpService implements AutoCloseable {
 
         public Builder readiness(Supplier<Readiness> readiness) {
             this.readiness = readiness;
+            return this;
+        }
+
+        /** How long closing waits for requests in flight to finish. */
+        public Builder drainTimeout(java.time.Duration drainTimeout) {
+            this.drainTimeout = drainTimeout;
             return this;
         }
 
@@ -193,10 +201,5 @@ public final class HttpService implements AutoCloseable {
             }
             return true;
         }
-    }
-
-    /** For tests and tools: every route's path. */
-    List<String> paths() {
-        return new ArrayList<>(((Router) server.getHandler()).routes.keySet());
     }
 }

@@ -35,7 +35,11 @@ public final class KafkaClients {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        // send() blocks this long for metadata when Kafka is unreachable: never longer than a request may wait
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(10_000, config.gateway().ackTimeout().toMillis()));
+        // the gateway's in-flight budget bounds what it hands the producer; with room above it, send() never
+        // blocks a request thread waiting for buffer space
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(32L << 20, config.gateway().maxInflightBytes() + (16L << 20)));
         p.putAll(config.kafka().producer());
         // the delivery guarantees depend on these; the config check refuses other values
         p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.slf4j.Logger;
@@ -58,6 +59,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     private final OplogWriter writer;
     private final GatewaySettings settings;
     private final String instance;
+    private final InflightBudget budget;
     private final Counter accepted;
     private final Counter rejected;
 
@@ -66,7 +68,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
      * @param what how a 400 names the body, e.g. "the Prometheus text body"
      */
     public IngestHandler(String protocol, String what, Decoder decoder, OplogWriter writer, GatewaySettings settings,
-            String instance, MeterRegistry registry) {
+            String instance, InflightBudget budget, MeterRegistry registry) {
+        this.budget = budget;
         this.protocol = protocol;
         this.what = what;
         this.decoder = decoder;
@@ -83,25 +86,73 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     public void accept(HttpExchange exchange) {
         long receivedMs = System.currentTimeMillis();
         String tenant = tenant(exchange);
-        exchange.rawBody(settings.maxRequestBytes()).whenComplete((body, failure) -> {
-            if (failure != null) {
-                answerError(exchange, failure);
-                return;
-            }
-            ParseResult result;
-            try {
-                result = decoder.decode(exchange, body);
-            } catch (HttpError e) {
-                exchange.respondText(e.status(), e.getMessage());
-                return;
-            }
-            if (!result.ok()) {
-                rejected.increment(result.samples().size());
-                exchange.respondText(400, describe(what, result.errors()));
-                return;
-            }
-            write(exchange, result, tenant, receivedMs);
-        });
+        long declared = exchange.contentLength();
+        InflightBudget.Reservation reservation = budget.reserve(declared >= 0 && declared <= settings.maxRequestBytes()
+                ? declared : settings.maxRequestBytes());
+        if (reservation == null) {
+            overBudget(exchange);
+            return;
+        }
+        try {
+            exchange.rawBody(settings.maxRequestBytes()).whenComplete((body, failure) -> {
+                try {
+                    if (failure != null) {
+                        answerError(exchange, failure);
+                        reservation.release();
+                        return;
+                    }
+                    handle(exchange, body, tenant, receivedMs, reservation);
+                } catch (RuntimeException e) {
+                    reservation.release();
+                    log.error("gateway [{}] {} request from {} failed", instance, protocol, exchange.remote(), e);
+                    exchange.respondText(500, "internal error: " + e);
+                }
+            });
+        } catch (RuntimeException e) {
+            reservation.release();
+            throw e;
+        }
+    }
+
+    private void handle(HttpExchange exchange, byte[] body, String tenant, long receivedMs,
+            InflightBudget.Reservation reservation) {
+        ParseResult result;
+        try {
+            result = decoder.decode(exchange, body);
+        } catch (HttpError e) {
+            reservation.release();
+            exchange.respondText(e.status(), e.getMessage());
+            return;
+        }
+        if (!result.ok()) {
+            reservation.release();
+            rejected.increment(result.samples().size());
+            exchange.respondText(400, describe(what, result.errors()));
+            return;
+        }
+        if (result.samples().size() > settings.maxSamplesPerRequest()) {
+            reservation.release();
+            rejected.increment(result.samples().size());
+            exchange.respondText(400, "the request has " + result.samples().size() + " samples; the limit is "
+                    + settings.maxSamplesPerRequest() + " (gateway.max_samples_per_request); send smaller batches");
+            return;
+        }
+        List<ProducerRecord<byte[], byte[]>> records = writer.records(result.samples(), tenant, receivedMs, protocol, instance);
+        if (!reservation.growTo(Math.max(body.length, OplogWriter.sizeOf(records)))) {
+            reservation.release();
+            rejected.increment(result.samples().size());
+            overBudget(exchange);
+            return;
+        }
+        write(exchange, result, records, reservation);
+    }
+
+    private void overBudget(HttpExchange exchange) {
+        log.warn("gateway [{}] over its in-flight limit ({} of {} bytes held): {} request from {} answered 503", instance,
+                budget.used(), budget.limit(), protocol, exchange.remote());
+        exchange.respond(503, "text/plain; charset=utf-8", ("the gateway is holding its limit of " + budget.limit()
+                + " bytes in flight (gateway.max_inflight_bytes): Kafka is slow or unavailable; retry\n")
+                .getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", RETRY_AFTER_SECONDS));
     }
 
     private static void answerError(HttpExchange exchange, Throwable failure) {
@@ -113,10 +164,14 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         }
     }
 
-    private void write(HttpExchange exchange, ParseResult result, String tenant, long receivedMs) {
+    private void write(HttpExchange exchange, ParseResult result, List<ProducerRecord<byte[], byte[]>> records,
+            InflightBudget.Reservation reservation) {
         int count = result.samples().size();
-        writer.send(writer.records(result.samples(), tenant, receivedMs, protocol, instance), settings.ackTimeout())
+        writer.send(records, settings.ackTimeout())
                 .whenComplete((written, error) -> {
+                    // the records stay in the producer until acknowledged or expired; a timed-out answer
+                    // releases its share early, which delivery.timeout.ms bounds
+                    reservation.release();
                     if (error == null) {
                         accepted.increment(count);
                         exchange.respondEmpty(204, decoder.successHeaders(exchange, result));

@@ -1,5 +1,6 @@
 package io.caiman.gateway.http;
 
+import io.caiman.core.config.GatewaySettings;
 import io.caiman.core.http.HttpExchange;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
@@ -13,11 +14,12 @@ public final class PrometheusTextDecoder implements IngestHandler.Decoder {
     public static final String PROTOCOL = "prometheus-text";
     public static final String WHAT = "the Prometheus text body";
 
-    private final PrometheusTextParser parser = new PrometheusTextParser();
+    private final PrometheusTextParser parser;
     private final long maxBytes;
 
-    public PrometheusTextDecoder(long maxBytes) {
-        this.maxBytes = maxBytes;
+    public PrometheusTextDecoder(GatewaySettings settings) {
+        this.parser = new PrometheusTextParser(settings.sampleLimits());
+        this.maxBytes = settings.maxRequestBytes();
     }
 
     @Override

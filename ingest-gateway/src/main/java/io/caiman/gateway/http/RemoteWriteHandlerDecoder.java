@@ -1,5 +1,6 @@
 package io.caiman.gateway.http;
 
+import io.caiman.core.config.GatewaySettings;
 import io.caiman.core.http.HttpError;
 import io.caiman.core.http.HttpExchange;
 import io.caiman.core.wire.ParseResult;
@@ -21,11 +22,12 @@ public final class RemoteWriteHandlerDecoder implements IngestHandler.Decoder {
     public static final String PROTOCOL = "remote-write";
     public static final String WHAT = "the remote-write request";
 
-    private final RemoteWriteDecoder decoder = new RemoteWriteDecoder(128);
+    private final RemoteWriteDecoder decoder;
     private final long maxBytes;
 
-    public RemoteWriteHandlerDecoder(long maxBytes) {
-        this.maxBytes = maxBytes;
+    public RemoteWriteHandlerDecoder(GatewaySettings settings) {
+        this.decoder = new RemoteWriteDecoder(settings.sampleLimits());
+        this.maxBytes = settings.maxRequestBytes();
     }
 
     @Override

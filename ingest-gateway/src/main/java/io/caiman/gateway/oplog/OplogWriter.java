@@ -70,6 +70,15 @@ public final class OplogWriter implements AutoCloseable {
         }).toList();
     }
 
+    /** The bytes {@code records} hold: keys, values and Kafka's per-record overhead. */
+    public static long sizeOf(List<ProducerRecord<byte[], byte[]>> records) {
+        long bytes = 0;
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            bytes += r.key().length + r.value().length + 64;
+        }
+        return bytes;
+    }
+
     /**
      * Sends {@code records} and completes when Kafka has acknowledged all of them, or exceptionally with the
      * first failure (or a {@link java.util.concurrent.TimeoutException} after {@code timeout}).
@@ -81,8 +90,11 @@ public final class OplogWriter implements AutoCloseable {
             return done;
         }
         AtomicInteger pending = new AtomicInteger(records.size());
-        try {
-            for (ProducerRecord<byte[], byte[]> record : records) {
+        for (ProducerRecord<byte[], byte[]> record : records) {
+            if (done.isDone()) {
+                break; // a failure has decided the answer: do not send (or block for) the rest
+            }
+            try {
                 producer.send(record, (metadata, error) -> {
                     if (error != null) {
                         done.completeExceptionally(error);
@@ -90,10 +102,10 @@ public final class OplogWriter implements AutoCloseable {
                         done.complete(records.size());
                     }
                 });
+            } catch (RuntimeException e) {
+                // send() throws when metadata is not available within max.block.ms (Kafka unreachable)
+                done.completeExceptionally(e);
             }
-        } catch (RuntimeException e) {
-            // send() throws when metadata or buffer space is not available within max.block.ms
-            done.completeExceptionally(e);
         }
         return done.orTimeout(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }

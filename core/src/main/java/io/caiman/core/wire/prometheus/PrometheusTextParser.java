@@ -3,6 +3,7 @@ package io.caiman.core.wire.prometheus;
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
 import io.caiman.core.wire.MetricFamilies;
+import io.caiman.core.wire.SampleLimits;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
@@ -35,15 +36,15 @@ public final class PrometheusTextParser {
     /** At most this many errors are collected; the rest of the input is still checked but not listed. */
     public static final int MAX_ERRORS = 100;
 
-    private final int maxLabels;
+    private final SampleLimits limits;
 
-    /** @param maxLabels the most labels a sample may carry (more is an error) */
-    public PrometheusTextParser(int maxLabels) {
-        this.maxLabels = maxLabels;
+    /** @param limits what one series may carry (more is an error on its line) */
+    public PrometheusTextParser(SampleLimits limits) {
+        this.limits = limits;
     }
 
     public PrometheusTextParser() {
-        this(128);
+        this(SampleLimits.GENEROUS);
     }
 
     public ParseResult parse(byte[] body) {
@@ -186,15 +187,16 @@ public final class PrometheusTextParser {
                     return;
                 }
             }
-            if (labels.size() / 2 > maxLabels) {
-                error(0, "sample has " + labels.size() / 2 + " labels; the limit is " + maxLabels);
-                return;
-            }
             Labels set;
             try {
                 set = Labels.of(labels.toArray(new String[0]));
             } catch (IllegalArgumentException e) {
                 error(0, e.getMessage());
+                return;
+            }
+            String limit = limits.check(name, set);
+            if (limit != null) {
+                error(0, limit);
                 return;
             }
             samples.add(new ParsedSample(name, set, value, timestamp, familyType(name), lineNo));

@@ -9,6 +9,7 @@ import io.caiman.core.wire.MetricFamilies;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
+import io.caiman.core.wire.SampleLimits;
 import io.caiman.schemas.oplog.MetricType;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -42,11 +43,11 @@ public final class RemoteWriteDecoder {
     public enum Version { V1, V2 }
 
     private static final int MAX_ERRORS = 100;
-    private final int maxLabels;
+    private final SampleLimits limits;
 
-    /** @param maxLabels the most labels (including the name) a series may carry */
-    public RemoteWriteDecoder(int maxLabels) {
-        this.maxLabels = maxLabels;
+    /** @param limits what one series may carry */
+    public RemoteWriteDecoder(SampleLimits limits) {
+        this.limits = limits;
     }
 
     /**
@@ -329,10 +330,6 @@ public final class RemoteWriteDecoder {
                     + "(send_native_histograms: false)");
             return;
         }
-        if (s.labels.size() / 2 > maxLabels) {
-            addError(errors, where + ": " + s.labels.size() / 2 + " labels; the limit is " + maxLabels);
-            return;
-        }
         String name = null;
         List<String> rest = new ArrayList<>(s.labels.size());
         for (int i = 0; i < s.labels.size(); i += 2) {
@@ -363,6 +360,11 @@ public final class RemoteWriteDecoder {
             labels = Labels.of(rest.toArray(new String[0]));
         } catch (IllegalArgumentException e) {
             addError(errors, where + " (" + name + "): " + e.getMessage());
+            return;
+        }
+        String limit = limits.check(name, labels);
+        if (limit != null) {
+            addError(errors, where + ": " + limit);
             return;
         }
         MetricType type = s.type != MetricType.UNKNOWN ? s.type : MetricFamilies.typeOf(name, familyTypes);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class PrometheusTextParserTest {
 
-    final PrometheusTextParser parser = new PrometheusTextParser(8);
+    final PrometheusTextParser parser = new PrometheusTextParser(new io.caiman.core.wire.SampleLimits(8, 40, 30));
 
     ParseResult parse(String text) {
         return parser.parse(text.getBytes(StandardCharsets.UTF_8));
@@ -80,6 +80,8 @@ class PrometheusTextParserTest {
                 "bad{__name__=\"x\"} 1",
                 "bad 1 12.5",
                 "bad",
+                "a_very_long_metric_name_of_more_than_forty_chars 1",
+                "bad{v=\"a value that is longer than thirty chars\"} 1",
                 "ok_again 2"));
         assertThat(r.errors()).extracting(Object::toString).containsExactly(
                 "line 2, column 13: expected ',' or '}' after the value of label job",
@@ -90,10 +92,12 @@ class PrometheusTextParserTest {
                 "line 7, column 13: label job is given twice",
                 "line 8, column 9: invalid escape '\\q' in the value of label a (allowed: \\\\, \\\", \\n)",
                 "line 9, column 12: unknown metric type 'gauge_thing'; expected counter, gauge, histogram, summary or untyped",
-                "line 10, column 1: sample has 9 labels; the limit is 8",
+                "line 10, column 1: series bad has 9 labels; the limit is 8 (gateway.max_labels_per_series)",
                 "line 11, column 5: label name __name__ is reserved for the metric name",
                 "line 12, column 7: '12.5' is not a timestamp (expected milliseconds since the epoch, an integer)",
-                "line 13, column 4: expected a value after bad");
+                "line 13, column 4: expected a value after bad",
+                "line 14, column 1: metric name a_very_long_metric_name_of_more_than_for… is 48 characters; the limit is 40 (gateway.max_label_name_length)",
+                "line 15, column 1: the value of label v is 40 characters; the limit is 30 (gateway.max_label_value_length)");
         assertThat(r.samples()).extracting(ParsedSample::name).containsExactly("good", "ok_again");
     }
 

@@ -21,7 +21,7 @@ import org.xerial.snappy.Snappy;
 class RemoteWriteDecoderTest {
 
     static final double STALE = Double.longBitsToDouble(0x7ff0000000000002L);
-    final RemoteWriteDecoder decoder = new RemoteWriteDecoder(8);
+    final RemoteWriteDecoder decoder = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048));
 
     static RemoteWriteEncoder.Series series(String name, Labels labels, double value, long ts) {
         return new RemoteWriteEncoder.Series(name, labels, new double[] {value}, new long[] {ts});
@@ -71,13 +71,13 @@ class RemoteWriteDecoderTest {
                 series("ok", Labels.EMPTY, 1, 1),
                 series("1bad", Labels.EMPTY, 1, 1),
                 series("ok", Labels.of("bad-label", "x"), 1, 1),
-                series("ok", Labels.of("a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6", "g", "7", "h", "8"), 1, 1)),
+                series("ok", Labels.of("a", "1", "b", "2", "c", "3", "d", "4", "e", "5", "f", "6", "g", "7", "h", "8", "i", "9"), 1, 1)),
                 Map.of());
         ParseResult r = decoder.decode(message, Version.V1);
         assertThat(r.errors()).extracting(Object::toString).containsExactly(
                 "timeseries 2: metric name '1bad' has '1' at position 1; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*",
                 "timeseries 3: label name 'bad-label' has '-' at position 4; allowed: [a-zA-Z_][a-zA-Z0-9_]*",
-                "timeseries 4: 9 labels; the limit is 8");
+                "timeseries 4: series ok has 9 labels; the limit is 8 (gateway.max_labels_per_series)");
     }
 
     @Test
