@@ -50,6 +50,14 @@ public final class GatewayService implements AutoCloseable {
     private final Map<String, OplogWriter> writers = new LinkedHashMap<>();
     private final List<HttpService> servers = new ArrayList<>();
     private final InflightBudget budget;
+    private final Map<String, Admin> admins = new LinkedHashMap<>();
+    private final Map<String, Readiness.Condition> oplogChecks = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.ScheduledExecutorService checker =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "caiman-gateway-readiness");
+                t.setDaemon(true);
+                return t;
+            });
 
     public GatewayService(CaimanConfig config) {
         this.config = config;
@@ -93,6 +101,7 @@ public final class GatewayService implements AutoCloseable {
                 servers.add(http);
                 http.start();
             }
+            checker.scheduleWithFixedDelay(this::checkOplogs, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
             lifecycle.running();
             log.info("gateway running: {}", describe());
         } catch (RuntimeException e) {
@@ -103,15 +112,39 @@ public final class GatewayService implements AutoCloseable {
 
     private OplogWriter openWriter(String clusterName) {
         ClusterConfig cluster = config.requireCluster(clusterName);
-        try (Admin admin = KafkaClients.newAdmin(config, cluster, "caiman-gateway-admin")) {
-            Topics.ensure(admin, TopicSpec.oplog(cluster));
-        }
+        Admin admin = KafkaClients.newAdmin(config, cluster, "caiman-gateway-admin");
+        admins.put(clusterName, admin);
+        Topics.ensure(admin, TopicSpec.oplog(cluster));
+        oplogChecks.put(clusterName, new Readiness.Condition("kafka: oplog " + cluster.oplogTopic(), true,
+                "checked at start-up"));
         return new OplogWriter(config, cluster, "caiman-gateway-" + clusterName, registry);
     }
 
+    /** Whether each oplog can be described, with the configured partitions: Kafka reachable, topic valid. */
+    private void checkOplogs() {
+        admins.forEach((name, admin) -> {
+            ClusterConfig cluster = config.requireCluster(name);
+            String condition = "kafka: oplog " + cluster.oplogTopic();
+            try {
+                int partitions = admin.describeTopics(List.of(cluster.oplogTopic())).allTopicNames()
+                        .get(3, java.util.concurrent.TimeUnit.SECONDS).get(cluster.oplogTopic()).partitions().size();
+                boolean ok = partitions == cluster.partitions();
+                oplogChecks.put(name, new Readiness.Condition(condition, ok, ok ? "reachable, " + partitions
+                        + " partitions" : "has " + partitions + " partitions, the configuration says " + cluster.partitions()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                oplogChecks.put(name, new Readiness.Condition(condition, false, "not reachable: " + cause));
+            }
+        });
+    }
+
     private Readiness readiness() {
-        return new Readiness(List.of(new Readiness.Condition("gateway running", lifecycle.isRunning(),
-                "state " + lifecycle.state() + "; oplog topics checked: " + writers.keySet())));
+        List<Readiness.Condition> conditions = new ArrayList<>();
+        conditions.add(new Readiness.Condition("gateway running", lifecycle.isRunning(), "state " + lifecycle.state()));
+        conditions.addAll(oplogChecks.values());
+        return new Readiness(conditions);
     }
 
     /** The bound port of each entrypoint, in configuration order. */
@@ -137,6 +170,7 @@ public final class GatewayService implements AutoCloseable {
         if (!lifecycle.closing()) {
             return;
         }
+        checker.shutdownNow();
         servers.forEach(HttpService::close);
         writers.values().forEach(w -> {
             try {
@@ -145,6 +179,7 @@ public final class GatewayService implements AutoCloseable {
                 log.warn("gateway: oplog producer for {} did not close cleanly: {}", w.cluster().name(), e.toString());
             }
         });
+        admins.values().forEach(a -> a.close(java.time.Duration.ofSeconds(5)));
         registry.close();
         lifecycle.closed();
     }

@@ -195,12 +195,15 @@ class GatewayIntegrationTest {
         HttpResponse<String> metrics = get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-        assertThat(metrics.body()).containsPattern("caiman_gateway_samples_accepted_total\\{protocol=\"prometheus-text\"\\} [1-9]");
+        assertThat(metrics.body()).containsPattern("caiman_gateway_samples_accepted_total\\{protocol=\"prometheus-text\",tenant=\"default\"\\} [1-9]")
+                .containsPattern("caiman_gateway_requests_total\\{code=\"204\",protocol=\"prometheus-text\"\\} [1-9]")
+                .contains("caiman_gateway_kafka_ack_seconds_bucket{protocol=\"prometheus-text\"")
+                .contains("caiman_gateway_inflight_bytes ");
         assertThat(metrics.body()).contains("kafka_producer_");
         assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
         HttpResponse<String> ready = get("/-/ready");
         assertThat(ready.statusCode()).isEqualTo(200);
-        assertThat(ready.body()).startsWith("Ready");
+        assertThat(ready.body()).startsWith("Ready").contains("[ok] kafka: oplog " + name + ".oplog");
         assertThat(get("/nope").statusCode()).isEqualTo(404);
         HttpResponse<String> wrong = get("/api/v1/import/prometheus");
         assertThat(wrong.statusCode()).isEqualTo(405);
@@ -228,6 +231,15 @@ class GatewayIntegrationTest {
                 assertThat(r.statusCode()).isEqualTo(503);
                 assertThat(r.headers().firstValue("Retry-After")).hasValue("5");
                 assertThat(r.body()).contains("retry");
+                Awaitility.await().atMost(Timing.seconds(30)).untilAsserted(() -> {
+                    HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(ready.statusCode()).isEqualTo(503);
+                    assertThat(ready.body()).contains("[waiting] kafka: oplog " + own + ".oplog: not reachable");
+                });
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("caiman_gateway_samples_rejected_total{protocol=\"prometheus-text\",reason=\"kafka_unavailable\"} 1.0");
 
                 kafka.startNode(1);
                 Awaitility.await().atMost(Timing.seconds(60)).pollInterval(java.time.Duration.ofMillis(500))

@@ -6,8 +6,8 @@ import io.caiman.core.http.HttpExchange;
 import io.caiman.core.model.Naming;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
+import io.caiman.gateway.http.GatewayMetrics.Reason;
 import io.caiman.gateway.oplog.OplogWriter;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -22,15 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The request path every HTTP ingest protocol shares: read the body within the size limit, decode it with
- * the protocol's {@link Decoder}, and then, all or nothing,
+ * The request path every HTTP ingest protocol shares: reserve room in the in-flight budget, read the body
+ * within the size limit, decode it with the protocol's {@link Decoder}, and then, all or nothing,
  *
  * <ul>
  *   <li>400 naming every bad line or series, with nothing of the request written;
  *   <li>2xx only after Kafka acknowledged every sample of the request;
- *   <li>503 with {@code Retry-After} when Kafka cannot take it (the sender retries);
+ *   <li>503 with {@code Retry-After} when Kafka cannot take it, or the gateway already holds its
+ *       in-flight limit (the sender retries; nothing queues without bound);
  *   <li>413 / 415 for bodies that are too large or encoded in a way the protocol does not speak.
  * </ul>
+ *
+ * Every answer is counted by status, and every refused sample by reason; refusals are logged, rate-limited.
  */
 public final class IngestHandler implements Consumer<HttpExchange> {
 
@@ -60,8 +63,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     private final GatewaySettings settings;
     private final String instance;
     private final InflightBudget budget;
-    private final Counter accepted;
-    private final Counter rejected;
+    private final GatewayMetrics metrics;
 
     /**
      * @param protocol the protocol name recorded in each sample's origin and in metrics
@@ -69,43 +71,52 @@ public final class IngestHandler implements Consumer<HttpExchange> {
      */
     public IngestHandler(String protocol, String what, Decoder decoder, OplogWriter writer, GatewaySettings settings,
             String instance, InflightBudget budget, MeterRegistry registry) {
-        this.budget = budget;
         this.protocol = protocol;
         this.what = what;
         this.decoder = decoder;
         this.writer = writer;
         this.settings = settings;
         this.instance = instance;
-        this.accepted = Counter.builder("caiman_gateway_samples_accepted").tag("protocol", protocol)
-                .description("Samples acknowledged by Kafka and answered 2xx").register(registry);
-        this.rejected = Counter.builder("caiman_gateway_samples_rejected").tag("protocol", protocol)
-                .description("Samples in requests answered 4xx/5xx (never written, or to be retried)").register(registry);
+        this.budget = budget;
+        this.metrics = new GatewayMetrics(registry, protocol);
     }
 
     @Override
     public void accept(HttpExchange exchange) {
         long receivedMs = System.currentTimeMillis();
-        String tenant = tenant(exchange);
+        String tenant;
+        try {
+            tenant = tenant(exchange);
+        } catch (HttpError e) {
+            refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, Map.of());
+            return;
+        }
         long declared = exchange.contentLength();
         InflightBudget.Reservation reservation = budget.reserve(declared >= 0 && declared <= settings.maxRequestBytes()
                 ? declared : settings.maxRequestBytes());
         if (reservation == null) {
-            overBudget(exchange);
+            overBudget(exchange, 0);
             return;
         }
         try {
             exchange.rawBody(settings.maxRequestBytes()).whenComplete((body, failure) -> {
                 try {
                     if (failure != null) {
-                        answerError(exchange, failure);
                         reservation.release();
+                        Throwable cause = unwrap(failure);
+                        if (cause instanceof HttpError) {
+                            HttpError e = (HttpError) cause;
+                            refuse(exchange, e.status(), e.getMessage(), reasonOf(e), 0, Map.of());
+                        } else {
+                            refuse(exchange, 400, "cannot read the request body: " + cause, Reason.INVALID, 0, Map.of());
+                        }
                         return;
                     }
                     handle(exchange, body, tenant, receivedMs, reservation);
                 } catch (RuntimeException e) {
                     reservation.release();
                     log.error("gateway [{}] {} request from {} failed", instance, protocol, exchange.remote(), e);
-                    exchange.respondText(500, "internal error: " + e);
+                    answer(exchange, 500, "internal error: " + e, Map.of());
                 }
             });
         } catch (RuntimeException e) {
@@ -121,84 +132,92 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             result = decoder.decode(exchange, body);
         } catch (HttpError e) {
             reservation.release();
-            exchange.respondText(e.status(), e.getMessage());
+            refuse(exchange, e.status(), e.getMessage(), reasonOf(e), 0, Map.of());
             return;
         }
+        int count = result.samples().size();
         if (!result.ok()) {
             reservation.release();
-            rejected.increment(result.samples().size());
-            exchange.respondText(400, describe(what, result.errors()));
+            refuse(exchange, 400, describe(what, result.errors()), Reason.INVALID, count, Map.of());
             return;
         }
-        if (result.samples().size() > settings.maxSamplesPerRequest()) {
+        if (count > settings.maxSamplesPerRequest()) {
             reservation.release();
-            rejected.increment(result.samples().size());
-            exchange.respondText(400, "the request has " + result.samples().size() + " samples; the limit is "
-                    + settings.maxSamplesPerRequest() + " (gateway.max_samples_per_request); send smaller batches");
+            refuse(exchange, 400, "the request has " + count + " samples; the limit is " + settings.maxSamplesPerRequest()
+                    + " (gateway.max_samples_per_request); send smaller batches", Reason.TOO_MANY_SAMPLES, count, Map.of());
             return;
         }
         List<ProducerRecord<byte[], byte[]>> records = writer.records(result.samples(), tenant, receivedMs, protocol, instance);
         if (!reservation.growTo(Math.max(body.length, OplogWriter.sizeOf(records)))) {
             reservation.release();
-            rejected.increment(result.samples().size());
-            overBudget(exchange);
+            overBudget(exchange, count);
             return;
         }
-        write(exchange, result, records, reservation);
+        write(exchange, result, tenant, records, reservation);
     }
 
-    private void overBudget(HttpExchange exchange) {
-        log.warn("gateway [{}] over its in-flight limit ({} of {} bytes held): {} request from {} answered 503", instance,
-                budget.used(), budget.limit(), protocol, exchange.remote());
-        exchange.respond(503, "text/plain; charset=utf-8", ("the gateway is holding its limit of " + budget.limit()
-                + " bytes in flight (gateway.max_inflight_bytes): Kafka is slow or unavailable; retry\n")
-                .getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", RETRY_AFTER_SECONDS));
-    }
-
-    private static void answerError(HttpExchange exchange, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof HttpError) {
-            exchange.respondText(((HttpError) cause).status(), cause.getMessage());
-        } else {
-            exchange.respondText(400, "cannot read the request body: " + cause);
-        }
-    }
-
-    private void write(HttpExchange exchange, ParseResult result, List<ProducerRecord<byte[], byte[]>> records,
-            InflightBudget.Reservation reservation) {
+    private void write(HttpExchange exchange, ParseResult result, String tenant,
+            List<ProducerRecord<byte[], byte[]>> records, InflightBudget.Reservation reservation) {
         int count = result.samples().size();
-        writer.send(records, settings.ackTimeout())
-                .whenComplete((written, error) -> {
-                    // the records stay in the producer until acknowledged or expired; a timed-out answer
-                    // releases its share early, which delivery.timeout.ms bounds
-                    reservation.release();
-                    if (error == null) {
-                        accepted.increment(count);
-                        exchange.respondEmpty(204, decoder.successHeaders(exchange, result));
-                        return;
-                    }
-                    rejected.increment(count);
-                    Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-                    if (cause instanceof RecordTooLargeException) {
-                        exchange.respondText(413, "a sample is larger than Kafka accepts: " + cause.getMessage());
-                        return;
-                    }
-                    boolean unavailable = cause instanceof RetriableException || cause instanceof TimeoutException
-                            || cause instanceof org.apache.kafka.common.errors.TimeoutException;
-                    if (unavailable) {
-                        log.warn("gateway [{}] oplog {} unavailable, {} {} samples from {} answered 503: {}", instance,
-                                writer.cluster().oplogTopic(), count, protocol, exchange.remote(), cause.toString());
-                    } else {
-                        log.error("gateway [{}] oplog {} refused {} {} samples from {}", instance,
-                                writer.cluster().oplogTopic(), count, protocol, exchange.remote(), cause);
-                    }
-                    String text = unavailable
-                            ? "Kafka did not acknowledge the samples within " + settings.ackTimeout().toSeconds() + " s ("
-                                    + cause.getClass().getSimpleName() + "); retry\n"
-                            : "Kafka refused the samples: " + cause + "\n";
-                    exchange.respond(503, "text/plain; charset=utf-8", text.getBytes(StandardCharsets.UTF_8),
-                            Map.of("Retry-After", RETRY_AFTER_SECONDS));
-                });
+        long t0 = System.nanoTime();
+        writer.send(records, settings.ackTimeout()).whenComplete((written, error) -> {
+            // records the producer still holds after a timed-out answer are bounded by delivery.timeout.ms
+            reservation.release();
+            if (error == null) {
+                metrics.acknowledged(System.nanoTime() - t0);
+                metrics.accepted(tenant, count);
+                metrics.request(204);
+                exchange.respondEmpty(204, decoder.successHeaders(exchange, result));
+                return;
+            }
+            Throwable cause = unwrap(error);
+            if (cause instanceof RecordTooLargeException) {
+                refuse(exchange, 413, "a sample is larger than Kafka accepts: " + cause.getMessage(), Reason.TOO_LARGE,
+                        count, Map.of());
+                return;
+            }
+            boolean unavailable = cause instanceof RetriableException || cause instanceof TimeoutException
+                    || cause instanceof org.apache.kafka.common.errors.TimeoutException;
+            String text = unavailable
+                    ? "Kafka did not acknowledge the samples within " + settings.ackTimeout().toSeconds() + " s ("
+                            + cause.getClass().getSimpleName() + "); retry"
+                    : "Kafka refused the samples: " + cause;
+            refuse(exchange, 503, text, unavailable ? Reason.KAFKA_UNAVAILABLE : Reason.KAFKA_REFUSED, count,
+                    Map.of("Retry-After", RETRY_AFTER_SECONDS));
+        });
+    }
+
+    private void overBudget(HttpExchange exchange, int samples) {
+        refuse(exchange, 503, "the gateway is holding its limit of " + budget.limit() + " bytes in flight "
+                + "(gateway.max_inflight_bytes): Kafka is slow or unavailable; retry", Reason.OVER_INFLIGHT_LIMIT, samples,
+                Map.of("Retry-After", RETRY_AFTER_SECONDS));
+    }
+
+    /** Answers a refusal, counts it, and logs it (rate-limited per reason). */
+    private void refuse(HttpExchange exchange, int status, String text, Reason reason, int samples,
+            Map<String, String> headers) {
+        metrics.rejected(reason, samples);
+        metrics.logRejection(log, reason, "gateway [{}] {} request from {} answered {} ({}): {}", instance, protocol,
+                exchange.remote(), status, reason, firstLine(text));
+        answer(exchange, status, text, headers);
+    }
+
+    private void answer(HttpExchange exchange, int status, String text, Map<String, String> headers) {
+        metrics.request(status);
+        exchange.respond(status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8), headers);
+    }
+
+    private static Reason reasonOf(HttpError e) {
+        return e.status() == 413 ? Reason.TOO_LARGE : e.status() == 415 ? Reason.ENCODING : Reason.INVALID;
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private static String firstLine(String text) {
+        int nl = text.indexOf('\n');
+        return nl < 0 ? text : text.substring(0, nl) + " …";
     }
 
     private String tenant(HttpExchange exchange) {

@@ -1,0 +1,72 @@
+package io.caiman.gateway.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+
+/**
+ * The gateway's own metrics, per protocol: requests by status, samples accepted by tenant, samples
+ * rejected by reason, and how long Kafka takes to acknowledge a request. Also rate-limits the log line
+ * for each rejection reason, so a misbehaving sender cannot flood the log.
+ */
+public final class GatewayMetrics {
+
+    /** Why samples were not written. */
+    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED }
+
+    private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+
+    private final MeterRegistry registry;
+    private final String protocol;
+    private final Timer ack;
+    private final Map<Reason, AtomicLong> lastLogged = new ConcurrentHashMap<>();
+    private final Map<Reason, AtomicLong> suppressed = new ConcurrentHashMap<>();
+
+    GatewayMetrics(MeterRegistry registry, String protocol) {
+        this.registry = registry;
+        this.protocol = protocol;
+        this.ack = Timer.builder("caiman_gateway_kafka_ack")
+                .description("From sending a request's records to Kafka acknowledging all of them")
+                .tag("protocol", protocol).publishPercentileHistogram().register(registry);
+    }
+
+    void request(int status) {
+        Counter.builder("caiman_gateway_requests").description("HTTP ingest requests by protocol and status")
+                .tag("protocol", protocol).tag("code", Integer.toString(status)).register(registry).increment();
+    }
+
+    void accepted(String tenant, int samples) {
+        Counter.builder("caiman_gateway_samples_accepted").description("Samples acknowledged by Kafka and answered 2xx")
+                .tag("protocol", protocol).tag("tenant", tenant).register(registry).increment(samples);
+    }
+
+    void rejected(Reason reason, int samples) {
+        Counter.builder("caiman_gateway_samples_rejected")
+                .description("Samples of requests refused (never written) or answered 503 (to be retried), by reason")
+                .tag("protocol", protocol).tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
+                .register(registry).increment(samples);
+    }
+
+    void acknowledged(long nanos) {
+        ack.record(Duration.ofNanos(nanos));
+    }
+
+    /** Logs a rejection at most once per 10 s per reason, saying how many were not logged since. */
+    void logRejection(Logger log, Reason reason, String format, Object... args) {
+        long now = System.nanoTime();
+        AtomicLong last = lastLogged.computeIfAbsent(reason, r -> new AtomicLong(now - LOG_EVERY_NANOS));
+        AtomicLong skipped = suppressed.computeIfAbsent(reason, r -> new AtomicLong());
+        long previous = last.get();
+        if (now - previous >= LOG_EVERY_NANOS && last.compareAndSet(previous, now)) {
+            long count = skipped.getAndSet(0);
+            log.warn(format + (count > 0 ? " (" + count + " more " + reason + " rejections since the last such line)" : ""), args);
+        } else {
+            skipped.incrementAndGet();
+        }
+    }
+}
