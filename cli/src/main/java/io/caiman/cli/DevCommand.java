@@ -126,12 +126,15 @@ final class DevCommand implements Callable<Integer> {
             out.println("Caiman dev is running (ready in " + millis + " ms). Ctrl-C stops it.");
             out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
             out.println("  ZooKeeper  " + zk.connectString());
-            out.println("  gateway    " + gatewayUrl + "  POST /api/v1/import/prometheus · /metrics · /-/healthy · /-/ready");
+            out.println("  gateway    " + gatewayUrl + "  POST /api/v1/import/prometheus (text) · POST /api/v1/write "
+                    + "(remote write) · /metrics · /-/ready");
             out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
             out.println();
             out.println("Send a sample, then see it on the processor:");
             out.println("  curl -sS --data-binary 'caiman_hello{greeting=\"world\"} 42' " + gatewayUrl + "/api/v1/import/prometheus");
             out.println("  curl -sS " + processorUrl + "/metrics | grep caiman_hello");
+            out.println();
+            out.println("Or point a Prometheus at it:  remote_write: [{url: " + gatewayUrl + "/api/v1/write}]");
             out.println();
             out.flush();
         }
