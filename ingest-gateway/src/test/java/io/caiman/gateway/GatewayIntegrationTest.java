@@ -116,6 +116,23 @@ class GatewayIntegrationTest {
     }
 
     @Test
+    void shouldReadOpenMetricsWhenTheContentTypeSaysSo() throws Exception {
+        String om = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+        String body = "# TYPE om_requests counter\nom_requests_total{code=\"200\"} 5 1700000000.250\n# EOF\n";
+        HttpResponse<String> ok = post(url, body, Map.of("Content-Type", om));
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(204);
+        Sample s = oplog().stream().filter(r -> new String(r.key(), StandardCharsets.UTF_8)
+                .equals("default/om_requests_total{code=\"200\"}")).map(r -> Codecs.SAMPLE.decode(r.value()))
+                .findFirst().orElseThrow();
+        assertThat(s.getTimestampMs()).isEqualTo(1_700_000_000_250L);
+        assertThat(s.getMetricType()).isEqualTo(MetricType.COUNTER);
+        HttpResponse<String> noEof = post(url, "om_gauge 1\n", Map.of("Content-Type", om));
+        assertThat(noEof.statusCode()).isEqualTo(400);
+        assertThat(noEof.body()).isEqualTo("1 error in the OpenMetrics body; nothing of this request was written:\n"
+                + "line 2, column 1: missing # EOF at the end\n");
+    }
+
+    @Test
     void shouldKeepTheOrderOfOneSeriesAcrossRequests() throws Exception {
         for (int i = 0; i < 20; i++) {
             assertThat(post(url, "order_test{s=\"1\"} " + i + "\n", Map.of()).statusCode()).isEqualTo(204);

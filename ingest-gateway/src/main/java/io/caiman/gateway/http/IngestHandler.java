@@ -50,6 +50,11 @@ public final class IngestHandler implements Consumer<HttpExchange> {
          */
         ParseResult decode(HttpExchange exchange, byte[] body);
 
+        /** How a 400 names this request's body, or {@code null} for the handler's default. */
+        default String what(HttpExchange exchange) {
+            return null;
+        }
+
         /** Headers for a successful answer (remote write 2.0 reports what was written). */
         default Map<String, String> successHeaders(HttpExchange exchange, ParseResult result) {
             return Map.of();
@@ -138,7 +143,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         int count = result.samples().size();
         if (!result.ok()) {
             reservation.release();
-            refuse(exchange, 400, describe(what, result.errors()), Reason.INVALID, count, Map.of());
+            String named = decoder.what(exchange);
+            refuse(exchange, 400, describe(named != null ? named : what, result.errors()), Reason.INVALID, count, Map.of());
             return;
         }
         if (count > settings.maxSamplesPerRequest()) {
