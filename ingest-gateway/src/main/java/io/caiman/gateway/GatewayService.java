@@ -14,6 +14,7 @@ import io.caiman.error.CaimanException;
 import io.caiman.gateway.http.InflightBudget;
 import io.caiman.gateway.http.IngestHandler;
 import io.caiman.gateway.http.PrometheusTextDecoder;
+import io.caiman.gateway.http.PushgatewayDecoder;
 import io.caiman.gateway.http.RemoteWriteHandlerDecoder;
 import io.caiman.gateway.oplog.OplogWriter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -88,10 +89,14 @@ public final class GatewayService implements AutoCloseable {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
                 GatewaySettings settings = config.gateway();
                 String instance = ep.instance().toString();
+                PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
+                IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
+                        new PushgatewayDecoder(text), writer, settings, instance, budget, registry);
                 HttpService http = HttpService.builder("gateway", ep.listen(), registry)
                         .route("POST", "/api/v1/import/prometheus", new IngestHandler(PrometheusTextDecoder.PROTOCOL,
-                                PrometheusTextDecoder.WHAT, new PrometheusTextDecoder(settings), writer, settings,
-                                instance, budget, registry))
+                                PrometheusTextDecoder.WHAT, text, writer, settings, instance, budget, registry))
+                        .routePrefix("PUT", PushgatewayDecoder.PREFIX, push)
+                        .routePrefix("POST", PushgatewayDecoder.PREFIX, push)
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
                                 RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), writer,
                                 settings, instance, budget, registry))

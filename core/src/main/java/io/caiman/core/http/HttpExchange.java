@@ -50,12 +50,13 @@ public final class HttpExchange {
         return request.getHeaders().get(name);
     }
 
-    /** Every value of a query parameter, in order. */
+    /** Every value of a query parameter, in order; empty when it is absent. */
     public List<String> queryValues(String name) {
         if (query == null) {
             query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
         }
-        return query.getValues(name);
+        List<String> values = query.getValues(name);
+        return values == null ? List.of() : values;
     }
 
     /** The declared {@code Content-Length}, or -1 when the body is chunked. */

@@ -60,7 +60,7 @@ public final class HttpService implements AutoCloseable {
         connector.setPort(b.listen.port());
         server.addConnector(connector);
         // on stop, refuse new requests (503) and let the ones in flight finish, up to the drain timeout
-        server.setHandler(new GracefulHandler(new Router(b.routes, b.registry, b.metricsExtra, b.readiness)));
+        server.setHandler(new GracefulHandler(new Router(b.routes, b.prefixes, b.registry, b.metricsExtra, b.readiness)));
         server.setStopTimeout(b.drainTimeout.toMillis());
     }
 
@@ -111,6 +111,7 @@ public final class HttpService implements AutoCloseable {
         private final HostPort listen;
         private final PrometheusMeterRegistry registry;
         private final Map<String, Map<String, Consumer<HttpExchange>>> routes = new LinkedHashMap<>();
+        private final Map<String, Map<String, Consumer<HttpExchange>>> prefixes = new LinkedHashMap<>();
         private Supplier<String> metricsExtra = () -> "";
         private Supplier<Readiness> readiness = () -> new Readiness(List.of());
         private int maxThreads = 64;
@@ -120,6 +121,15 @@ public final class HttpService implements AutoCloseable {
             this.name = name;
             this.listen = listen;
             this.registry = registry;
+        }
+
+        /**
+         * Serves {@code method} on every path under {@code prefix} (e.g. {@code /metrics/job/}) that no exact
+         * route takes.
+         */
+        public Builder routePrefix(String method, String prefix, Consumer<HttpExchange> handler) {
+            prefixes.computeIfAbsent(prefix, p -> new LinkedHashMap<>()).put(method, handler);
+            return this;
         }
 
         /** Serves {@code method path} with {@code handler}, which must answer the exchange exactly once. */
@@ -157,10 +167,13 @@ public final class HttpService implements AutoCloseable {
 
     private static final class Router extends Handler.Abstract {
         private final Map<String, Map<String, Consumer<HttpExchange>>> routes;
+        private final Map<String, Map<String, Consumer<HttpExchange>>> prefixes;
 
-        Router(Map<String, Map<String, Consumer<HttpExchange>>> routes, PrometheusMeterRegistry registry,
+        Router(Map<String, Map<String, Consumer<HttpExchange>>> routes,
+                Map<String, Map<String, Consumer<HttpExchange>>> prefixes, PrometheusMeterRegistry registry,
                 Supplier<String> metricsExtra, Supplier<Readiness> readiness) {
             this.routes = new LinkedHashMap<>(routes);
+            this.prefixes = new LinkedHashMap<>(prefixes);
             this.routes.computeIfAbsent("/metrics", p -> new LinkedHashMap<>()).put("GET", ex -> ex.respond(200,
                     PROMETHEUS_TEXT, (registry.scrape() + metricsExtra.get()).getBytes(StandardCharsets.UTF_8), Map.of()));
             this.routes.computeIfAbsent("/-/healthy", p -> new LinkedHashMap<>()).put("GET", ex -> ex.respondText(200, "Healthy"));
@@ -179,6 +192,14 @@ public final class HttpService implements AutoCloseable {
         public boolean handle(Request request, Response response, Callback callback) {
             HttpExchange exchange = new HttpExchange(request, response, callback);
             Map<String, Consumer<HttpExchange>> methods = routes.get(exchange.path());
+            if (methods == null) {
+                for (Map.Entry<String, Map<String, Consumer<HttpExchange>>> p : prefixes.entrySet()) {
+                    if (exchange.path().startsWith(p.getKey())) {
+                        methods = p.getValue();
+                        break;
+                    }
+                }
+            }
             if (methods == null) {
                 exchange.respondText(404, "no such path: " + exchange.path());
                 return true;

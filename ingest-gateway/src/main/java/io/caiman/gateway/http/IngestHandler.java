@@ -55,6 +55,11 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             return null;
         }
 
+        /** The status of a successful answer: 204, as Prometheus' receivers answer; Pushgateway answers 200. */
+        default int successStatus() {
+            return 204;
+        }
+
         /** Headers for a successful answer (remote write 2.0 reports what was written). */
         default Map<String, String> successHeaders(HttpExchange exchange, ParseResult result) {
             return Map.of();
@@ -172,8 +177,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             if (error == null) {
                 metrics.acknowledged(System.nanoTime() - t0);
                 metrics.accepted(tenant, count);
-                metrics.request(204);
-                exchange.respondEmpty(204, decoder.successHeaders(exchange, result));
+                metrics.request(decoder.successStatus());
+                exchange.respondEmpty(decoder.successStatus(), decoder.successHeaders(exchange, result));
                 return;
             }
             Throwable cause = unwrap(error);

@@ -1,0 +1,110 @@
+package io.caiman.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.schemas.codec.Codecs;
+import io.caiman.schemas.oplog.Sample;
+import io.caiman.testing.SharedCluster;
+import io.caiman.testing.TestConfigs;
+import io.caiman.testing.TopicReader;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.exporter.pushgateway.Format;
+import io.prometheus.metrics.exporter.pushgateway.PushGateway;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Pushgateway-style pushes from the Prometheus Java client, and extra_label on the text import. */
+@Tag("integration")
+class PushAndExtraLabelsTest {
+
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+    static String name;
+    static GatewayService gateway;
+    static String base;
+
+    @BeforeAll
+    static void start() {
+        name = TestConfigs.uniqueName("push");
+        gateway = new GatewayService(ConfigLoader.parse(TestConfigs.oplog(name, 2, "unused"), "t.yaml"));
+        gateway.start();
+        base = "http://127.0.0.1:" + gateway.ports().get(0);
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+    }
+
+    static Map<String, Sample> oplog() {
+        return TopicReader.readAll(SharedCluster.kafka().bootstrapServers(), name + ".oplog").stream().collect(
+                Collectors.toMap(r -> new String(r.key(), StandardCharsets.UTF_8), r -> Codecs.SAMPLE.decode(r.value()),
+                        (a, b) -> b));
+    }
+
+    static HttpResponse<String> send(String method, String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void shouldTakeAPushFromThePrometheusJavaClientWithItsGroupingKey() throws Exception {
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Counter.builder().name("batch_records_processed").help("records").register(registry).inc(42);
+        Gauge.builder().name("batch_last_success_seconds").help("last success").register(registry).set(1.7e9);
+        PushGateway push = PushGateway.builder().address("127.0.0.1:" + gateway.ports().get(0)).job("nightly")
+                .groupingKey("instance", "batch host/1").registry(registry).format(Format.PROMETHEUS_TEXT).build();
+        push.push();    // PUT
+        push.pushAdd(); // POST
+        Map<String, Sample> oplog = oplog();
+        assertThat(oplog).containsKey("default/batch_records_processed_total{instance=\"batch host/1\",job=\"nightly\"}");
+        assertThat(oplog.get("default/batch_last_success_seconds{instance=\"batch host/1\",job=\"nightly\"}").getValue())
+                .isEqualTo(1.7e9);
+        assertThat(oplog.get("default/batch_last_success_seconds{instance=\"batch host/1\",job=\"nightly\"}")
+                .getOrigin().getProtocol()).isEqualTo("pushgateway");
+        // the client's default, the protobuf exposition format, is refused with a reason it can act on
+        PushGateway protobuf = PushGateway.builder().address("127.0.0.1:" + gateway.ports().get(0)).job("nightly")
+                .registry(registry).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(protobuf::push).hasMessageContaining("was 415")
+                .hasMessageContaining("the protobuf exposition format) is not supported");
+    }
+
+    @Test
+    void shouldRefuseAGroupingLabelThatContradictsTheBodyAndBadPaths() throws Exception {
+        HttpResponse<String> conflict = send("PUT", "/metrics/job/a", "m{job=\"b\"} 1\n");
+        assertThat(conflict.statusCode()).isEqualTo(400);
+        assertThat(conflict.body()).contains("line 1, column 1: sample m has job=\"b\" but the request's grouping key says job=\"a\"");
+        assertThat(send("PUT", "/metrics/job/a/instance", "m 1\n").statusCode()).isEqualTo(400);
+        assertThat(send("PUT", "/metrics/job/", "m 1\n").body()).contains("must name a job");
+        assertThat(send("POST", "/metrics/job/a/bad-name/x", "m 1\n").body()).contains("label name 'bad-name'");
+        assertThat(send("DELETE", "/metrics/job/a", "").statusCode()).isEqualTo(405);
+        // base64 segments, as Pushgateway reads them
+        assertThat(send("PUT", "/metrics/job@base64/L3Zhci90bXA", "b64_probe 1\n").statusCode()).isEqualTo(200);
+        assertThat(oplog()).containsKey("default/b64_probe{job=\"/var/tmp\"}");
+        // the gateway's own /metrics is still there
+        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).contains("caiman_gateway_requests_total");
+    }
+
+    @Test
+    void shouldAddExtraLabelsToTheTextImportReplacingTheSamplesOwn() throws Exception {
+        HttpResponse<String> r = send("POST", "/api/v1/import/prometheus?extra_label=env=prod&extra_label=dc=eu1",
+                "extra_probe{dc=\"us1\",x=\"1\"} 5\n");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+        assertThat(oplog()).containsKey("default/extra_probe{dc=\"eu1\",env=\"prod\",x=\"1\"}");
+        HttpResponse<String> bad = send("POST", "/api/v1/import/prometheus?extra_label=1x=2", "y 1\n");
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("label name '1x'");
+    }
+}
