@@ -1,0 +1,124 @@
+package io.caiman.bench;
+
+import com.google.protobuf.CodedInputStream;
+import io.caiman.core.wire.ParseResult;
+import io.caiman.core.wire.openmetrics.OpenMetricsParser;
+import io.caiman.core.wire.prometheus.PrometheusTextParser;
+import io.caiman.core.wire.remotewrite.RemoteWriteDecoder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.xerial.snappy.Snappy;
+
+/**
+ * Samples per second (one operation = one sample) for each wire decoder, each beside a baseline that does
+ * only the work no decoder can skip:
+ *
+ * <ul>
+ *   <li>text: the baseline decodes the body from UTF-8 and finds every line and field boundary;
+ *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field.
+ * </ul>
+ *
+ * Run: {@code ./mvnw -B -ntp -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar}
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+@State(Scope.Thread)
+public class ParserBenchmark {
+
+    private final PrometheusTextParser text = new PrometheusTextParser();
+    private final OpenMetricsParser openMetrics = new OpenMetricsParser();
+    private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
+    private byte[] textBody;
+    private byte[] openMetricsBody;
+    private byte[] remoteWriteBody;
+
+    @Setup
+    public void setUp() {
+        var series = Payloads.series(Payloads.SERIES, 42);
+        textBody = Payloads.text(series);
+        openMetricsBody = Payloads.openMetrics(series);
+        remoteWriteBody = Payloads.remoteWrite(series);
+        if (text.parse(textBody).samples().size() != Payloads.SERIES
+                || openMetrics.parse(openMetricsBody).samples().size() != Payloads.SERIES) {
+            throw new IllegalStateException("the payloads do not parse: " + openMetrics.parse(openMetricsBody).errors());
+        }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult prometheusText() {
+        return text.parse(textBody);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult openMetrics() {
+        return openMetrics.parse(openMetricsBody);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public int baselineTextScan() throws IOException {
+        CharBuffer chars = utf8.decode(ByteBuffer.wrap(textBody));
+        int boundaries = 0;
+        for (int i = 0; i < chars.length(); i++) {
+            char c = chars.get(i);
+            if (c == '\n' || c == ' ' || c == ',' || c == '=') {
+                boundaries++;
+            }
+        }
+        return boundaries;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult remoteWrite() throws IOException {
+        return remoteWrite.decode(RemoteWriteDecoder.uncompress(remoteWriteBody, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public int baselineRemoteWriteSkip() throws IOException {
+        byte[] message = Snappy.uncompress(remoteWriteBody);
+        return skipAll(CodedInputStream.newInstance(message));
+    }
+
+    /** Walks the WriteRequest and each TimeSeries, skipping labels and samples whole. */
+    private static int skipAll(CodedInputStream in) throws IOException {
+        int fields = 0;
+        while (!in.isAtEnd()) {
+            int tag = in.readTag();
+            if ((tag >>> 3) == 1 && (tag & 7) == 2) {
+                int limit = in.pushLimit(in.readRawVarint32());
+                while (!in.isAtEnd()) {
+                    in.skipField(in.readTag());
+                    fields++;
+                }
+                in.popLimit(limit);
+            } else {
+                in.skipField(tag);
+            }
+            fields++;
+        }
+        return fields;
+    }
+}
