@@ -2,6 +2,7 @@ package io.caiman.core.wire.openmetrics;
 
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
+import io.caiman.core.wire.Numbers;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
@@ -20,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Parses OpenMetrics 1.0 text ({@code application/openmetrics-text; version=1.0.0}) with the rules of its
@@ -49,8 +49,6 @@ public final class OpenMetricsParser {
     private static final Set<String> TYPES =
             Set.of("counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset", "unknown");
     private static final Set<String> COUNTER_LIKE = Set.of("_total", "_sum", "_count", "_bucket", "_gcount", "_gsum");
-    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
-    private static final Pattern INTEGER = Pattern.compile("[+-]?\\d+");
 
     private final SampleLimits limits;
 
@@ -262,7 +260,7 @@ public final class OpenMetricsParser {
             Map<String, String> labels = c.peek() == '{' ? c.labels() : new LinkedHashMap<>();
             c.expect(' ', "a space before the value");
             int valueColumn = c.pos + 1;
-            Double value = parseValue(c.until(' '));
+            Double value = Numbers.parseFloat(c.until(' '));
             if (value == null) {
                 throw new LineError(valueColumn, "'" + line.substring(valueColumn - 1, c.pos) + "' is not a number");
             }
@@ -299,13 +297,13 @@ public final class OpenMetricsParser {
             }
             if (suffix.equals("_bucket")) {
                 String le = s.labels.get("le");
-                if (le == null || !isCanonicalNumber(le) || Double.isNaN(parseValue(le))) {
+                if (le == null || !isCanonicalNumber(le) || Double.isNaN(Numbers.parseFloat(le))) {
                     throw new LineError(1, "bucket needs an le label with a number (+Inf for infinity), got " + le);
                 }
             }
             if ("summary".equals(type) && suffix.isEmpty()) {
                 String q = s.labels.get("quantile");
-                Double phi = q == null ? null : parseValue(q);
+                Double phi = q == null ? null : Numbers.parseFloat(q);
                 if (phi == null || !isCanonicalNumber(q) || !(phi >= 0 && phi <= 1)) {
                     throw new LineError(1, "summary quantile needs a quantile label from 0 to 1, got " + q);
                 }
@@ -447,7 +445,7 @@ public final class OpenMetricsParser {
                 ts = s.timestampSeconds;
                 switch (suffix) {
                     case "_bucket":
-                        double b = parseValue(s.labels.get("le"));
+                        double b = Numbers.parseFloat(s.labels.get("le"));
                         if (b < 0) {
                             negativeBuckets = true;
                         }
@@ -618,7 +616,7 @@ public final class OpenMetricsParser {
             expect(' ', "a space before the exemplar value");
             int valueColumn = pos + 1;
             String value = until(' ');
-            if (parseValue(value) == null) {
+            if (Numbers.parseFloat(value) == null) {
                 throw new LineError(valueColumn, "exemplar value '" + value + "' is not a number");
             }
             if (!atEnd()) {
@@ -631,25 +629,10 @@ public final class OpenMetricsParser {
         }
     }
 
-    /** A value as the reference parser reads it: decimal or NaN / Inf / Infinity with a sign, no '_' or spaces. */
-    static Double parseValue(String text) {
-        if (text == null || text.isEmpty()) {
-            return null;
-        }
-        String lower = text.toLowerCase(Locale.ROOT);
-        String unsigned = lower.startsWith("+") || lower.startsWith("-") ? lower.substring(1) : lower;
-        if (unsigned.equals("inf") || unsigned.equals("infinity")) {
-            return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-        }
-        if (unsigned.equals("nan")) {
-            return Double.NaN;
-        }
-        return DECIMAL.matcher(text).matches() ? Double.valueOf(text) : null;
-    }
 
     /** Seconds: an integer, {@code a.b}, or a finite float. */
     static Double parseTimestamp(String text, int column) throws LineError {
-        Double value = INTEGER.matcher(text).matches() || DECIMAL.matcher(text).matches() ? Double.valueOf(text) : null;
+        Double value = Numbers.parseFloat(text);
         if (value == null || value.isNaN() || value.isInfinite()) {
             throw new LineError(column, "'" + text + "' is not a timestamp (seconds since the epoch)");
         }
@@ -658,7 +641,7 @@ public final class OpenMetricsParser {
 
     /** Infinities must be written +Inf or -Inf in le and quantile labels. */
     static boolean isCanonicalNumber(String text) {
-        Double v = parseValue(text);
+        Double v = Numbers.parseFloat(text);
         if (v == null) {
             return false;
         }

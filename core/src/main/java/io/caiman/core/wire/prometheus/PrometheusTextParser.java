@@ -3,6 +3,7 @@ package io.caiman.core.wire.prometheus;
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
 import io.caiman.core.wire.MetricFamilies;
+import io.caiman.core.wire.Numbers;
 import io.caiman.core.wire.SampleLimits;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -164,7 +164,7 @@ public final class PrometheusTextParser {
             skipBlanks();
             int valueCol = pos;
             String valueText = word();
-            Double value = parseValue(valueText);
+            Double value = Numbers.parseFloat(valueText);
             if (value == null) {
                 error(valueCol, valueText.isEmpty() ? "expected a value after " + name
                         : "'" + valueText + "' is not a number (expected a float, NaN, +Inf or -Inf)");
@@ -335,30 +335,4 @@ public final class PrometheusTextParser {
         }
     }
 
-    /** A float as Go's strconv.ParseFloat reads it in this format: decimal, NaN, Inf with optional sign. */
-    static Double parseValue(String text) {
-        if (text.isEmpty()) {
-            return null;
-        }
-        String lower = text.toLowerCase(Locale.ROOT);
-        String unsigned = lower.startsWith("+") || lower.startsWith("-") ? lower.substring(1) : lower;
-        if (unsigned.equals("inf") || unsigned.equals("infinity")) {
-            return lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
-        }
-        if (lower.equals("nan")) {
-            return Double.NaN;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            // refuse Java-only spellings (hex floats, 'd'/'f' suffixes) that other parsers reject
-            if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) {
-                return null;
-            }
-        }
-        try {
-            return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }

@@ -1,0 +1,45 @@
+package io.caiman.core.wire;
+
+import java.util.Locale;
+
+/** Numbers as the Prometheus and OpenMetrics text formats write them. */
+public final class Numbers {
+
+    private Numbers() {}
+
+    /**
+     * A float as Go's {@code strconv.ParseFloat} (Prometheus) and Python's {@code float} (the OpenMetrics
+     * reference parser) read these formats: decimal with an optional exponent, or {@code NaN}, {@code Inf},
+     * {@code Infinity} in any case with an optional sign. Java-only spellings (hex floats, {@code d}/{@code f}
+     * suffixes) and {@code _} are refused.
+     *
+     * @return the value, or {@code null} when {@code text} is not a number
+     */
+    public static Double parseFloat(String text) {
+        if (text == null || text.isEmpty()) {
+            return null;
+        }
+        char first = text.charAt(0);
+        if (first == 'n' || first == 'N' || first == 'i' || first == 'I' || first == '+' || first == '-') {
+            String lower = text.toLowerCase(Locale.ROOT);
+            String unsigned = first == '+' || first == '-' ? lower.substring(1) : lower;
+            if (unsigned.equals("inf") || unsigned.equals("infinity")) {
+                return first == '-' ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
+            }
+            if (unsigned.equals("nan")) {
+                return Double.NaN;
+            }
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) {
+                return null;
+            }
+        }
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
