@@ -39,6 +39,49 @@ public final class Labels {
         return fromPairs(list);
     }
 
+    /**
+     * Labels from alternating names and values, taking ownership of the array (it is sorted in place): the
+     * parsers' allocation-free path.
+     *
+     * @throws IllegalArgumentException if a name repeats or the count is odd
+     */
+    public static Labels ofPairs(String[] namesAndValues) {
+        int n = namesAndValues.length;
+        if (n % 2 != 0) {
+            throw new IllegalArgumentException("labels need a value for every name");
+        }
+        int kept = 0;
+        for (int i = 0; i < n; i += 2) { // drop empty values, as Prometheus does
+            if (namesAndValues[i + 1] != null && !namesAndValues[i + 1].isEmpty()) {
+                namesAndValues[kept] = java.util.Objects.requireNonNull(namesAndValues[i], "label name");
+                namesAndValues[kept + 1] = namesAndValues[i + 1];
+                kept += 2;
+            }
+        }
+        // insertion sort by name: series carry few labels, often already sorted
+        for (int i = 2; i < kept; i += 2) {
+            String name = namesAndValues[i];
+            String value = namesAndValues[i + 1];
+            int j = i - 2;
+            while (j >= 0 && namesAndValues[j].compareTo(name) > 0) {
+                namesAndValues[j + 2] = namesAndValues[j];
+                namesAndValues[j + 3] = namesAndValues[j + 1];
+                j -= 2;
+            }
+            namesAndValues[j + 2] = name;
+            namesAndValues[j + 3] = value;
+        }
+        for (int i = 2; i < kept; i += 2) {
+            if (namesAndValues[i].equals(namesAndValues[i - 2])) {
+                throw new IllegalArgumentException("label " + namesAndValues[i] + " given twice");
+            }
+        }
+        if (kept == 0) {
+            return EMPTY;
+        }
+        return new Labels(kept == n ? namesAndValues : Arrays.copyOf(namesAndValues, kept));
+    }
+
     /** Labels from a map; see {@link #of}. */
     public static Labels of(Map<String, String> map) {
         List<String[]> list = new ArrayList<>();

@@ -36,6 +36,22 @@ class SeriesKeyTest {
         assertThatThrownBy(() -> Labels.of("a", "1", "a", "2")).hasMessageContaining("label a given twice");
     }
 
+    @Property(tries = 1000)
+    void shouldBuildTheSameLabelsFromAnArrayAsFromTheCopyingPath(
+            @ForAll @net.jqwik.api.constraints.Size(max = 12) java.util.List<@net.jqwik.api.constraints.StringLength(max = 3)
+                    @net.jqwik.api.constraints.AlphaChars String> parts) {
+        String[] pairs = (parts.size() % 2 == 0 ? parts : parts.subList(0, parts.size() - 1)).toArray(new String[0]);
+        Labels expected;
+        try {
+            expected = Labels.of(pairs.clone());
+        } catch (IllegalArgumentException e) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Labels.ofPairs(pairs.clone()))
+                    .isInstanceOf(IllegalArgumentException.class);
+            return;
+        }
+        assertThat(Labels.ofPairs(pairs.clone())).isEqualTo(expected);
+    }
+
     @Property(tries = 500)
     void shouldParseBackExactly(@ForAll @StringLength(max = 20) String v1, @ForAll @StringLength(max = 20) String v2) {
         SeriesKey key = SeriesKey.of("team-1", "metric:x", Labels.of("b", v1, "a", v2));

@@ -64,17 +64,31 @@ public final class PrometheusTextParser {
             lineNo++;
             int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
             String line;
-            try {
-                line = utf8.decode(ByteBuffer.wrap(body, start, stop - start)).toString();
-            } catch (CharacterCodingException e) {
-                addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
-                start = end + 1;
-                continue;
+            if (isAscii(body, start, stop)) {
+                // every ASCII byte sequence is valid UTF-8: no decoder, no CharBuffer
+                line = new String(body, start, stop - start, StandardCharsets.ISO_8859_1);
+            } else {
+                try {
+                    line = utf8.decode(ByteBuffer.wrap(body, start, stop - start)).toString();
+                } catch (CharacterCodingException e) {
+                    addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
+                    start = end + 1;
+                    continue;
+                }
             }
             new Line(line, lineNo, types, samples, errors).parse();
             start = end + 1;
         }
         return new ParseResult(samples, errors);
+    }
+
+    private static boolean isAscii(byte[] body, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (body[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void addError(List<ParseError> errors, ParseError error) {
@@ -189,7 +203,7 @@ public final class PrometheusTextParser {
             }
             Labels set;
             try {
-                set = Labels.of(labels.toArray(new String[0]));
+                set = Labels.ofPairs(labels.toArray(new String[0]));
             } catch (IllegalArgumentException e) {
                 error(0, e.getMessage());
                 return;
@@ -236,6 +250,24 @@ public final class PrometheusTextParser {
                     return false;
                 }
                 pos++;
+                int close = s.indexOf('"', pos);
+                int backslash = s.indexOf('\\', pos);
+                if (close >= 0 && (backslash < 0 || backslash > close)) {
+                    // no escapes: the value is a plain substring
+                    String plain = s.substring(pos, close);
+                    pos = close + 1;
+                    if (!addLabel(out, label, plain, nameStart)) {
+                        return false;
+                    }
+                    skipBlanks();
+                    if (pos < s.length() && s.charAt(pos) == ',') {
+                        pos++;
+                    } else if (pos >= s.length() || s.charAt(pos) != '}') {
+                        error(pos, "expected ',' or '}' after the value of label " + label);
+                        return false;
+                    }
+                    continue;
+                }
                 StringBuilder value = new StringBuilder();
                 while (true) {
                     if (pos >= s.length()) {
@@ -261,14 +293,9 @@ public final class PrometheusTextParser {
                         value.append(c);
                     }
                 }
-                for (int i = 0; i < out.size(); i += 2) {
-                    if (out.get(i).equals(label)) {
-                        error(nameStart, "label " + label + " is given twice");
-                        return false;
-                    }
+                if (!addLabel(out, label, value.toString(), nameStart)) {
+                    return false;
                 }
-                out.add(label);
-                out.add(value.toString());
                 skipBlanks();
                 if (pos < s.length() && s.charAt(pos) == ',') {
                     pos++;
@@ -277,6 +304,18 @@ public final class PrometheusTextParser {
                     return false;
                 }
             }
+        }
+
+        private boolean addLabel(List<String> out, String label, String value, int nameStart) {
+            for (int i = 0; i < out.size(); i += 2) {
+                if (out.get(i).equals(label)) {
+                    error(nameStart, "label " + label + " is given twice");
+                    return false;
+                }
+            }
+            out.add(label);
+            out.add(value);
+            return true;
         }
 
         private String metricName() {
