@@ -2,7 +2,6 @@ package io.caiman.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.CodedOutputStream;
 import io.caiman.core.config.ConfigLoader;
 import io.caiman.core.model.Labels;
 import io.caiman.core.wire.remotewrite.RemoteWriteEncoder;
@@ -12,7 +11,6 @@ import io.caiman.schemas.oplog.Sample;
 import io.caiman.testing.SharedCluster;
 import io.caiman.testing.TestConfigs;
 import io.caiman.testing.TopicReader;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -95,26 +93,9 @@ class RemoteWriteIntegrationTest {
 
     @Test
     void shouldWriteVersion2AndReportWhatWasWritten() throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-        for (String s : List.of("", "__name__", "rw2_up", "job", "node")) {
-            out.writeString(4, s);
-        }
-        ByteArrayOutputStream ts = new ByteArrayOutputStream();
-        CodedOutputStream t = CodedOutputStream.newInstance(ts);
-        for (int ref : new int[] {1, 2, 3, 4}) {
-            t.writeUInt32(1, ref);
-        }
-        ByteArrayOutputStream sample = new ByteArrayOutputStream();
-        CodedOutputStream so = CodedOutputStream.newInstance(sample);
-        so.writeDouble(1, 1);
-        so.writeInt64(2, 42_000);
-        so.flush();
-        t.writeByteArray(2, sample.toByteArray());
-        t.flush();
-        out.writeByteArray(5, ts.toByteArray());
-        out.flush();
-        HttpResponse<String> r = post(Snappy.compress(bytes.toByteArray()),
+        byte[] message = RemoteWriteEncoder.requestV2(List.of(new RemoteWriteEncoder.Series("rw2_up",
+                Labels.of("job", "node"), new double[] {1}, new long[] {42_000})), Map.of("rw2_up", MetricType.GAUGE));
+        HttpResponse<String> r = post(Snappy.compress(message),
                 "application/x-protobuf;proto=io.prometheus.write.v2.Request", "snappy");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
         assertThat(r.headers().firstValue("X-Prometheus-Remote-Write-Samples-Written")).hasValue("1");

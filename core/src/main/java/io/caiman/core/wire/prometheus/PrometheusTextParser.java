@@ -250,50 +250,8 @@ public final class PrometheusTextParser {
                     return false;
                 }
                 pos++;
-                int close = s.indexOf('"', pos);
-                int backslash = s.indexOf('\\', pos);
-                if (close >= 0 && (backslash < 0 || backslash > close)) {
-                    // no escapes: the value is a plain substring
-                    String plain = s.substring(pos, close);
-                    pos = close + 1;
-                    if (!addLabel(out, label, plain, nameStart)) {
-                        return false;
-                    }
-                    skipBlanks();
-                    if (pos < s.length() && s.charAt(pos) == ',') {
-                        pos++;
-                    } else if (pos >= s.length() || s.charAt(pos) != '}') {
-                        error(pos, "expected ',' or '}' after the value of label " + label);
-                        return false;
-                    }
-                    continue;
-                }
-                StringBuilder value = new StringBuilder();
-                while (true) {
-                    if (pos >= s.length()) {
-                        error(pos, "the value of label " + label + " is not closed with '\"'");
-                        return false;
-                    }
-                    char c = s.charAt(pos++);
-                    if (c == '"') {
-                        break;
-                    }
-                    if (c == '\\') {
-                        char e = pos < s.length() ? s.charAt(pos++) : ' ';
-                        if (e == '\\' || e == '"') {
-                            value.append(e);
-                        } else if (e == 'n') {
-                            value.append('\n');
-                        } else {
-                            error(pos - 1, "invalid escape '\\" + e + "' in the value of label " + label
-                                    + " (allowed: \\\\, \\\", \\n)");
-                            return false;
-                        }
-                    } else {
-                        value.append(c);
-                    }
-                }
-                if (!addLabel(out, label, value.toString(), nameStart)) {
+                String value = readValue(label);
+                if (value == null || !addLabel(out, label, value, nameStart)) {
                     return false;
                 }
                 skipBlanks();
@@ -302,6 +260,43 @@ public final class PrometheusTextParser {
                 } else if (pos >= s.length() || s.charAt(pos) != '}') {
                     error(pos, "expected ',' or '}' after the value of label " + label);
                     return false;
+                }
+            }
+        }
+
+        /** The value after its opening quote, up to and past the closing one; {@code null} after an error. */
+        private String readValue(String label) {
+            int close = s.indexOf('"', pos);
+            int backslash = s.indexOf('\\', pos);
+            if (close >= 0 && (backslash < 0 || backslash > close)) {
+                // no escapes: the value is a plain substring
+                String plain = s.substring(pos, close);
+                pos = close + 1;
+                return plain;
+            }
+            StringBuilder value = new StringBuilder();
+            while (true) {
+                if (pos >= s.length()) {
+                    error(pos, "the value of label " + label + " is not closed with '\"'");
+                    return null;
+                }
+                char c = s.charAt(pos++);
+                if (c == '"') {
+                    return value.toString();
+                }
+                if (c == '\\') {
+                    char e = pos < s.length() ? s.charAt(pos++) : ' ';
+                    if (e == '\\' || e == '"') {
+                        value.append(e);
+                    } else if (e == 'n') {
+                        value.append('\n');
+                    } else {
+                        error(pos - 1, "invalid escape '\\" + e + "' in the value of label " + label
+                                + " (allowed: \\\\, \\\", \\n)");
+                        return null;
+                    }
+                } else {
+                    value.append(c);
                 }
             }
         }

@@ -11,8 +11,9 @@ import java.util.Map;
 import org.xerial.snappy.Snappy;
 
 /**
- * Encodes a remote-write 1.0 {@code prometheus.WriteRequest}, snappy-compressed: what a sender (or
- * Caiman's replay sink) puts on the wire.
+ * Encodes remote-write requests: 1.0 {@code prometheus.WriteRequest} (snappy-compressed with
+ * {@link #body}) and 2.0 {@code io.prometheus.write.v2.Request}, as a sender (or Caiman's replay sink) puts
+ * them on the wire.
  */
 public final class RemoteWriteEncoder {
 
@@ -56,6 +57,70 @@ public final class RemoteWriteEncoder {
         }
     }
 
+    /**
+     * The uncompressed remote-write 2.0 {@code io.prometheus.write.v2.Request}: a symbols table starting with
+     * the empty string, each series' labels as packed references, and its metric type from {@code types}.
+     */
+    public static byte[] requestV2(List<Series> series, Map<String, MetricType> types) {
+        try {
+            java.util.LinkedHashMap<String, Integer> symbols = new java.util.LinkedHashMap<>();
+            symbols.put("", 0);
+            List<byte[]> encoded = new java.util.ArrayList<>();
+            for (Series s : series) {
+                ByteArrayOutputStream refs = new ByteArrayOutputStream();
+                CodedOutputStream r = CodedOutputStream.newInstance(refs);
+                r.writeUInt32NoTag(symbol(symbols, "__name__"));
+                r.writeUInt32NoTag(symbol(symbols, s.name()));
+                for (int i = 0; i < s.labels().size(); i++) {
+                    r.writeUInt32NoTag(symbol(symbols, s.labels().name(i)));
+                    r.writeUInt32NoTag(symbol(symbols, s.labels().value(i)));
+                }
+                r.flush();
+                ByteArrayOutputStream ts = new ByteArrayOutputStream();
+                CodedOutputStream t = CodedOutputStream.newInstance(ts);
+                t.writeByteArray(1, refs.toByteArray());
+                for (int i = 0; i < s.values().length; i++) {
+                    t.writeByteArray(2, sample(s.values()[i], s.timestamps()[i]));
+                }
+                MetricType type = types.get(s.name());
+                if (type != null) {
+                    ByteArrayOutputStream meta = new ByteArrayOutputStream();
+                    CodedOutputStream m = CodedOutputStream.newInstance(meta);
+                    m.writeEnum(1, type.ordinal());
+                    m.flush();
+                    t.writeByteArray(5, meta.toByteArray());
+                }
+                t.flush();
+                encoded.add(ts.toByteArray());
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+            for (String symbol : symbols.keySet()) {
+                out.writeString(4, symbol);
+            }
+            for (byte[] ts : encoded) {
+                out.writeByteArray(5, ts);
+            }
+            out.flush();
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int symbol(Map<String, Integer> symbols, String s) {
+        return symbols.computeIfAbsent(s, k -> symbols.size());
+    }
+
+    private static byte[] sample(double value, long timestamp) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        out.writeDouble(1, value);
+        out.writeInt64(2, timestamp);
+        out.flush();
+        return bytes.toByteArray();
+    }
+
     private static byte[] timeSeries(Series s) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
@@ -64,12 +129,7 @@ public final class RemoteWriteEncoder {
             out.writeByteArray(1, label(s.labels().name(i), s.labels().value(i)));
         }
         for (int i = 0; i < s.values().length; i++) {
-            ByteArrayOutputStream sb = new ByteArrayOutputStream();
-            CodedOutputStream so = CodedOutputStream.newInstance(sb);
-            so.writeDouble(1, s.values()[i]);
-            so.writeInt64(2, s.timestamps()[i]);
-            so.flush();
-            out.writeByteArray(2, sb.toByteArray());
+            out.writeByteArray(2, sample(s.values()[i], s.timestamps()[i]));
         }
         out.flush();
         return bytes.toByteArray();

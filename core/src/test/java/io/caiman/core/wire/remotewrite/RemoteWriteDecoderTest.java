@@ -95,6 +95,21 @@ class RemoteWriteDecoderTest {
 
     @Test
     void shouldDecodeVersion2WithSymbolsAndMetadata() throws Exception {
+        byte[] message = RemoteWriteEncoder.requestV2(List.of(series("up", Labels.of("job", "node"), 1, 5000)),
+                Map.of("up", MetricType.GAUGE));
+        ParseResult r = decoder.decode(message, Version.V2);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).singleElement().satisfies(s -> {
+            assertThat(s.name()).isEqualTo("up");
+            assertThat(s.labels()).isEqualTo(Labels.of("job", "node"));
+            assertThat(s.value()).isEqualTo(1);
+            assertThat(s.timestampMs()).isEqualTo(5000);
+            assertThat(s.type()).isEqualTo(MetricType.GAUGE);
+        });
+    }
+
+    @Test
+    void shouldAlsoReadUnpackedLabelReferences() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         for (String symbol : List.of("", "__name__", "up", "job", "node")) {
@@ -102,19 +117,10 @@ class RemoteWriteDecoderTest {
         }
         ByteArrayOutputStream ts = new ByteArrayOutputStream();
         CodedOutputStream t = CodedOutputStream.newInstance(ts);
-        ByteArrayOutputStream refs = new ByteArrayOutputStream();
-        CodedOutputStream rf = CodedOutputStream.newInstance(refs);
         for (int ref : new int[] {1, 2, 3, 4}) {
-            rf.writeUInt32NoTag(ref);
+            t.writeUInt32(1, ref); // one varint field per reference, not packed
         }
-        rf.flush();
-        t.writeByteArray(1, refs.toByteArray()); // packed labels_refs
-        t.writeByteArray(2, sample(1, 5000));
-        ByteArrayOutputStream meta = new ByteArrayOutputStream();
-        CodedOutputStream mo = CodedOutputStream.newInstance(meta);
-        mo.writeEnum(1, 2);
-        mo.flush();
-        t.writeByteArray(5, meta.toByteArray());
+        t.writeByteArray(2, sample(2, 7000));
         t.flush();
         out.writeByteArray(5, ts.toByteArray());
         out.flush();
@@ -123,9 +129,7 @@ class RemoteWriteDecoderTest {
         assertThat(r.samples()).singleElement().satisfies(s -> {
             assertThat(s.name()).isEqualTo("up");
             assertThat(s.labels()).isEqualTo(Labels.of("job", "node"));
-            assertThat(s.value()).isEqualTo(1);
-            assertThat(s.timestampMs()).isEqualTo(5000);
-            assertThat(s.type()).isEqualTo(MetricType.GAUGE);
+            assertThat(s.timestampMs()).isEqualTo(7000);
         });
     }
 
