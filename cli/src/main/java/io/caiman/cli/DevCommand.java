@@ -127,7 +127,7 @@ final class DevCommand implements Callable<Integer> {
             out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
             out.println("  ZooKeeper  " + zk.connectString());
             out.println("  gateway    " + gatewayUrl + "  POST /api/v1/import/prometheus (text) · POST /api/v1/write "
-                    + "(remote write) · /metrics · /-/ready");
+                    + "(remote write) · POST /write, /api/v2/write (Influx) · PUT /metrics/job/<job> · /metrics · /-/ready");
             out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
             out.println();
             out.println("Send a sample, then see it on the processor:");
@@ -135,6 +135,8 @@ final class DevCommand implements Callable<Integer> {
             out.println("  curl -sS " + processorUrl + "/metrics | grep caiman_hello");
             out.println();
             out.println("Or point a Prometheus at it:  remote_write: [{url: " + gatewayUrl + "/api/v1/write}]");
+            out.println("Or send line protocol, as Telegraf does:");
+            out.println("  curl -sS --data-binary 'weather,city=oslo temp_c=4.5' '" + gatewayUrl + "/write?db=telegraf'");
             out.println();
             out.flush();
         }

@@ -11,6 +11,7 @@ import io.caiman.core.kafka.TopicSpec;
 import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.error.CaimanException;
+import io.caiman.gateway.http.InfluxDecoder;
 import io.caiman.gateway.http.InflightBudget;
 import io.caiman.gateway.http.IngestHandler;
 import io.caiman.gateway.http.PrometheusTextDecoder;
@@ -100,6 +101,15 @@ public final class GatewayService implements AutoCloseable {
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
                                 RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), writer,
                                 settings, instance, budget, registry))
+                        .route("POST", "/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
+                                new InfluxDecoder(InfluxDecoder.Api.V1, settings, registry), writer, settings, instance,
+                                budget, registry))
+                        .route("POST", "/api/v2/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
+                                new InfluxDecoder(InfluxDecoder.Api.V2, settings, registry), writer, settings, instance,
+                                budget, registry))
+                        .route("GET", "/ping", InfluxDecoder::ping)
+                        .route("HEAD", "/ping", InfluxDecoder::ping)
+                        .route("POST", "/query", InfluxDecoder::query)
                         .drainTimeout(settings.ackTimeout().plusSeconds(5))
                         .readiness(this::readiness)
                         .build();

@@ -2,24 +2,16 @@ package io.caiman.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.caiman.core.config.ConfigLoader;
-import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.oplog.Sample;
-import io.caiman.testing.SharedCluster;
-import io.caiman.testing.TestConfigs;
-import io.caiman.testing.TopicReader;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.exporter.pushgateway.Format;
 import io.prometheus.metrics.exporter.pushgateway.PushGateway;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -29,17 +21,11 @@ import org.junit.jupiter.api.Test;
 @Tag("integration")
 class PushAndExtraLabelsTest {
 
-    static final HttpClient HTTP = HttpClient.newHttpClient();
-    static String name;
-    static GatewayService gateway;
-    static String base;
+    static TestGateway gateway;
 
     @BeforeAll
     static void start() {
-        name = TestConfigs.uniqueName("push");
-        gateway = new GatewayService(ConfigLoader.parse(TestConfigs.oplog(name, 2, "unused"), "t.yaml"));
-        gateway.start();
-        base = "http://127.0.0.1:" + gateway.ports().get(0);
+        gateway = TestGateway.start("push");
     }
 
     @AfterAll
@@ -48,14 +34,11 @@ class PushAndExtraLabelsTest {
     }
 
     static Map<String, Sample> oplog() {
-        return TopicReader.readAll(SharedCluster.kafka().bootstrapServers(), name + ".oplog").stream().collect(
-                Collectors.toMap(r -> new String(r.key(), StandardCharsets.UTF_8), r -> Codecs.SAMPLE.decode(r.value()),
-                        (a, b) -> b));
+        return gateway.latest();
     }
 
     static HttpResponse<String> send(String method, String path, String body) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(base + path))
-                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return gateway.send(method, path, body);
     }
 
     @Test
@@ -63,7 +46,7 @@ class PushAndExtraLabelsTest {
         PrometheusRegistry registry = new PrometheusRegistry();
         Counter.builder().name("batch_records_processed").help("records").register(registry).inc(42);
         Gauge.builder().name("batch_last_success_seconds").help("last success").register(registry).set(1.7e9);
-        PushGateway push = PushGateway.builder().address("127.0.0.1:" + gateway.ports().get(0)).job("nightly")
+        PushGateway push = PushGateway.builder().address("127.0.0.1:" + gateway.port()).job("nightly")
                 .groupingKey("instance", "batch host/1").registry(registry).format(Format.PROMETHEUS_TEXT).build();
         push.push();    // PUT
         push.pushAdd(); // POST
@@ -74,7 +57,7 @@ class PushAndExtraLabelsTest {
         assertThat(oplog.get("default/batch_last_success_seconds{instance=\"batch host/1\",job=\"nightly\"}")
                 .getOrigin().getProtocol()).isEqualTo("pushgateway");
         // the client's default, the protobuf exposition format, is refused with a reason it can act on
-        PushGateway protobuf = PushGateway.builder().address("127.0.0.1:" + gateway.ports().get(0)).job("nightly")
+        PushGateway protobuf = PushGateway.builder().address("127.0.0.1:" + gateway.port()).job("nightly")
                 .registry(registry).build();
         org.assertj.core.api.Assertions.assertThatThrownBy(protobuf::push).hasMessageContaining("was 415")
                 .hasMessageContaining("the protobuf exposition format) is not supported");
@@ -93,7 +76,7 @@ class PushAndExtraLabelsTest {
         assertThat(send("PUT", "/metrics/job@base64/L3Zhci90bXA", "b64_probe 1\n").statusCode()).isEqualTo(200);
         assertThat(oplog()).containsKey("default/b64_probe{job=\"/var/tmp\"}");
         // the gateway's own /metrics is still there
-        assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+        assertThat(TestGateway.HTTP.send(HttpRequest.newBuilder(URI.create(gateway.base + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("caiman_gateway_requests_total");
     }
 

@@ -1,7 +1,8 @@
 package io.caiman.core.wire;
 
 /**
- * One problem in an input, with where it is: the format, the 1-based line and column (in characters),
+ * One problem in an input, with where it is: the format, the 1-based line and column (in characters; in
+ * bytes for Influx line protocol, as InfluxDB counts them),
  * and what was expected. Reads as {@code line 3, column 17: expected '=' after label name "job"}.
  * Binary formats have no lines: they use line 0 and name the place in the reason
  * ({@code timeseries 3: …}).

@@ -64,6 +64,27 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         default Map<String, String> successHeaders(HttpExchange exchange, ParseResult result) {
             return Map.of();
         }
+
+        /**
+         * Whether a body with some bad entries still has its good ones written, as InfluxDB's partial writes
+         * do: the answer is 400 naming the bad lines, sent after Kafka acknowledged the good ones. Otherwise a
+         * request is all or nothing.
+         */
+        default boolean partialWrites() {
+            return false;
+        }
+
+        /** A refusal's body as the protocol's clients read it: plain text unless they expect otherwise. */
+        default ErrorBody errorBody(int status, String text) {
+            return ErrorBody.text(text);
+        }
+    }
+
+    /** The body of a refusal. */
+    public record ErrorBody(String contentType, byte[] bytes) {
+        public static ErrorBody text(String text) {
+            return new ErrorBody("text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     private final String protocol;
@@ -146,11 +167,16 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             return;
         }
         int count = result.samples().size();
+        String named = decoder.what(exchange) != null ? decoder.what(exchange) : what;
+        String partial = null;
         if (!result.ok()) {
-            reservation.release();
-            String named = decoder.what(exchange);
-            refuse(exchange, 400, describe(named != null ? named : what, result.errors()), Reason.INVALID, count, Map.of());
-            return;
+            if (!decoder.partialWrites() || count == 0) {
+                reservation.release();
+                refuse(exchange, 400, describe(named, result.errors()), Reason.INVALID, count + result.errors().size(),
+                        Map.of());
+                return;
+            }
+            partial = describePartial(named, result.errors());
         }
         if (count > settings.maxSamplesPerRequest()) {
             reservation.release();
@@ -164,11 +190,14 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             overBudget(exchange, count);
             return;
         }
-        write(exchange, result, tenant, records, reservation);
+        write(exchange, result, tenant, records, reservation, partial);
     }
 
+    /**
+     * @param partial for a partial write, the 400 to answer once the good samples are acknowledged
+     */
     private void write(HttpExchange exchange, ParseResult result, String tenant,
-            List<ProducerRecord<byte[], byte[]>> records, InflightBudget.Reservation reservation) {
+            List<ProducerRecord<byte[], byte[]>> records, InflightBudget.Reservation reservation, String partial) {
         int count = result.samples().size();
         long t0 = System.nanoTime();
         writer.send(records, settings.ackTimeout()).whenComplete((written, error) -> {
@@ -177,6 +206,10 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             if (error == null) {
                 metrics.acknowledged(System.nanoTime() - t0);
                 metrics.accepted(tenant, count);
+                if (partial != null) {
+                    refuse(exchange, 400, partial, Reason.INVALID, result.errors().size(), Map.of());
+                    return;
+                }
                 metrics.request(decoder.successStatus());
                 exchange.respondEmpty(decoder.successStatus(), decoder.successHeaders(exchange, result));
                 return;
@@ -215,7 +248,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
 
     private void answer(HttpExchange exchange, int status, String text, Map<String, String> headers) {
         metrics.request(status);
-        exchange.respond(status, "text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8), headers);
+        ErrorBody body = decoder.errorBody(status, text);
+        exchange.respond(status, body.contentType(), body.bytes(), headers);
     }
 
     private static Reason reasonOf(HttpError e) {
@@ -244,10 +278,19 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     }
 
     static String describe(String what, List<ParseError> errors) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(errors.size() >= 100 ? "at least " : "").append(errors.size())
+        return list(new StringBuilder().append(errors.size() >= 100 ? "at least " : "").append(errors.size())
                 .append(errors.size() == 1 ? " error" : " errors")
-                .append(" in ").append(what).append("; nothing of this request was written:");
+                .append(" in ").append(what).append("; nothing of this request was written:"), errors);
+    }
+
+    /** A partial write, in the words InfluxDB clients look for ({@code partial write}). */
+    static String describePartial(String what, List<ParseError> errors) {
+        return list(new StringBuilder("partial write: ").append(errors.size())
+                .append(errors.size() == 1 ? " line" : " lines").append(" of ").append(what)
+                .append(" refused; every other line was written:"), errors);
+    }
+
+    private static String list(StringBuilder sb, List<ParseError> errors) {
         errors.stream().limit(LISTED_ERRORS).forEach(e -> sb.append("\n").append(e));
         if (errors.size() > LISTED_ERRORS) {
             sb.append("\n… and ").append(errors.size() - LISTED_ERRORS).append(" more");
