@@ -41,6 +41,7 @@ public final class Topics {
                     NewTopic topic = new NewTopic(spec.name(), spec.partitions(), spec.replicationFactor())
                             .configs(spec.configs());
                     admin.createTopics(List.of(topic)).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    awaitVisible(admin, spec.name());
                     log.info("created topic {} with {} partitions, replication factor {}, {}", spec.name(),
                             spec.partitions(), spec.replicationFactor(), spec.configs());
                     return true;
@@ -62,6 +63,32 @@ public final class Topics {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CaimanException("interrupted while creating or checking topic " + spec.name(), e);
+        }
+    }
+
+    /**
+     * Waits until a topic just created can be described with every partition led: creation is acknowledged
+     * by the controller before every broker's metadata has it, and callers use the topic at once.
+     */
+    private static void awaitVisible(Admin admin, String name) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames()
+                        .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(name);
+                if (d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw new CaimanException("topic " + name + " was created but cannot be described: "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("topic " + name + " was created but is not visible after " + TIMEOUT_SECONDS + " s");
+            }
+            Thread.sleep(50);
         }
     }
 
