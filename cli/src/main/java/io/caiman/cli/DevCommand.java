@@ -77,10 +77,15 @@ final class DevCommand implements Callable<Integer> {
                 kafka = EmbeddedKafka.builder().nodes(1).dataDir(dir.resolve("kafka")).preferredBrokerPort(9092).build().start();
                 int gatewayPort = Ports.preferred(9091);
                 int processorPort = Ports.preferred(9400);
+                int graphitePort = Ports.preferred(2003);
+                int rawPort = Ports.preferred(1111);
                 List<String> overrides = new ArrayList<>(List.of(
                         "clusters[0].servers=" + kafka.bootstrapServers(),
                         "clusters[1].servers=" + zk.connectString(),
                         "entrypoints[0].listen=127.0.0.1:" + gatewayPort,
+                        "entrypoints[1].listen=127.0.0.1:" + graphitePort,
+                        "entrypoints[2].listen=127.0.0.1:" + graphitePort,
+                        "entrypoints[3].listen=127.0.0.1:" + rawPort,
                         "processor.listen=127.0.0.1:" + processorPort,
                         "processor.state_dir=" + dir.resolve("processor")));
                 overrides.addAll(userOverrides);
@@ -92,7 +97,7 @@ final class DevCommand implements Callable<Integer> {
                 awaitRunning(processor, Duration.ofSeconds(60));
                 String gatewayUrl = "http://127.0.0.1:" + gateway.ports().get(0);
                 String processorUrl = "http://127.0.0.1:" + processor.httpPort();
-                printBanner(out, kafka, zk, gatewayUrl, processorUrl, (System.nanoTime() - t0) / 1_000_000);
+                printBanner(out, kafka, zk, gatewayUrl, processorUrl, gateway.ports(), (System.nanoTime() - t0) / 1_000_000);
                 return new DevCluster(zk, kafka, gateway, processor, gatewayUrl, processorUrl, data == null ? dir : null);
             } catch (Exception | Error e) {
                 closeAll(processor, gateway, kafka, zk);
@@ -121,13 +126,15 @@ final class DevCommand implements Callable<Integer> {
         }
 
         private static void printBanner(PrintStream out, EmbeddedKafka kafka, EmbeddedZooKeeper zk, String gatewayUrl,
-                String processorUrl, long millis) {
+                String processorUrl, List<Integer> ports, long millis) {
             out.println();
             out.println("Caiman dev is running (ready in " + millis + " ms). Ctrl-C stops it.");
             out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
             out.println("  ZooKeeper  " + zk.connectString());
             out.println("  gateway    " + gatewayUrl + "  POST /api/v1/import/prometheus (text) · POST /api/v1/write "
                     + "(remote write) · POST /write, /api/v2/write (Influx) · PUT /metrics/job/<job> · /metrics · /-/ready");
+            out.println("  graphite   127.0.0.1:" + ports.get(1) + "  plaintext over TCP and UDP (gateway.graphite_mapping_file maps paths)");
+            out.println("  raw        127.0.0.1:" + ports.get(3) + "  Alligator's raw TCP listener: Prometheus, Graphite and Influx lines");
             out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
             out.println();
             out.println("Send a sample, then see it on the processor:");
@@ -137,6 +144,8 @@ final class DevCommand implements Callable<Integer> {
             out.println("Or point a Prometheus at it:  remote_write: [{url: " + gatewayUrl + "/api/v1/write}]");
             out.println("Or send line protocol, as Telegraf does:");
             out.println("  curl -sS --data-binary 'weather,city=oslo temp_c=4.5' '" + gatewayUrl + "/write?db=telegraf'");
+            out.println("Or Graphite (bash):");
+            out.println("  echo \"servers.web-1.load 0.5 $(date +%s)\" > /dev/tcp/127.0.0.1/" + ports.get(1));
             out.println();
             out.flush();
         }

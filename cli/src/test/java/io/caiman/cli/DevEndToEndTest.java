@@ -55,6 +55,21 @@ class DevEndToEndTest {
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertThat(metrics).contains(expected + "\n").contains(see.group(2));
             });
+
+            // every listener is on: the printed Graphite line (bash's /dev/tcp) and the raw listener
+            Matcher graphite = Pattern.compile("(echo \"servers\\.web-1\\.load .*> /dev/tcp/127\\.0\\.0\\.1/(\\d+))").matcher(out);
+            Matcher raw = Pattern.compile("raw +127\\.0\\.0\\.1:(\\d+)").matcher(out);
+            assertThat(graphite.find()).as(out).isTrue();
+            assertThat(raw.find()).as(out).isTrue();
+            assertThat(new ProcessBuilder("bash", "-c", graphite.group(1)).start().waitFor()).isZero();
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(raw.group(1)))) {
+                socket.getOutputStream().write("raw_influx_probe,via=raw value=7\n".getBytes(StandardCharsets.UTF_8));
+            }
+            Awaitility.await().atMost(Timing.seconds(30)).pollInterval(java.time.Duration.ofMillis(100)).untilAsserted(() -> {
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(see.group(1))).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("servers_web_1_load 0.5").contains("raw_influx_probe_value{via=\"raw\"} 7");
+            });
         }
     }
 

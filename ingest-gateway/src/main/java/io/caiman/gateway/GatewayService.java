@@ -10,6 +10,7 @@ import io.caiman.core.kafka.KafkaClients;
 import io.caiman.core.kafka.TopicSpec;
 import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
+import io.caiman.core.wire.graphite.GraphiteMappings;
 import io.caiman.error.CaimanException;
 import io.caiman.gateway.http.InfluxDecoder;
 import io.caiman.gateway.http.InflightBudget;
@@ -17,9 +18,12 @@ import io.caiman.gateway.http.IngestHandler;
 import io.caiman.gateway.http.PrometheusTextDecoder;
 import io.caiman.gateway.http.PushgatewayDecoder;
 import io.caiman.gateway.http.RemoteWriteHandlerDecoder;
+import io.caiman.gateway.line.LineListener;
+import io.caiman.gateway.line.LineListeners;
 import io.caiman.gateway.oplog.OplogWriter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +55,8 @@ public final class GatewayService implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, OplogWriter> writers = new LinkedHashMap<>();
     private final List<HttpService> servers = new ArrayList<>();
+    private final Map<EntrypointConfig, LineListener> listeners = new LinkedHashMap<>();
+    private final Map<EntrypointConfig, HttpService> httpServers = new LinkedHashMap<>();
     private final InflightBudget budget;
     private final Map<String, Admin> admins = new LinkedHashMap<>();
     private final Map<String, Readiness.Condition> oplogChecks = new java.util.concurrent.ConcurrentHashMap<>();
@@ -80,15 +86,21 @@ public final class GatewayService implements AutoCloseable {
             if (entrypoints.isEmpty()) {
                 throw new CaimanException("no entrypoints are configured: nothing to listen on");
             }
-            for (int i = 0; i < entrypoints.size(); i++) {
-                if (!entrypoints.get(i).protocol().equals("http")) {
-                    throw new CaimanException("entrypoints[" + i + "].protocol " + entrypoints.get(i).protocol()
-                            + " is not served by this version of the gateway yet; use http");
-                }
+            if (entrypoints.stream().noneMatch(ep -> ep.protocol().equals("http"))) {
+                throw new CaimanException("no http entrypoint is configured: add one (it serves /metrics, /-/healthy "
+                        + "and /-/ready beside the HTTP ingest paths)");
             }
+            GraphiteMappings mappings = GraphiteMappings.load(
+                    config.gateway().graphiteMappingFile() == null ? null : Path.of(config.gateway().graphiteMappingFile()));
             for (EntrypointConfig ep : entrypoints) {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
                 GatewaySettings settings = config.gateway();
+                if (!ep.protocol().equals("http")) {
+                    LineListener listener = LineListeners.create(ep, mappings, writer, settings, budget, registry);
+                    listeners.put(ep, listener);
+                    listener.start();
+                    continue;
+                }
                 String instance = ep.instance().toString();
                 PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
                 IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
@@ -114,6 +126,7 @@ public final class GatewayService implements AutoCloseable {
                         .readiness(this::readiness)
                         .build();
                 servers.add(http);
+                httpServers.put(ep, http);
                 http.start();
             }
             checker.scheduleWithFixedDelay(this::checkOplogs, 5, 5, java.util.concurrent.TimeUnit.SECONDS);
@@ -164,7 +177,11 @@ public final class GatewayService implements AutoCloseable {
 
     /** The bound port of each entrypoint, in configuration order. */
     public List<Integer> ports() {
-        return servers.stream().map(HttpService::port).toList();
+        return config.entrypoints().stream().map(this::port).toList();
+    }
+
+    private int port(EntrypointConfig ep) {
+        return httpServers.containsKey(ep) ? httpServers.get(ep).port() : listeners.get(ep).port();
     }
 
     public PrometheusMeterRegistry registry() {
@@ -173,9 +190,9 @@ public final class GatewayService implements AutoCloseable {
 
     private String describe() {
         List<String> parts = new ArrayList<>();
-        for (int i = 0; i < servers.size(); i++) {
-            EntrypointConfig ep = config.entrypoints().get(i);
-            parts.add("http://" + ep.listen().host() + ":" + servers.get(i).port() + " -> " + ep.cluster() + ".oplog");
+        for (EntrypointConfig ep : config.entrypoints()) {
+            String scheme = ep.protocol().equals("http") ? "http" : ep.protocol() + " (" + ep.format() + ")";
+            parts.add(scheme + " " + ep.listen().host() + ":" + port(ep) + " -> " + config.requireCluster(ep.cluster()).oplogTopic());
         }
         return String.join(", ", parts);
     }
@@ -186,6 +203,7 @@ public final class GatewayService implements AutoCloseable {
             return;
         }
         checker.shutdownNow();
+        listeners.values().forEach(LineListener::close);
         servers.forEach(HttpService::close);
         writers.values().forEach(w -> {
             try {

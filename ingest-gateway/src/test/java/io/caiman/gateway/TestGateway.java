@@ -31,8 +31,18 @@ final class TestGateway implements AutoCloseable {
     }
 
     static TestGateway start(String prefix) {
+        return start(prefix, "", "");
+    }
+
+    /**
+     * @param entrypoints YAML list items added after the HTTP entrypoint; {@code $CLUSTER} names the oplog cluster
+     * @param more top-level YAML added to the configuration
+     */
+    static TestGateway start(String prefix, String entrypoints, String more) {
         String name = TestConfigs.uniqueName(prefix);
-        GatewayService service = new GatewayService(ConfigLoader.parse(TestConfigs.oplog(name, 2, "unused"), "t.yaml"));
+        String yaml = TestConfigs.oplog(name, 2, "unused")
+                .replace("processor:", entrypoints.replace("$CLUSTER", name) + more + "processor:");
+        GatewayService service = new GatewayService(ConfigLoader.parse(yaml, "t.yaml"));
         service.start();
         return new TestGateway(name, service);
     }

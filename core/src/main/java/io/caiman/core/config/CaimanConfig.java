@@ -80,8 +80,12 @@ public record CaimanConfig(
         for (Values v : blocks.get(ENTRYPOINTS)) {
             requireClusterOfType(v, ENTRYPOINT_CLUSTER, "oplog", clusterValues, problems);
             HostPort instance = v.get(ENTRYPOINT_INSTANCE);
-            entrypoints.add(new EntrypointConfig(v.get(ENTRYPOINT_PROTOCOL), v.get(ENTRYPOINT_LISTEN),
-                    v.get(ENTRYPOINT_CLUSTER), instance != null ? instance : v.get(ENTRYPOINT_LISTEN)));
+            if ("http".equals(v.get(ENTRYPOINT_PROTOCOL)) && !"auto".equals(v.get(ENTRYPOINT_FORMAT))) {
+                problems.add(v.problem(ENTRYPOINT_FORMAT, "must be auto for an http listener, which takes each "
+                        + "format on its own path"));
+            }
+            entrypoints.add(new EntrypointConfig(v.get(ENTRYPOINT_PROTOCOL), v.get(ENTRYPOINT_FORMAT),
+                    v.get(ENTRYPOINT_LISTEN), v.get(ENTRYPOINT_CLUSTER), instance != null ? instance : v.get(ENTRYPOINT_LISTEN)));
         }
 
         List<AggregateConfig> aggregates = new ArrayList<>();
@@ -119,7 +123,8 @@ public record CaimanConfig(
                 g.get(GATEWAY_MAX_INFLIGHT_BYTES), g.get(GATEWAY_MAX_SAMPLES_PER_REQUEST),
                 new io.caiman.core.wire.SampleLimits(g.get(GATEWAY_MAX_LABELS_PER_SERIES), g.get(GATEWAY_MAX_LABEL_NAME_LENGTH),
                         g.get(GATEWAY_MAX_LABEL_VALUE_LENGTH)),
-                g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT));
+                g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT), g.get(GATEWAY_GRAPHITE_MAPPING_FILE),
+                g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS));
 
         Values p = blocks.get(PROCESSOR).get(0);
         String processorCluster = p.get(PROCESSOR_CLUSTER);

@@ -83,9 +83,15 @@ public final class CaimanConfigDef {
 
     public static final Setting<String> ENTRYPOINT_PROTOCOL = required("protocol",
             SettingType.oneOf("http", "tcp", "udp"),
-            "`http`: Caiman's HTTP ingest API (Prometheus text import, and `/metrics`, `/-/healthy`, "
-                    + "`/-/ready`). `tcp`, `udp`: Alligator's raw line listeners (accepted by the config, not yet "
-                    + "served by the gateway).");
+            "`http`: Caiman's HTTP ingest API (remote write, Prometheus text, Pushgateway, Influx; and "
+                    + "`/metrics`, `/-/healthy`, `/-/ready`). `tcp`, `udp`: line listeners (Alligator's raw "
+                    + "entrypoints) for the `format` below.");
+    public static final Setting<String> ENTRYPOINT_FORMAT = optional("format",
+            SettingType.oneOf("auto", "graphite", "influx", "prometheus"), "auto",
+            "For `tcp` and `udp` listeners: what the lines are. `auto` (Alligator's raw listener) tells "
+                    + "Prometheus text, Graphite plaintext and Influx line protocol apart line by line; `graphite` "
+                    + "(port 2003 by convention), `influx` and `prometheus` take one format. `http` listeners "
+                    + "take every format on its own path and must leave this `auto`.");
     public static final Setting<HostPort> ENTRYPOINT_LISTEN = required("listen", SettingType.HOST_PORT,
             "The address the listener binds; a bare port binds every interface.");
     public static final Setting<String> ENTRYPOINT_CLUSTER = required("cluster", SettingType.STRING,
@@ -177,6 +183,18 @@ public final class CaimanConfigDef {
     public static final Setting<String> GATEWAY_DEFAULT_TENANT = optional("default_tenant", SettingType.STRING,
             Naming.DEFAULT_TENANT, "The tenant of requests that name none.")
             .checkedBy(new Setting.Rule<>("a valid tenant id", Naming::validateTenant));
+    public static final Setting<String> GATEWAY_GRAPHITE_MAPPING_FILE = optional("graphite_mapping_file",
+            SettingType.STRING, null, "A file of rules that turn Graphite paths into names and labels, in the "
+                    + "format of Prometheus' graphite_exporter (`mappings: [{match, match_type, name, labels, "
+                    + "action}]`). Without it, a path's invalid characters become `_`.");
+    public static final Setting<Long> GATEWAY_MAX_LINE_BYTES = optional("max_line_bytes", SettingType.SIZE_BYTES,
+            64L << 10, "The longest line a `tcp` or `udp` listener takes (and the largest datagram); a longer "
+                    + "line is counted as refused and skipped up to its end.")
+            .checkedBy(new Setting.Rule<>("from 256 bytes to 16 MiB",
+                    v -> v < 256 || v > (16L << 20) ? "must be from 256 bytes to 16 MiB" : null));
+    public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
+            "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
+            .checkedBy(Setting.Rule.atLeast(1));
 
     // ---- processor ----
     public static final String PROCESSOR = "processor";
@@ -215,7 +233,8 @@ public final class CaimanConfigDef {
                             CLUSTER_SHARDING_KEY, CLUSTER_REPLICA_FACTOR, CLUSTER_RETENTION_TIME,
                             CLUSTER_RETENTION_BYTES, CLUSTER_RECORD_BYTES, CLUSTER_OPLOG)),
             new SettingGroup(ENTRYPOINTS, true, "Gateway listeners, each feeding one oplog cluster.",
-                    List.of(ENTRYPOINT_PROTOCOL, ENTRYPOINT_LISTEN, ENTRYPOINT_CLUSTER, ENTRYPOINT_INSTANCE)),
+                    List.of(ENTRYPOINT_PROTOCOL, ENTRYPOINT_FORMAT, ENTRYPOINT_LISTEN, ENTRYPOINT_CLUSTER,
+                            ENTRYPOINT_INSTANCE)),
             new SettingGroup(AGGREGATE, true, "Crawl targets, each crawled exactly once per interval through a "
                     + "sharedlock cluster.",
                     List.of(AGGREGATE_KIND, AGGREGATE_URL, AGGREGATE_CLUSTER, AGGREGATE_INSTANCE, AGGREGATE_INTERVAL,
@@ -227,7 +246,8 @@ public final class CaimanConfigDef {
             new SettingGroup(GATEWAY, false, "Ingest gateway limits and tenancy.",
                     List.of(GATEWAY_MAX_REQUEST_BYTES, GATEWAY_ACK_TIMEOUT, GATEWAY_MAX_INFLIGHT_BYTES,
                             GATEWAY_MAX_SAMPLES_PER_REQUEST, GATEWAY_MAX_LABELS_PER_SERIES, GATEWAY_MAX_LABEL_NAME_LENGTH,
-                            GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT)),
+                            GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
+                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD)),

@@ -61,6 +61,32 @@ public final class Naming {
         return null;
     }
 
+    /**
+     * A name from a format whose names are not Prometheus names (line protocol, Graphite paths) as a metric
+     * ({@code metric}) or label name: every character outside the set becomes {@code _}, and a leading digit
+     * gets a {@code _} before it — the rule Telegraf's Prometheus output and Prometheus' Graphite exporter
+     * follow. Never used on Prometheus formats, whose names are refused when invalid, not rewritten.
+     */
+    public static String translate(String name, boolean metric) {
+        StringBuilder sb = null;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+                    || (metric && c == ':');
+            if (!ok && sb == null) {
+                sb = new StringBuilder(name.length()).append(name, 0, i);
+            }
+            if (sb != null) {
+                sb.append(ok ? c : '_');
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                i++; // one code point, one '_'
+            }
+        }
+        String out = sb == null ? name : sb.toString();
+        return !out.isEmpty() && out.charAt(0) >= '0' && out.charAt(0) <= '9' ? "_" + out : out;
+    }
+
     public static boolean isValidMetricName(String name) {
         return validateMetricName(name) == null;
     }

@@ -62,7 +62,7 @@ class AlligatorConfigTest {
     @Test
     void shouldConvertTheEntrypointBlock() {
         CaimanConfig config = ConfigLoader.parse(CLUSTER_ONE_LINE + ENTRYPOINT, "alligator.conf");
-        assertThat(config.entrypoints()).containsExactly(new EntrypointConfig("tcp", new HostPort("0.0.0.0", 1111), "repl",
+        assertThat(config.entrypoints()).containsExactly(new EntrypointConfig("tcp", "auto", new HostPort("0.0.0.0", 1111), "repl",
                 new HostPort("srv1.example.com", 1111)));
         assertThat(ConfigLoader.convertAlligator(ENTRYPOINT, "a.conf")).endsWith(String.join("\n",
                 "entrypoints:",

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 public final class GatewayMetrics {
 
     /** Why samples were not written. */
-    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED }
+    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED, SHUTDOWN }
 
     private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 
@@ -27,7 +27,7 @@ public final class GatewayMetrics {
     private final Map<Reason, AtomicLong> lastLogged = new ConcurrentHashMap<>();
     private final Map<Reason, AtomicLong> suppressed = new ConcurrentHashMap<>();
 
-    GatewayMetrics(MeterRegistry registry, String protocol) {
+    public GatewayMetrics(MeterRegistry registry, String protocol) {
         this.registry = registry;
         this.protocol = protocol;
         this.ack = Timer.builder("caiman_gateway_kafka_ack")
@@ -35,29 +35,29 @@ public final class GatewayMetrics {
                 .tag("protocol", protocol).publishPercentileHistogram().register(registry);
     }
 
-    void request(int status) {
+    public void request(int status) {
         Counter.builder("caiman_gateway_requests").description("HTTP ingest requests by protocol and status")
                 .tag("protocol", protocol).tag("code", Integer.toString(status)).register(registry).increment();
     }
 
-    void accepted(String tenant, int samples) {
+    public void accepted(String tenant, int samples) {
         Counter.builder("caiman_gateway_samples_accepted").description("Samples acknowledged by Kafka and answered 2xx")
                 .tag("protocol", protocol).tag("tenant", tenant).register(registry).increment(samples);
     }
 
-    void rejected(Reason reason, int samples) {
+    public void rejected(Reason reason, int samples) {
         Counter.builder("caiman_gateway_samples_rejected")
                 .description("Samples of requests refused (never written) or answered 503 (to be retried), by reason")
                 .tag("protocol", protocol).tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
                 .register(registry).increment(samples);
     }
 
-    void acknowledged(long nanos) {
+    public void acknowledged(long nanos) {
         ack.record(Duration.ofNanos(nanos));
     }
 
     /** Logs a rejection at most once per 10 s per reason, saying how many were not logged since. */
-    void logRejection(Logger log, Reason reason, String format, Object... args) {
+    public void logRejection(Logger log, Reason reason, String format, Object... args) {
         long now = System.nanoTime();
         AtomicLong last = lastLogged.computeIfAbsent(reason, r -> new AtomicLong(now - LOG_EVERY_NANOS));
         AtomicLong skipped = suppressed.computeIfAbsent(reason, r -> new AtomicLong());

@@ -1,6 +1,7 @@
 package io.caiman.core.wire.influx;
 
 import io.caiman.core.model.Labels;
+import io.caiman.core.model.Naming;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
@@ -26,9 +27,8 @@ import java.util.TreeMap;
  *       (Telegraf's Prometheus input, {@code metric_version = 2}) adds nothing: the name is the field's;
  *   <li>tags are labels; booleans are 1 and 0; integers and unsigned integers become floats (exact up to
  *       2^53);
- *   <li>characters outside Prometheus' name sets become {@code _}, and a name that starts with a digit gets a
- *       leading {@code _} (as Telegraf does: line-protocol names are not Prometheus names, so they are
- *       translated, by this one documented rule);
+ *   <li>names are translated by {@link Naming#translate} (as Telegraf does: line-protocol names are not
+ *       Prometheus names);
  *   <li>string fields are not samples: they are skipped and counted ({@link Parsed#stringFields()});
  *   <li>a point is all or nothing: if any of its series is invalid (two tags that translate to one label
  *       name, a tag named {@code __name__}, a broken limit), the whole entry is an error on its line.
@@ -84,7 +84,7 @@ public final class LineProtocolParser {
         Map<String, String> labels = new TreeMap<>();
         Map<String, String> tagOf = new TreeMap<>();
         for (Tag tag : point.tags()) {
-            String name = translate(tag.key(), false);
+            String name = Naming.translate(tag.key(), false);
             if (name.equals("__name__")) {
                 return "tag __name__ is reserved for the metric name";
             }
@@ -103,7 +103,7 @@ public final class LineProtocolParser {
             if (field.kind() == FieldKind.STRING) {
                 continue;
             }
-            String name = translate(prefix + field.key(), true);
+            String name = Naming.translate(prefix + field.key(), true);
             String broken = limits.check(name, series);
             if (broken != null) {
                 return broken;
@@ -111,26 +111,5 @@ public final class LineProtocolParser {
             out.add(new ParsedSample(name, series, field.number(), timestampMs, MetricType.UNKNOWN, point.line()));
         }
         return null;
-    }
-
-    /** A line-protocol name as a Prometheus metric or label name, by the rule in the class comment. */
-    static String translate(String name, boolean metric) {
-        StringBuilder sb = null;
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
-                    || (metric && c == ':');
-            if (!ok && sb == null) {
-                sb = new StringBuilder(name.length()).append(name, 0, i);
-            }
-            if (sb != null) {
-                sb.append(ok ? c : '_');
-            }
-            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
-                i++; // one code point, one '_'
-            }
-        }
-        String out = sb == null ? name : sb.toString();
-        return !out.isEmpty() && out.charAt(0) >= '0' && out.charAt(0) <= '9' ? "_" + out : out;
     }
 }

@@ -36,9 +36,9 @@ class LineProtocolParserTest {
         assertThat(r.samples().get(2).value()).isEqualTo(1.8446744073709552e19);
         assertThat(r.samples().get(3).value()).isEqualTo(0.0);
         assertThat(r.samples().get(0).timestampMs()).isEqualTo(1500L);
-        assertThat(LineProtocolParser.translate("9lives", true)).isEqualTo("_9lives");
-        assertThat(LineProtocolParser.translate("temp°C", true)).isEqualTo("temp_C");
-        assertThat(LineProtocolParser.translate("a:b", false)).isEqualTo("a_b");
+        assertThat(io.caiman.core.model.Naming.translate("9lives", true)).isEqualTo("_9lives");
+        assertThat(io.caiman.core.model.Naming.translate("temp°C", true)).isEqualTo("temp_C");
+        assertThat(io.caiman.core.model.Naming.translate("a:b", false)).isEqualTo("a_b");
     }
 
     @Test

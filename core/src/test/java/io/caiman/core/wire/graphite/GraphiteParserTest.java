@@ -1,0 +1,101 @@
+package io.caiman.core.wire.graphite;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.caiman.core.wire.MixedLines;
+import io.caiman.core.wire.MixedLines.Format;
+import io.caiman.core.wire.ParseResult;
+import io.caiman.core.wire.ParsedSample;
+import io.caiman.core.wire.SampleLimits;
+import io.caiman.error.CaimanException;
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import org.junit.jupiter.api.Test;
+
+class GraphiteParserTest {
+
+    static final GraphiteMappings RULES = GraphiteMappings.parse(String.join("\n",
+            "mappings:",
+            "  - match: servers.*.cpu.*",
+            "    name: server_cpu",
+            "    labels: {host: $1, mode: '${2}'}",
+            "  - match: '(\\w+)\\.latency\\.p(\\d+)'",
+            "    match_type: regex",
+            "    name: ${1}_latency",
+            "    labels: {quantile: '0.$2'}",
+            "  - match: tmp.*",
+            "    action: drop",
+            "  - match: '*.*'",
+            "    name: '$1-bad'",
+            ""), "rules.yaml");
+
+    private ParseResult parse(String text) {
+        return new GraphiteParser(SampleLimits.GENEROUS, RULES).parse(text.getBytes(StandardCharsets.UTF_8), 99_000L).result();
+    }
+
+    @Test
+    void shouldMapPathsByTheFirstMatchingRuleAndTranslateTheRest() {
+        ParseResult r = parse("servers.a.cpu.idle 90 10\napi.latency.p99 0.2 10\nfoo-bar.baz.qux 1 10.25\ntmp.x 1 1\n");
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).extracting(s -> s.name() + s.labels()).containsExactly(
+                "server_cpu{host=\"a\", mode=\"idle\"}".replace(", ", ","), "api_latency{quantile=\"0.99\"}", "foo_bar_baz_qux{}");
+        assertThat(r.samples().get(2).timestampMs()).isEqualTo(10_250L);
+    }
+
+    @Test
+    void shouldNameEveryBadLineAndKeepTheGoodOnes() {
+        ParseResult r = parse("a.b 1\nc.d x 10\ne.f 1 never\ng.h.i 2 -1\ni;k=v;k=w 1 1\nj;=v 1 1\nx.y 1 1\n");
+        assertThat(r.samples()).extracting(ParsedSample::name).containsExactly("g_h_i");
+        assertThat(r.samples().get(0).timestampMs()).isEqualTo(99_000L); // -1 is now
+        assertThat(r.errors()).extracting(Object::toString).containsExactly(
+                "line 1, column 1: expected '<path> <value> <timestamp>' but found 2 fields",
+                "line 2, column 5: value 'x' is not a number",
+                "line 3, column 7: timestamp 'never' is not a number of seconds",
+                "line 5, column 7: tags 'k' and 'k' both become label k",
+                "line 6, column 3: tag '=v' must be name=value, both non-empty",
+                "line 7, column 1: path x.y maps to an invalid name: metric name 'x-bad' has '-' at position 2; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
+    }
+
+    @Test
+    void shouldRefuseAMappingFileWithEveryProblemListed() {
+        assertThatThrownBy(() -> GraphiteMappings.parse(String.join("\n",
+                "mappings:",
+                "  - match: a.*",
+                "    name: 'bad name'",
+                "  - match: '(unclosed'",
+                "    match_type: regex",
+                "    name: x",
+                "  - name: y",
+                "  - match: b.*",
+                "    name: ok",
+                "    labels: {1x: v}",
+                "    colour: red",
+                ""), "m.yaml")).isInstanceOf(CaimanException.class)
+                .hasMessageContaining("5 problems")
+                .hasMessageContaining("m.yaml: mappings[3].labels: label name '1x'")
+                .hasMessageContaining("m.yaml: mappings[0].name: metric name 'bad name'")
+                .hasMessageContaining("m.yaml: mappings[1].match is not a valid regular expression")
+                .hasMessageContaining("m.yaml: mappings[2].match is missing")
+                .hasMessageContaining("m.yaml: mappings[3].colour is not a known setting");
+    }
+
+    @Test
+    void shouldTellTheFormatsOfAlligatorsRawListenerApart() {
+        assertThat(MixedLines.detect("http_requests_total{code=\"200\"} 3")).isEqualTo(Format.PROMETHEUS);
+        assertThat(MixedLines.detect("# TYPE x counter")).isEqualTo(Format.PROMETHEUS);
+        assertThat(MixedLines.detect("up 1 1700000000000")).isEqualTo(Format.PROMETHEUS);
+        assertThat(MixedLines.detect("up 1")).isEqualTo(Format.PROMETHEUS);
+        assertThat(MixedLines.detect("up 1 1700000000")).isEqualTo(Format.GRAPHITE);
+        assertThat(MixedLines.detect("a.b.c 1 1700000000000")).isEqualTo(Format.GRAPHITE);
+        assertThat(MixedLines.detect("a;tag=v 1 17")).isEqualTo(Format.GRAPHITE);
+        assertThat(MixedLines.detect("cpu,host=a usage=1")).isEqualTo(Format.INFLUX);
+        assertThat(MixedLines.detect("cpu usage=1 1700000000000000000")).isEqualTo(Format.INFLUX);
+    }
+
+    @Property(tries = 2000)
+    void shouldNeverThrowOnArbitraryBytes(@ForAll byte[] chunk) {
+        new GraphiteParser(SampleLimits.GENEROUS, RULES).parse(chunk, 0);
+    }
+}
