@@ -29,7 +29,8 @@ import org.xerial.snappy.Snappy;
  * only the work no decoder can skip:
  *
  * <ul>
- *   <li>text: the baseline decodes the body from UTF-8 and finds every line and field boundary;
+ *   <li>text (Prometheus, OpenMetrics, Influx, Graphite): the baseline decodes the Prometheus text body from
+ *       UTF-8 and finds every line and field boundary;
  *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field.
  * </ul>
  *
@@ -50,6 +51,12 @@ public class ParserBenchmark {
     private byte[] textBody;
     private byte[] openMetricsBody;
     private byte[] remoteWriteBody;
+    private byte[] influxBody;
+    private byte[] graphiteBody;
+    private final io.caiman.core.wire.influx.LineProtocolParser influx =
+            new io.caiman.core.wire.influx.LineProtocolParser(io.caiman.core.wire.SampleLimits.GENEROUS);
+    private final io.caiman.core.wire.graphite.GraphiteParser graphite = new io.caiman.core.wire.graphite.GraphiteParser(
+            io.caiman.core.wire.SampleLimits.GENEROUS, io.caiman.core.wire.graphite.GraphiteMappings.NONE);
 
     @Setup
     public void setUp() {
@@ -57,8 +64,11 @@ public class ParserBenchmark {
         textBody = Payloads.text(series);
         openMetricsBody = Payloads.openMetrics(series);
         remoteWriteBody = Payloads.remoteWrite(series);
+        influxBody = Payloads.influx(series);
+        graphiteBody = Payloads.graphite(series);
         if (text.parse(textBody).samples().size() != Payloads.SERIES
-                || openMetrics.parse(openMetricsBody).samples().size() != Payloads.SERIES) {
+                || openMetrics.parse(openMetricsBody).samples().size() != Payloads.SERIES
+                || influx().samples().size() != Payloads.SERIES || graphite().samples().size() != Payloads.SERIES) {
             throw new IllegalStateException("the payloads do not parse: " + openMetrics.parse(openMetricsBody).errors());
         }
     }
@@ -73,6 +83,19 @@ public class ParserBenchmark {
     @OperationsPerInvocation(Payloads.SERIES)
     public ParseResult openMetrics() {
         return openMetrics.parse(openMetricsBody);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult influx() {
+        return influx.parse(influxBody, io.caiman.core.wire.influx.LineProtocolDecoder.Precision.NANOSECONDS, 0L,
+                java.util.Map.of()).result();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult graphite() {
+        return graphite.parse(graphiteBody, 0L).result();
     }
 
     @Benchmark

@@ -70,6 +70,28 @@ final class Payloads {
         return sb.append("# EOF\n").toString().getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Influx line protocol: the same series, the name as measurement and one field, timestamps in ns. */
+    static byte[] influx(List<RemoteWriteEncoder.Series> series) {
+        StringBuilder sb = new StringBuilder(series.size() * 120);
+        for (RemoteWriteEncoder.Series s : series) {
+            sb.append(s.name());
+            s.labels().forEach((k, v) -> sb.append(',').append(k).append('=').append(v.replace(" ", "\\ ")));
+            sb.append(" value=").append(s.values()[0]).append(' ').append(s.timestamps()[0]).append("000000\n");
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Graphite plaintext: the same series as dotted paths with the labels as tags, timestamps in seconds. */
+    static byte[] graphite(List<RemoteWriteEncoder.Series> series) {
+        StringBuilder sb = new StringBuilder(series.size() * 120);
+        for (RemoteWriteEncoder.Series s : series) {
+            sb.append(s.name().replace('_', '.'));
+            s.labels().forEach((k, v) -> sb.append(';').append(k).append('=').append(v));
+            sb.append(' ').append(s.values()[0]).append(' ').append(s.timestamps()[0] / 1000).append('\n');
+        }
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
     static byte[] remoteWrite(List<RemoteWriteEncoder.Series> series) {
         return RemoteWriteEncoder.body(series, Map.of());
     }
