@@ -18,6 +18,7 @@ import io.caiman.gateway.http.IngestHandler;
 import io.caiman.gateway.http.PrometheusTextDecoder;
 import io.caiman.gateway.http.PushgatewayDecoder;
 import io.caiman.gateway.http.RemoteWriteHandlerDecoder;
+import io.caiman.gateway.http.TenantRateLimiter;
 import io.caiman.gateway.line.LineListener;
 import io.caiman.gateway.line.LineListeners;
 import io.caiman.gateway.oplog.OplogWriter;
@@ -58,6 +59,7 @@ public final class GatewayService implements AutoCloseable {
     private final Map<EntrypointConfig, LineListener> listeners = new LinkedHashMap<>();
     private final Map<EntrypointConfig, HttpService> httpServers = new LinkedHashMap<>();
     private final InflightBudget budget;
+    private final TenantRateLimiter limiter;
     private final Map<String, Admin> admins = new LinkedHashMap<>();
     private final Map<String, Readiness.Condition> oplogChecks = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.ScheduledExecutorService checker =
@@ -70,6 +72,10 @@ public final class GatewayService implements AutoCloseable {
     public GatewayService(CaimanConfig config) {
         this.config = config;
         this.budget = new InflightBudget(config.gateway().maxInflightBytes(), registry);
+        GatewaySettings.RateLimits limits = config.gateway().rateLimits();
+        java.util.Map<String, Double> overrides = new java.util.HashMap<>();
+        limits.overrides().forEach((tenant, rate) -> overrides.put(tenant, rate.doubleValue()));
+        this.limiter = new TenantRateLimiter(limits.rate(), limits.burst(), overrides);
     }
 
     /**
@@ -96,7 +102,7 @@ public final class GatewayService implements AutoCloseable {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
                 GatewaySettings settings = config.gateway();
                 if (!ep.protocol().equals("http")) {
-                    LineListener listener = LineListeners.create(ep, mappings, writer, settings, budget, registry);
+                    LineListener listener = LineListeners.create(ep, mappings, writer, settings, budget, limiter, registry);
                     listeners.put(ep, listener);
                     listener.start();
                     continue;
@@ -104,21 +110,21 @@ public final class GatewayService implements AutoCloseable {
                 String instance = ep.instance().toString();
                 PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
                 IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
-                        new PushgatewayDecoder(text), writer, settings, instance, budget, registry);
+                        new PushgatewayDecoder(text), writer, settings, instance, budget, limiter, registry);
                 HttpService http = HttpService.builder("gateway", ep.listen(), registry)
                         .route("POST", "/api/v1/import/prometheus", new IngestHandler(PrometheusTextDecoder.PROTOCOL,
-                                PrometheusTextDecoder.WHAT, text, writer, settings, instance, budget, registry))
+                                PrometheusTextDecoder.WHAT, text, writer, settings, instance, budget, limiter, registry))
                         .routePrefix("PUT", PushgatewayDecoder.PREFIX, push)
                         .routePrefix("POST", PushgatewayDecoder.PREFIX, push)
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
                                 RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), writer,
-                                settings, instance, budget, registry))
+                                settings, instance, budget, limiter, registry))
                         .route("POST", "/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
                                 new InfluxDecoder(InfluxDecoder.Api.V1, settings, registry), writer, settings, instance,
-                                budget, registry))
+                                budget, limiter, registry))
                         .route("POST", "/api/v2/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
                                 new InfluxDecoder(InfluxDecoder.Api.V2, settings, registry), writer, settings, instance,
-                                budget, registry))
+                                budget, limiter, registry))
                         .route("GET", "/ping", InfluxDecoder::ping)
                         .route("HEAD", "/ping", InfluxDecoder::ping)
                         .route("POST", "/query", InfluxDecoder::query)

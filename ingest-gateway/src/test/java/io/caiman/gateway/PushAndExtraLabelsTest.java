@@ -90,4 +90,22 @@ class PushAndExtraLabelsTest {
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("label name '1x'");
     }
+
+    @Test
+    void shouldAnswer429WithRetryAfterWhenATenantIsOverItsRate() throws Exception {
+        try (TestGateway limited = TestGateway.start("limited", "",
+                "gateway:\n  tenant_sample_rate: 5\n  tenant_sample_rates: {unlimited: 0}\n")) {
+            String five = "a 1\nb 2\nc 3\nd 4\ne 5\n";
+            assertThat(limited.send("POST", "/api/v1/import/prometheus", five).statusCode()).isEqualTo(204);
+            HttpResponse<String> over = limited.send("POST", "/api/v1/import/prometheus", five);
+            assertThat(over.statusCode()).isEqualTo(429);
+            assertThat(over.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(over.body()).contains("tenant default is over its limit of 5 samples/s (gateway.tenant_sample_rate)");
+            for (int i = 0; i < 3; i++) {
+                assertThat(limited.send("POST", "/api/v1/import/prometheus", five, "X-Scope-OrgID", "unlimited")
+                        .statusCode()).isEqualTo(204);
+            }
+            assertThat(limited.oplog()).containsKey("unlimited/e");
+        }
+    }
 }

@@ -123,7 +123,10 @@ public record CaimanConfig(
                 g.get(GATEWAY_MAX_INFLIGHT_BYTES), g.get(GATEWAY_MAX_SAMPLES_PER_REQUEST),
                 new io.caiman.core.wire.SampleLimits(g.get(GATEWAY_MAX_LABELS_PER_SERIES), g.get(GATEWAY_MAX_LABEL_NAME_LENGTH),
                         g.get(GATEWAY_MAX_LABEL_VALUE_LENGTH)),
-                g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT), g.get(GATEWAY_GRAPHITE_MAPPING_FILE),
+                g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT),
+                new GatewaySettings.RateLimits(g.get(GATEWAY_TENANT_SAMPLE_RATE), g.get(GATEWAY_TENANT_SAMPLE_BURST),
+                        rates(g.get(GATEWAY_TENANT_SAMPLE_RATES))),
+                g.get(GATEWAY_GRAPHITE_MAPPING_FILE),
                 g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS));
 
         Values p = blocks.get(PROCESSOR).get(0);
@@ -139,6 +142,16 @@ public record CaimanConfig(
         List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
         return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,
                 zookeeper, gateway, processor, replicaLabels);
+    }
+
+    private static Map<String, Long> rates(Map<String, String> text) {
+        Map<String, Long> rates = new java.util.TreeMap<>();
+        text.forEach((tenant, rate) -> {
+            if (rate.matches("[0-9]{1,18}")) {
+                rates.put(tenant, Long.parseLong(rate));
+            }
+        });
+        return rates;
     }
 
     private static String resolveOplog(Values v, Setting<String> setting, String named, List<String> oplogs,

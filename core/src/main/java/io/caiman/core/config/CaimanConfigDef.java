@@ -183,6 +183,22 @@ public final class CaimanConfigDef {
     public static final Setting<String> GATEWAY_DEFAULT_TENANT = optional("default_tenant", SettingType.STRING,
             Naming.DEFAULT_TENANT, "The tenant of requests that name none.")
             .checkedBy(new Setting.Rule<>("a valid tenant id", Naming::validateTenant));
+    public static final Setting<Long> GATEWAY_TENANT_SAMPLE_RATE = optional("tenant_sample_rate", SettingType.LONG, 0L,
+            "Samples per second each tenant may send through one gateway, on average; past it requests are "
+                    + "answered 429 with Retry-After (TCP lines wait, UDP datagrams are dropped and counted). 0: no "
+                    + "limit. Per gateway, as Mimir's local strategy: N gateways admit N times this.")
+            .checkedBy(Setting.Rule.atLeastLong(0));
+    public static final Setting<Long> GATEWAY_TENANT_SAMPLE_BURST = optional("tenant_sample_burst", SettingType.LONG, 0L,
+            "The most samples a tenant may send at once above its rate; 0: the rate (one second's worth).")
+            .checkedBy(Setting.Rule.atLeastLong(0));
+    public static final Setting<Map<String, String>> GATEWAY_TENANT_SAMPLE_RATES = optional("tenant_sample_rates",
+            SettingType.PROPERTIES, Map.of(), "Per-tenant rates that replace `tenant_sample_rate` "
+                    + "(`{team-a: 50000, batch: 0}`); the burst scales with the rate.")
+            .checkedBy(new Setting.Rule<>("tenant: samples per second",
+                    m -> m.entrySet().stream().map(e -> Naming.validateTenant(e.getKey()) != null
+                            ? Naming.validateTenant(e.getKey())
+                            : e.getValue().matches("[0-9]+") ? null : "the rate of " + e.getKey() + " must be a whole number")
+                            .filter(java.util.Objects::nonNull).findFirst().orElse(null)));
     public static final Setting<String> GATEWAY_GRAPHITE_MAPPING_FILE = optional("graphite_mapping_file",
             SettingType.STRING, null, "A file of rules that turn Graphite paths into names and labels, in the "
                     + "format of Prometheus' graphite_exporter (`mappings: [{match, match_type, name, labels, "
@@ -247,6 +263,7 @@ public final class CaimanConfigDef {
                     List.of(GATEWAY_MAX_REQUEST_BYTES, GATEWAY_ACK_TIMEOUT, GATEWAY_MAX_INFLIGHT_BYTES,
                             GATEWAY_MAX_SAMPLES_PER_REQUEST, GATEWAY_MAX_LABELS_PER_SERIES, GATEWAY_MAX_LABEL_NAME_LENGTH,
                             GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
+                            GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
                             GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,

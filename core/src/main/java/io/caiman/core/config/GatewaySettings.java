@@ -16,6 +16,17 @@ public record GatewaySettings(
         SampleLimits sampleLimits,
         String tenantHeader,
         String defaultTenant,
+        RateLimits rateLimits,
         String graphiteMappingFile,
         int maxLineBytes,
-        int maxConnections) {}
+        int maxConnections) {
+
+    /**
+     * Per-tenant sample rates, per gateway.
+     *
+     * @param rate samples per second for every tenant (0: none)
+     * @param burst the most at once (0: the rate)
+     * @param overrides per-tenant rates
+     */
+    public record RateLimits(long rate, long burst, java.util.Map<String, Long> overrides) {}
+}

@@ -30,6 +30,7 @@ import org.slf4j.LoggerFactory;
  *   <li>2xx only after Kafka acknowledged every sample of the request;
  *   <li>503 with {@code Retry-After} when Kafka cannot take it, or the gateway already holds its
  *       in-flight limit (the sender retries; nothing queues without bound);
+ *   <li>429 with {@code Retry-After} when the tenant is over its sample rate ({@link TenantRateLimiter});
  *   <li>413 / 415 for bodies that are too large or encoded in a way the protocol does not speak.
  * </ul>
  *
@@ -94,6 +95,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     private final GatewaySettings settings;
     private final String instance;
     private final InflightBudget budget;
+    private final TenantRateLimiter limiter;
     private final GatewayMetrics metrics;
 
     /**
@@ -101,8 +103,9 @@ public final class IngestHandler implements Consumer<HttpExchange> {
      * @param what how a 400 names the body, e.g. "the Prometheus text body"
      */
     public IngestHandler(String protocol, String what, Decoder decoder, OplogWriter writer, GatewaySettings settings,
-            String instance, InflightBudget budget, MeterRegistry registry) {
+            String instance, InflightBudget budget, TenantRateLimiter limiter, MeterRegistry registry) {
         this.protocol = protocol;
+        this.limiter = limiter;
         this.what = what;
         this.decoder = decoder;
         this.writer = writer;
@@ -182,6 +185,14 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             reservation.release();
             refuse(exchange, 400, "the request has " + count + " samples; the limit is " + settings.maxSamplesPerRequest()
                     + " (gateway.max_samples_per_request); send smaller batches", Reason.TOO_MANY_SAMPLES, count, Map.of());
+            return;
+        }
+        long wait = limiter.tryTake(tenant, count);
+        if (wait > 0) {
+            reservation.release();
+            refuse(exchange, 429, "tenant " + tenant + " is over its limit of " + (long) limiter.rate(tenant)
+                    + " samples/s (gateway.tenant_sample_rate); retry in " + wait + " s", Reason.RATE_LIMITED, count,
+                    Map.of("Retry-After", Long.toString(wait)));
             return;
         }
         List<ProducerRecord<byte[], byte[]>> records = writer.records(result.samples(), tenant, receivedMs, protocol, instance);

@@ -10,6 +10,7 @@ import io.caiman.core.wire.influx.LineProtocolDecoder.Precision;
 import io.caiman.core.wire.influx.LineProtocolParser;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
 import io.caiman.gateway.http.InflightBudget;
+import io.caiman.gateway.http.TenantRateLimiter;
 import io.caiman.gateway.oplog.OplogWriter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,10 +24,10 @@ public final class LineListeners {
 
     /** A listener for {@code ep}, not started yet. */
     public static LineListener create(EntrypointConfig ep, GraphiteMappings mappings, OplogWriter oplog,
-            GatewaySettings settings, InflightBudget budget, MeterRegistry registry) {
+            GatewaySettings settings, InflightBudget budget, TenantRateLimiter limiter, MeterRegistry registry) {
         String protocol = ep.format().equals("auto") ? "raw-" + ep.protocol() : ep.format() + "-" + ep.protocol();
         LineWriter writer = new LineWriter(protocol, parser(ep.format(), mappings, settings, registry), oplog, settings,
-                ep.instance().toString(), budget, registry);
+                ep.instance().toString(), budget, limiter, registry);
         return ep.protocol().equals("tcp")
                 ? new TcpLineListener(protocol, ep.listen(), writer, settings.maxLineBytes(), settings.maxConnections())
                 : new UdpLineListener(protocol, ep.listen(), writer, settings.maxLineBytes());

@@ -6,6 +6,7 @@ import io.caiman.core.wire.ParseResult;
 import io.caiman.gateway.http.GatewayMetrics;
 import io.caiman.gateway.http.GatewayMetrics.Reason;
 import io.caiman.gateway.http.InflightBudget;
+import io.caiman.gateway.http.TenantRateLimiter;
 import io.caiman.gateway.oplog.OplogWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -26,9 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@link #writeAndWait} (TCP): the connection is not read again until Kafka acknowledged the chunk;
- *       while Kafka is down or the in-flight budget is full the chunk is retried and the socket is left
+ *       while Kafka is down, the in-flight budget is full or the tenant is over its sample rate, the chunk
+ *       waits and is retried and the socket is left
  *       unread, so TCP flow control holds the sender back instead of the gateway queueing;
- *   <li>{@link #writeOrDrop} (UDP): a datagram that does not fit the in-flight budget, or that Kafka does
+ *   <li>{@link #writeOrDrop} (UDP): a datagram over the tenant's rate or the in-flight budget, or that Kafka does
  *       not take, cannot be pushed back; it is dropped and counted ({@code samples_rejected}).
  * </ul>
  */
@@ -43,10 +45,12 @@ final class LineWriter {
     private final GatewaySettings settings;
     private final String instance;
     private final InflightBudget budget;
+    private final TenantRateLimiter limiter;
     final GatewayMetrics metrics;
 
     LineWriter(String protocol, Function<byte[], ParseResult> parser, OplogWriter writer, GatewaySettings settings,
-            String instance, InflightBudget budget, MeterRegistry registry) {
+            String instance, InflightBudget budget, TenantRateLimiter limiter, MeterRegistry registry) {
+        this.limiter = limiter;
         this.protocol = protocol;
         this.parser = parser;
         this.writer = writer;
@@ -89,6 +93,10 @@ final class LineWriter {
         }
         long size = OplogWriter.sizeOf(records);
         boolean logged = false;
+        long wait;
+        while ((wait = limiter.tryTake(settings.defaultTenant(), records.size())) > 0 && running.getAsBoolean()) {
+            Thread.sleep(Math.min(wait * 1000, RETRY_MILLIS)); // over the tenant's rate: hold the socket unread
+        }
         while (running.getAsBoolean()) {
             if (!budget.tryAcquire(size)) {
                 Thread.sleep(RETRY_MILLIS / 5);
@@ -134,6 +142,13 @@ final class LineWriter {
             return;
         }
         long size = OplogWriter.sizeOf(records);
+        if (limiter.tryTake(settings.defaultTenant(), records.size()) > 0) {
+            metrics.rejected(Reason.RATE_LIMITED, records.size());
+            metrics.logRejection(log, Reason.RATE_LIMITED, "gateway [{}] {} datagram from {}: tenant {} is over its "
+                    + "sample rate (gateway.tenant_sample_rate); {} samples dropped", instance, protocol, from,
+                    settings.defaultTenant(), records.size());
+            return;
+        }
         if (!budget.tryAcquire(size)) {
             metrics.rejected(Reason.OVER_INFLIGHT_LIMIT, records.size());
             metrics.logRejection(log, Reason.OVER_INFLIGHT_LIMIT, "gateway [{}] {} datagram from {}: the in-flight "
