@@ -55,7 +55,6 @@ public final class GatewayService implements AutoCloseable {
     private final Lifecycle lifecycle = new Lifecycle("gateway");
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Map<String, OplogWriter> writers = new LinkedHashMap<>();
-    private final List<HttpService> servers = new ArrayList<>();
     private final Map<EntrypointConfig, LineListener> listeners = new LinkedHashMap<>();
     private final Map<EntrypointConfig, HttpService> httpServers = new LinkedHashMap<>();
     private final InflightBudget budget;
@@ -131,7 +130,6 @@ public final class GatewayService implements AutoCloseable {
                         .drainTimeout(settings.ackTimeout().plusSeconds(5))
                         .readiness(this::readiness)
                         .build();
-                servers.add(http);
                 httpServers.put(ep, http);
                 http.start();
             }
@@ -210,7 +208,7 @@ public final class GatewayService implements AutoCloseable {
         }
         checker.shutdownNow();
         listeners.values().forEach(LineListener::close);
-        servers.forEach(HttpService::close);
+        httpServers.values().forEach(HttpService::close);
         writers.values().forEach(w -> {
             try {
                 w.close();

@@ -140,4 +140,25 @@ class LineListenersTest {
         assertThat(oplog.get("default/raw_influx_other{host=\"a\"}").get(0).getValue()).isEqualTo(6.0);
         assertThat(oplog.get("default/raw_prom_plain").get(0).getOrigin().getProtocol()).isEqualTo("raw-tcp");
     }
+
+    @Test
+    void shouldCountUdpDatagramsOverTheTenantsRateAsDroppedNeverSilently() throws Exception {
+        try (TestGateway limited = TestGateway.start("udp-limited",
+                "  - protocol: udp\n    format: graphite\n    listen: 127.0.0.1:0\n    cluster: $CLUSTER\n",
+                "gateway:\n  tenant_sample_rate: 2\n")) {
+            int port = limited.service.ports().get(1);
+            try (DatagramSocket s = new DatagramSocket()) {
+                for (String batch : new String[] {"limited.a 1 1700000000\nlimited.b 2 1700000000\n", "limited.c 3 1700000000\n"}) {
+                    byte[] datagram = batch.getBytes(StandardCharsets.UTF_8);
+                    s.send(new DatagramPacket(datagram, datagram.length, InetAddress.getLoopbackAddress(), port));
+                    Thread.sleep(200); // in order, well within the bucket's one-second refill
+                }
+            }
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                    TestGateway.HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(limited.base + "/metrics"))
+                            .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body())
+                    .containsPattern("caiman_gateway_samples_rejected_total\\{protocol=\"graphite-udp\",reason=\"rate_limited\"} 1.0"));
+            assertThat(limited.oplog()).containsKeys("default/limited_a", "default/limited_b").doesNotContainKey("default/limited_c");
+        }
+    }
 }

@@ -27,6 +27,8 @@ public final class MixedLines {
 
     public enum Format { PROMETHEUS, GRAPHITE, INFLUX }
 
+    private static final java.util.regex.Pattern FIELD_SEPARATOR = java.util.regex.Pattern.compile("[ \t]+");
+
     private final PrometheusTextParser prometheus;
     private final GraphiteParser graphite;
     private final LineProtocolParser influx;
@@ -48,7 +50,7 @@ public final class MixedLines {
         if (brace >= 0 && (space < 0 || brace < space)) {
             return Format.PROMETHEUS;
         }
-        String[] fields = s.split("[ \t]+");
+        String[] fields = GraphiteParser.fields(s);
         if (fields.length >= 2 && fields[1].indexOf('=') > 0) {
             return Format.INFLUX;
         }

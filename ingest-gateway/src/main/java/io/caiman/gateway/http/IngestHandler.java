@@ -170,7 +170,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             return;
         }
         int count = result.samples().size();
-        String named = decoder.what(exchange) != null ? decoder.what(exchange) : what;
+        String own = decoder.what(exchange);
+        String named = own != null ? own : what;
         String partial = null;
         if (!result.ok()) {
             if (!decoder.partialWrites() || count == 0) {

@@ -10,12 +10,14 @@ import io.caiman.core.wire.SampleLimits;
 import io.caiman.schemas.oplog.MetricType;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The Graphite plaintext protocol: {@code <path> <value> <timestamp>} per line, the timestamp in seconds
@@ -58,6 +60,7 @@ public final class GraphiteParser {
         int dropped = 0;
         int lineNo = 0;
         int start = 0;
+        CharsetDecoder utf8 = null; // only for lines that are not ASCII
         while (start < chunk.length) {
             int end = start;
             while (end < chunk.length && chunk[end] != '\n') {
@@ -67,9 +70,15 @@ public final class GraphiteParser {
             int stop = end > start && chunk[end - 1] == '\r' ? end - 1 : end;
             String line;
             try {
-                line = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(chunk, start, stop - start))
-                        .toString();
+                if (isAscii(chunk, start, stop)) {
+                    line = new String(chunk, start, stop - start, StandardCharsets.ISO_8859_1);
+                } else {
+                    if (utf8 == null) {
+                        utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                                .onUnmappableCharacter(CodingErrorAction.REPORT);
+                    }
+                    line = utf8.decode(ByteBuffer.wrap(chunk, start, stop - start)).toString();
+                }
             } catch (CharacterCodingException e) {
                 errors.add(new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
                 start = end + 1;
@@ -94,7 +103,7 @@ public final class GraphiteParser {
 
     /** A sample, an error, or {@code null} for a dropped line. */
     private Object line(String line, int lineNo, long nowMs) {
-        String[] fields = line.strip().split("[ \t]+");
+        String[] fields = fields(line);
         if (fields.length != 3) {
             return error(lineNo, 1, "expected '<path> <value> <timestamp>' but found " + fields.length
                     + (fields.length == 1 ? " field" : " fields"));
@@ -156,6 +165,22 @@ public final class GraphiteParser {
             return error(lineNo, 1, broken);
         }
         return new ParsedSample(name, series, value, timestampMs, MetricType.UNKNOWN, lineNo);
+    }
+
+    private static final Pattern FIELD_SEPARATOR = Pattern.compile("[ \\t]+");
+
+    /** The whitespace-separated fields of a line, as Carbon splits them. */
+    public static String[] fields(String line) {
+        return FIELD_SEPARATOR.split(line.strip());
+    }
+
+    private static boolean isAscii(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ParseError error(int line, int column, String reason) {

@@ -119,6 +119,8 @@ public final class LineProtocolDecoder {
     private int p;
     private int line = 1;
     private int entryStart;
+    /** For tokens that are not ASCII; made on the first one. */
+    private java.nio.charset.CharsetDecoder utf8;
 
     private LineProtocolDecoder(byte[] in, Precision precision, long defaultTimeNs) {
         this.in = in;
@@ -476,9 +478,12 @@ public final class LineProtocolDecoder {
         if (!high) {
             return new String(bytes, from, length, StandardCharsets.ISO_8859_1);
         }
+        if (utf8 == null) {
+            utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+        }
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes, from, length)).toString();
+            return utf8.decode(ByteBuffer.wrap(bytes, from, length)).toString();
         } catch (CharacterCodingException e) {
             throw fail(start, "invalid utf-8 sequence in token " + quoteBytes(bytes, from, length));
         }

@@ -98,4 +98,15 @@ class GraphiteParserTest {
     void shouldNeverThrowOnArbitraryBytes(@ForAll byte[] chunk) {
         new GraphiteParser(SampleLimits.GENEROUS, RULES).parse(chunk, 0);
     }
+
+    /** Alligator's raw listener: whatever the bytes, every line ends as a sample or an error on its own line. */
+    @Property(tries = 2000)
+    void shouldNeverThrowOnArbitraryMixedLines(@ForAll byte[] chunk) {
+        ParseResult r = new MixedLines(new io.caiman.core.wire.prometheus.PrometheusTextParser(),
+                new GraphiteParser(SampleLimits.GENEROUS, RULES),
+                new io.caiman.core.wire.influx.LineProtocolParser(SampleLimits.GENEROUS)).parse(chunk, 0);
+        long lines = new String(chunk, StandardCharsets.ISO_8859_1).split("\n", -1).length;
+        assertThat(r.errors()).allSatisfy(e -> assertThat(e.line()).isBetween(1, (int) lines));
+        assertThat(r.samples()).allSatisfy(s -> assertThat(s.line()).isBetween(1, (int) lines));
+    }
 }
