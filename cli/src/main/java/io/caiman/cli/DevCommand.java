@@ -27,6 +27,11 @@ import picocli.CommandLine.Option;
                 + "Ctrl-C stops it."})
 final class DevCommand implements Callable<Integer> {
 
+    /** One OTLP/JSON gauge from a service named demo: the banner's line to try OTLP with. */
+    static final String OTLP_EXAMPLE = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"service.name\","
+            + "\"value\":{\"stringValue\":\"demo\"}}]},\"scopeMetrics\":[{\"metrics\":[{\"name\":\"hello.otlp\","
+            + "\"gauge\":{\"dataPoints\":[{\"asDouble\":1}]}}]}]}]}";
+
     @Option(names = "--data", paramLabel = "DIR",
             description = "Keep Kafka, ZooKeeper and processor data in DIR across runs (default: a temporary directory, "
                     + "removed on exit).")
@@ -132,7 +137,8 @@ final class DevCommand implements Callable<Integer> {
             out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
             out.println("  ZooKeeper  " + zk.connectString());
             out.println("  gateway    " + gatewayUrl + "  POST /api/v1/import/prometheus (text) · POST /api/v1/write "
-                    + "(remote write) · POST /write, /api/v2/write (Influx) · PUT /metrics/job/<job> · /metrics · /-/ready");
+                    + "(remote write) · POST /write, /api/v2/write (Influx) · POST /v1/metrics (OTLP) · "
+                    + "PUT /metrics/job/<job> · /metrics · /-/ready");
             out.println("  graphite   127.0.0.1:" + ports.get(1) + "  plaintext over TCP and UDP (gateway.graphite_mapping_file maps paths)");
             out.println("  raw        127.0.0.1:" + ports.get(3) + "  Alligator's raw TCP listener: Prometheus, Graphite and Influx lines");
             out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
@@ -144,6 +150,9 @@ final class DevCommand implements Callable<Integer> {
             out.println("Or point a Prometheus at it:  remote_write: [{url: " + gatewayUrl + "/api/v1/write}]");
             out.println("Or send line protocol, as Telegraf does:");
             out.println("  curl -sS --data-binary 'weather,city=oslo temp_c=4.5' '" + gatewayUrl + "/write?db=telegraf'");
+            out.println("Or OpenTelemetry (an SDK: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT=" + gatewayUrl + "/v1/metrics):");
+            out.println("  curl -sS -H 'Content-Type: application/json' --data-binary '" + OTLP_EXAMPLE + "' "
+                    + gatewayUrl + "/v1/metrics");
             out.println("Or Graphite (bash):");
             out.println("  echo \"servers.web-1.load 0.5 $(date +%s)\" > /dev/tcp/127.0.0.1/" + ports.get(1));
             out.println();

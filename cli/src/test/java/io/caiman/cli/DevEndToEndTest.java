@@ -62,13 +62,27 @@ class DevEndToEndTest {
             assertThat(graphite.find()).as(out).isTrue();
             assertThat(raw.find()).as(out).isTrue();
             assertThat(new ProcessBuilder("bash", "-c", graphite.group(1)).start().waitFor()).isZero();
+            // the printed OTLP line
+            Matcher otlp = Pattern.compile("(curl -sS -H 'Content-Type: application/json' --data-binary '([^']*)' (http://\\S+/v1/metrics))")
+                    .matcher(out);
+            assertThat(otlp.find()).as(out).isTrue();
+            if (curlAvailable()) {
+                Process curl = new ProcessBuilder("bash", "-c", otlp.group(1) + " -o /dev/null -w '%{http_code}'").start();
+                assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("200");
+                assertThat(curl.waitFor()).isZero();
+            } else {
+                assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(otlp.group(3))).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(otlp.group(2))).build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            }
             try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(raw.group(1)))) {
                 socket.getOutputStream().write("raw_influx_probe,via=raw value=7\n".getBytes(StandardCharsets.UTF_8));
             }
             Awaitility.await().atMost(Timing.seconds(30)).pollInterval(java.time.Duration.ofMillis(100)).untilAsserted(() -> {
                 String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(see.group(1))).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).contains("servers_web_1_load 0.5").contains("raw_influx_probe_value{via=\"raw\"} 7");
+                assertThat(metrics).contains("servers_web_1_load 0.5").contains("raw_influx_probe_value{via=\"raw\"} 7")
+                        .contains("hello_otlp{job=\"demo\"} 1");
             });
         }
     }

@@ -13,6 +13,7 @@ import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.core.wire.graphite.GraphiteMappings;
 import io.caiman.error.CaimanException;
 import io.caiman.gateway.http.InfluxDecoder;
+import io.caiman.gateway.http.OtlpDecoder;
 import io.caiman.gateway.http.InflightBudget;
 import io.caiman.gateway.http.IngestHandler;
 import io.caiman.gateway.http.PrometheusTextDecoder;
@@ -110,7 +111,11 @@ public final class GatewayService implements AutoCloseable {
                 PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
                 IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
                         new PushgatewayDecoder(text), writer, settings, instance, budget, limiter, registry);
-                HttpService http = HttpService.builder("gateway", ep.listen(), registry)
+                IngestHandler otlp = new IngestHandler(OtlpDecoder.PROTOCOL, OtlpDecoder.WHAT, new OtlpDecoder(settings),
+                        writer, settings, instance, budget, limiter, registry);
+                HttpService.Builder builder = HttpService.builder("gateway", ep.listen(), registry);
+                OtlpDecoder.PATHS.forEach(path -> builder.route("POST", path, otlp));
+                HttpService http = builder
                         .route("POST", "/api/v1/import/prometheus", new IngestHandler(PrometheusTextDecoder.PROTOCOL,
                                 PrometheusTextDecoder.WHAT, text, writer, settings, instance, budget, limiter, registry))
                         .routePrefix("PUT", PushgatewayDecoder.PREFIX, push)

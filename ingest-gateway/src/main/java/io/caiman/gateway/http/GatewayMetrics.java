@@ -45,7 +45,7 @@ public final class GatewayMetrics {
                 .tag("protocol", protocol).tag("tenant", tenant).register(registry).increment(samples);
     }
 
-    public void rejected(Reason reason, int samples) {
+    public void rejected(Reason reason, long samples) {
         Counter.builder("caiman_gateway_samples_rejected")
                 .description("Samples of requests refused (never written) or answered 503 (to be retried), by reason")
                 .tag("protocol", protocol).tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))

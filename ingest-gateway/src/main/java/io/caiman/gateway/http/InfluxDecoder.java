@@ -4,6 +4,7 @@ import io.caiman.core.config.GatewaySettings;
 import io.caiman.core.http.HttpError;
 import io.caiman.core.http.HttpExchange;
 import io.caiman.core.wire.ExtraLabels;
+import io.caiman.core.wire.Json;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.influx.LineProtocolDecoder.Precision;
 import io.caiman.core.wire.influx.LineProtocolParser;
@@ -81,10 +82,10 @@ public final class InfluxDecoder implements IngestHandler.Decoder {
     }
 
     @Override
-    public IngestHandler.ErrorBody errorBody(int status, String text) {
-        String json = api == Api.V1 ? "{\"error\":" + jsonString(text) + "}"
-                : "{\"code\":" + jsonString(code(status)) + ",\"message\":" + jsonString(text) + "}";
-        return new IngestHandler.ErrorBody("application/json", json.getBytes(StandardCharsets.UTF_8));
+    public IngestHandler.Body errorBody(HttpExchange exchange, int status, String text) {
+        String json = api == Api.V1 ? "{\"error\":" + Json.quote(text) + "}"
+                : "{\"code\":" + Json.quote(code(status)) + ",\"message\":" + Json.quote(text) + "}";
+        return new IngestHandler.Body("application/json", json.getBytes(StandardCharsets.UTF_8));
     }
 
     /** InfluxDB 2's error codes, by status. */
@@ -124,7 +125,7 @@ public final class InfluxDecoder implements IngestHandler.Decoder {
             exchange.respond(200, "application/json", "{\"results\":[{\"statement_id\":0}]}".getBytes(StandardCharsets.UTF_8),
                     Map.of("X-Influxdb-Version", COMPATIBLE_VERSION));
         } else {
-            exchange.respond(501, "application/json", ("{\"error\":" + jsonString("Caiman takes writes only; it does not "
+            exchange.respond(501, "application/json", ("{\"error\":" + Json.quote("Caiman takes writes only; it does not "
                     + "answer InfluxQL queries: " + q) + "}").getBytes(StandardCharsets.UTF_8), Map.of());
         }
     }
@@ -137,27 +138,5 @@ public final class InfluxDecoder implements IngestHandler.Decoder {
             }
         }
         return "";
-    }
-
-    static String jsonString(String s) {
-        StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

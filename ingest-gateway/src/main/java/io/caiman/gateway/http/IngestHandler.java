@@ -66,27 +66,43 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             return Map.of();
         }
 
+        /** The body of a successful answer (OTLP answers with a response message), or {@code null} for none. */
+        default Body successBody(HttpExchange exchange, ParseResult result) {
+            return null;
+        }
+
         /**
          * Whether a body with some bad entries still has its good ones written, as InfluxDB's partial writes
-         * do: the answer is 400 naming the bad lines, sent after Kafka acknowledged the good ones. Otherwise a
-         * request is all or nothing.
+         * and OTLP's partial success do; the answer ({@link #partialAnswer}) is sent after Kafka acknowledged the
+         * good ones. Otherwise a request is all or nothing.
          */
         default boolean partialWrites() {
             return false;
         }
 
+        /**
+         * The answer to a partial write, {@code text} naming what was refused: 400 {@code partial write} by
+         * default, as InfluxDB answers; OTLP answers 200 with its {@code partial_success} message.
+         */
+        default Answer partialAnswer(HttpExchange exchange, ParseResult result, String text) {
+            return new Answer(400, errorBody(exchange, 400, text));
+        }
+
         /** A refusal's body as the protocol's clients read it: plain text unless they expect otherwise. */
-        default ErrorBody errorBody(int status, String text) {
-            return ErrorBody.text(text);
+        default Body errorBody(HttpExchange exchange, int status, String text) {
+            return Body.text(text);
         }
     }
 
-    /** The body of a refusal. */
-    public record ErrorBody(String contentType, byte[] bytes) {
-        public static ErrorBody text(String text) {
-            return new ErrorBody("text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
+    /** The body of an answer. */
+    public record Body(String contentType, byte[] bytes) {
+        public static Body text(String text) {
+            return new Body("text/plain; charset=utf-8", (text + "\n").getBytes(StandardCharsets.UTF_8));
         }
     }
+
+    /** A status and its body. */
+    public record Answer(int status, Body body) {}
 
     private final String protocol;
     private final String what;
@@ -176,7 +192,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         if (!result.ok()) {
             if (!decoder.partialWrites() || count == 0) {
                 reservation.release();
-                refuse(exchange, 400, describe(named, result.errors()), Reason.INVALID, count + result.errors().size(),
+                refuse(exchange, 400, describe(named, result.errors()), Reason.INVALID, count + result.refused(),
                         Map.of());
                 return;
             }
@@ -219,11 +235,20 @@ public final class IngestHandler implements Consumer<HttpExchange> {
                 metrics.acknowledged(System.nanoTime() - t0);
                 metrics.accepted(tenant, count);
                 if (partial != null) {
-                    refuse(exchange, 400, partial, Reason.INVALID, result.errors().size(), Map.of());
+                    Answer answer = decoder.partialAnswer(exchange, result, partial);
+                    rejected(exchange, answer.status(), partial, Reason.INVALID, result.refused());
+                    metrics.request(answer.status());
+                    exchange.respond(answer.status(), answer.body().contentType(), answer.body().bytes(), Map.of());
                     return;
                 }
                 metrics.request(decoder.successStatus());
-                exchange.respondEmpty(decoder.successStatus(), decoder.successHeaders(exchange, result));
+                Body success = decoder.successBody(exchange, result);
+                if (success == null) {
+                    exchange.respondEmpty(decoder.successStatus(), decoder.successHeaders(exchange, result));
+                } else {
+                    exchange.respond(decoder.successStatus(), success.contentType(), success.bytes(),
+                            decoder.successHeaders(exchange, result));
+                }
                 return;
             }
             Throwable cause = unwrap(error);
@@ -250,17 +275,21 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     }
 
     /** Answers a refusal, counts it, and logs it (rate-limited per reason). */
-    private void refuse(HttpExchange exchange, int status, String text, Reason reason, int samples,
+    private void refuse(HttpExchange exchange, int status, String text, Reason reason, long samples,
             Map<String, String> headers) {
+        rejected(exchange, status, text, reason, samples);
+        answer(exchange, status, text, headers);
+    }
+
+    private void rejected(HttpExchange exchange, int status, String text, Reason reason, long samples) {
         metrics.rejected(reason, samples);
         metrics.logRejection(log, reason, "gateway [{}] {} request from {} answered {} ({}): {}", instance, protocol,
                 exchange.remote(), status, reason, firstLine(text));
-        answer(exchange, status, text, headers);
     }
 
     private void answer(HttpExchange exchange, int status, String text, Map<String, String> headers) {
         metrics.request(status);
-        ErrorBody body = decoder.errorBody(status, text);
+        Body body = decoder.errorBody(exchange, status, text);
         exchange.respond(status, body.contentType(), body.bytes(), headers);
     }
 
