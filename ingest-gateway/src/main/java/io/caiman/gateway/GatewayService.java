@@ -5,6 +5,7 @@ import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.config.EntrypointConfig;
 import io.caiman.core.config.GatewaySettings;
 import io.caiman.core.http.HttpService;
+import io.caiman.core.http.PemKeyStore;
 import io.caiman.core.http.Readiness;
 import io.caiman.core.kafka.KafkaClients;
 import io.caiman.core.kafka.TopicSpec;
@@ -12,10 +13,11 @@ import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.core.wire.graphite.GraphiteMappings;
 import io.caiman.error.CaimanException;
+import io.caiman.gateway.http.Credentials;
 import io.caiman.gateway.http.InfluxDecoder;
-import io.caiman.gateway.http.OtlpDecoder;
 import io.caiman.gateway.http.InflightBudget;
 import io.caiman.gateway.http.IngestHandler;
+import io.caiman.gateway.http.OtlpDecoder;
 import io.caiman.gateway.http.PrometheusTextDecoder;
 import io.caiman.gateway.http.PushgatewayDecoder;
 import io.caiman.gateway.http.RemoteWriteHandlerDecoder;
@@ -96,6 +98,8 @@ public final class GatewayService implements AutoCloseable {
                 throw new CaimanException("no http entrypoint is configured: add one (it serves /metrics, /-/healthy "
                         + "and /-/ready beside the HTTP ingest paths)");
             }
+            Credentials credentials = Credentials.load(
+                    config.gateway().authFile() == null ? null : Path.of(config.gateway().authFile()));
             GraphiteMappings mappings = GraphiteMappings.load(
                     config.gateway().graphiteMappingFile() == null ? null : Path.of(config.gateway().graphiteMappingFile()));
             for (EntrypointConfig ep : entrypoints) {
@@ -107,28 +111,29 @@ public final class GatewayService implements AutoCloseable {
                     listener.start();
                     continue;
                 }
-                String instance = ep.instance().toString();
+                IngestHandler.Context context = new IngestHandler.Context(writer, settings, ep.instance().toString(),
+                        budget, limiter, credentials, registry);
                 PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
                 IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
-                        new PushgatewayDecoder(text), writer, settings, instance, budget, limiter, registry);
+                        new PushgatewayDecoder(text), context);
                 IngestHandler otlp = new IngestHandler(OtlpDecoder.PROTOCOL, OtlpDecoder.WHAT, new OtlpDecoder(settings),
-                        writer, settings, instance, budget, limiter, registry);
+                        context);
                 HttpService.Builder builder = HttpService.builder("gateway", ep.listen(), registry);
+                if (ep.tls() != null) {
+                    builder.tls(PemKeyStore.load(Path.of(ep.tls().certFile()), Path.of(ep.tls().keyFile())));
+                }
                 OtlpDecoder.PATHS.forEach(path -> builder.route("POST", path, otlp));
                 HttpService http = builder
                         .route("POST", "/api/v1/import/prometheus", new IngestHandler(PrometheusTextDecoder.PROTOCOL,
-                                PrometheusTextDecoder.WHAT, text, writer, settings, instance, budget, limiter, registry))
+                                PrometheusTextDecoder.WHAT, text, context))
                         .routePrefix("PUT", PushgatewayDecoder.PREFIX, push)
                         .routePrefix("POST", PushgatewayDecoder.PREFIX, push)
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
-                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), writer,
-                                settings, instance, budget, limiter, registry))
+                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), context))
                         .route("POST", "/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
-                                new InfluxDecoder(InfluxDecoder.Api.V1, settings, registry), writer, settings, instance,
-                                budget, limiter, registry))
+                                new InfluxDecoder(InfluxDecoder.Api.V1, settings, registry), context))
                         .route("POST", "/api/v2/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
-                                new InfluxDecoder(InfluxDecoder.Api.V2, settings, registry), writer, settings, instance,
-                                budget, limiter, registry))
+                                new InfluxDecoder(InfluxDecoder.Api.V2, settings, registry), context))
                         .route("GET", "/ping", InfluxDecoder::ping)
                         .route("HEAD", "/ping", InfluxDecoder::ping)
                         .route("POST", "/query", InfluxDecoder::query)
@@ -200,10 +205,12 @@ public final class GatewayService implements AutoCloseable {
     private String describe() {
         List<String> parts = new ArrayList<>();
         for (EntrypointConfig ep : config.entrypoints()) {
-            String scheme = ep.protocol().equals("http") ? "http" : ep.protocol() + " (" + ep.format() + ")";
+            String scheme = ep.protocol().equals("http") ? (ep.tls() != null ? "https" : "http")
+                    : ep.protocol() + " (" + ep.format() + ")";
             parts.add(scheme + " " + ep.listen().host() + ":" + port(ep) + " -> " + config.requireCluster(ep.cluster()).oplogTopic());
         }
-        return String.join(", ", parts);
+        String auth = config.gateway().authFile() != null ? " (credentials required: " + config.gateway().authFile() + ")" : "";
+        return String.join(", ", parts) + auth;
     }
 
     @Override

@@ -84,8 +84,17 @@ public record CaimanConfig(
                 problems.add(v.problem(ENTRYPOINT_FORMAT, "must be auto for an http listener, which takes each "
                         + "format on its own path"));
             }
+            String cert = v.get(ENTRYPOINT_TLS_CERT_FILE);
+            String key = v.get(ENTRYPOINT_TLS_KEY_FILE);
+            if ((cert == null) != (key == null)) {
+                problems.add(v.problem(cert == null ? ENTRYPOINT_TLS_KEY_FILE : ENTRYPOINT_TLS_CERT_FILE,
+                        "needs " + (cert == null ? "tls_cert_file" : "tls_key_file") + " beside it"));
+            } else if (cert != null && !"http".equals(v.get(ENTRYPOINT_PROTOCOL))) {
+                problems.add(v.problem(ENTRYPOINT_TLS_CERT_FILE, "is for http listeners only"));
+            }
             entrypoints.add(new EntrypointConfig(v.get(ENTRYPOINT_PROTOCOL), v.get(ENTRYPOINT_FORMAT),
-                    v.get(ENTRYPOINT_LISTEN), v.get(ENTRYPOINT_CLUSTER), instance != null ? instance : v.get(ENTRYPOINT_LISTEN)));
+                    v.get(ENTRYPOINT_LISTEN), v.get(ENTRYPOINT_CLUSTER), instance != null ? instance : v.get(ENTRYPOINT_LISTEN),
+                    cert == null ? null : new EntrypointConfig.Tls(cert, key)));
         }
 
         List<AggregateConfig> aggregates = new ArrayList<>();
@@ -127,7 +136,7 @@ public record CaimanConfig(
                 new GatewaySettings.RateLimits(g.get(GATEWAY_TENANT_SAMPLE_RATE), g.get(GATEWAY_TENANT_SAMPLE_BURST),
                         rates(g.get(GATEWAY_TENANT_SAMPLE_RATES))),
                 g.get(GATEWAY_GRAPHITE_MAPPING_FILE),
-                g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS));
+                g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS), g.get(GATEWAY_AUTH_FILE));
 
         Values p = blocks.get(PROCESSOR).get(0);
         String processorCluster = p.get(PROCESSOR_CLUSTER);

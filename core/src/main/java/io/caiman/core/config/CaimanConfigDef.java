@@ -83,7 +83,7 @@ public final class CaimanConfigDef {
 
     public static final Setting<String> ENTRYPOINT_PROTOCOL = required("protocol",
             SettingType.oneOf("http", "tcp", "udp"),
-            "`http`: Caiman's HTTP ingest API (remote write, Prometheus text, Pushgateway, Influx; and "
+            "`http`: Caiman's HTTP ingest API (remote write, Prometheus text, Pushgateway, Influx, OTLP; and "
                     + "`/metrics`, `/-/healthy`, `/-/ready`). `tcp`, `udp`: line listeners (Alligator's raw "
                     + "entrypoints) for the `format` below.");
     public static final Setting<String> ENTRYPOINT_FORMAT = optional("format",
@@ -96,6 +96,10 @@ public final class CaimanConfigDef {
             "The address the listener binds; a bare port binds every interface.");
     public static final Setting<String> ENTRYPOINT_CLUSTER = required("cluster", SettingType.STRING,
             "The `oplog` cluster that samples received here are written to.");
+    public static final Setting<String> ENTRYPOINT_TLS_CERT_FILE = optional("tls_cert_file", SettingType.STRING, null,
+            "For `http` listeners: serve HTTPS with this PEM certificate (chain), with `tls_key_file`.");
+    public static final Setting<String> ENTRYPOINT_TLS_KEY_FILE = optional("tls_key_file", SettingType.STRING, null,
+            "The PEM private key (PKCS#8, `BEGIN PRIVATE KEY`) of `tls_cert_file`; RSA or EC.");
     public static final Setting<HostPort> ENTRYPOINT_INSTANCE = optional("instance", SettingType.HOST_PORT, null,
             "The address this listener advertises (recorded as the gateway in every sample's origin). "
                     + "Defaults to `listen`.");
@@ -208,6 +212,12 @@ public final class CaimanConfigDef {
                     + "line is counted as refused and skipped up to its end.")
             .checkedBy(new Setting.Rule<>("from 256 bytes to 16 MiB",
                     v -> v < 256 || v > (16L << 20) ? "must be from 256 bytes to 16 MiB" : null));
+    public static final Setting<String> GATEWAY_AUTH_FILE = optional("auth_file", SettingType.STRING, null,
+            "A file of credentials, each bound to one tenant (`users: [{tenant, bearer_token}, {tenant, username, "
+                    + "password}]`). With it, every HTTP ingest request must carry one (`Authorization: Bearer`, "
+                    + "`Token` or `Basic`; InfluxDB 1.x `u`/`p`), and is written as that credential's tenant. "
+                    + "`/metrics` and the health endpoints stay open; `tcp` and `udp` listeners have no "
+                    + "authentication. Read at start.");
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
             "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
             .checkedBy(Setting.Rule.atLeast(1));
@@ -250,7 +260,7 @@ public final class CaimanConfigDef {
                             CLUSTER_RETENTION_BYTES, CLUSTER_RECORD_BYTES, CLUSTER_OPLOG)),
             new SettingGroup(ENTRYPOINTS, true, "Gateway listeners, each feeding one oplog cluster.",
                     List.of(ENTRYPOINT_PROTOCOL, ENTRYPOINT_FORMAT, ENTRYPOINT_LISTEN, ENTRYPOINT_CLUSTER,
-                            ENTRYPOINT_INSTANCE)),
+                            ENTRYPOINT_INSTANCE, ENTRYPOINT_TLS_CERT_FILE, ENTRYPOINT_TLS_KEY_FILE)),
             new SettingGroup(AGGREGATE, true, "Crawl targets, each crawled exactly once per interval through a "
                     + "sharedlock cluster.",
                     List.of(AGGREGATE_KIND, AGGREGATE_URL, AGGREGATE_CLUSTER, AGGREGATE_INSTANCE, AGGREGATE_INTERVAL,
@@ -264,7 +274,8 @@ public final class CaimanConfigDef {
                             GATEWAY_MAX_SAMPLES_PER_REQUEST, GATEWAY_MAX_LABELS_PER_SERIES, GATEWAY_MAX_LABEL_NAME_LENGTH,
                             GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
-                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS)),
+                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS,
+                            GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD)),

@@ -7,6 +7,7 @@ import java.time.Duration;
  * Gateway limits and tenancy from the {@code gateway} block.
  *
  * @param graphiteMappingFile a graphite_exporter mapping file, or {@code null}
+ * @param authFile the credentials file, or {@code null} when requests are not authenticated
  */
 public record GatewaySettings(
         long maxRequestBytes,
@@ -19,7 +20,8 @@ public record GatewaySettings(
         RateLimits rateLimits,
         String graphiteMappingFile,
         int maxLineBytes,
-        int maxConnections) {
+        int maxConnections,
+        String authFile) {
 
     /**
      * Per-tenant sample rates, per gateway.

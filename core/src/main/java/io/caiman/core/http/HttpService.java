@@ -17,6 +17,7 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,7 +56,14 @@ public final class HttpService implements AutoCloseable {
         QueuedThreadPool pool = new QueuedThreadPool(b.maxThreads, 2);
         pool.setName("caiman-" + b.name + "-http");
         this.server = new Server(pool);
-        this.connector = new ServerConnector(server, 1, 1);
+        if (b.tls == null) {
+            this.connector = new ServerConnector(server, 1, 1);
+        } else {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(b.tls);
+            ssl.setKeyStorePassword(PemKeyStore.PASSWORD);
+            this.connector = new ServerConnector(server, 1, 1, ssl);
+        }
         connector.setHost(b.listen.host());
         connector.setPort(b.listen.port());
         server.addConnector(connector);
@@ -83,7 +91,12 @@ public final class HttpService implements AutoCloseable {
                     + connector.getPort() + ": " + e.getMessage(), e);
         }
         lifecycle.running();
-        log.info("http [{}] listening on {}:{}", name, connector.getHost(), port());
+        log.info("http [{}] listening on {}://{}:{}", name, scheme(), connector.getHost(), port());
+    }
+
+    /** {@code https} when serving TLS, else {@code http}. */
+    public String scheme() {
+        return connector.getDefaultProtocol().startsWith("SSL") ? "https" : "http";
     }
 
     /** The bound port (useful after binding port 0). */
@@ -116,6 +129,7 @@ public final class HttpService implements AutoCloseable {
         private Supplier<Readiness> readiness = () -> new Readiness(List.of());
         private int maxThreads = 64;
         private java.time.Duration drainTimeout = java.time.Duration.ofSeconds(5);
+        private java.security.KeyStore tls;
 
         private Builder(String name, HostPort listen, PrometheusMeterRegistry registry) {
             this.name = name;
@@ -152,6 +166,12 @@ public final class HttpService implements AutoCloseable {
         /** How long closing waits for requests in flight to finish. */
         public Builder drainTimeout(java.time.Duration drainTimeout) {
             this.drainTimeout = drainTimeout;
+            return this;
+        }
+
+        /** Serves HTTPS with the key and certificate chain in {@code keyStore} (see {@link PemKeyStore}). */
+        public Builder tls(java.security.KeyStore keyStore) {
+            this.tls = keyStore;
             return this;
         }
 

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 public final class GatewayMetrics {
 
     /** Why samples were not written. */
-    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED, RATE_LIMITED, SHUTDOWN }
+    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED, RATE_LIMITED, UNAUTHORIZED, SHUTDOWN }
 
     private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
 

@@ -26,7 +26,7 @@ import java.util.Map;
  * <p>{@code db}, {@code rp}, {@code org} and {@code bucket} are accepted and not used: Caiman has one oplog per
  * cluster, and samples are named by {@link LineProtocolParser}'s rule. {@code extra_label=name=value} adds
  * labels, as on the Prometheus import. Credentials ({@code u}/{@code p}, {@code Authorization: Token …}) are
- * accepted and not checked.
+ * checked by {@link Credentials} when the gateway has an auth file.
  */
 public final class InfluxDecoder implements IngestHandler.Decoder {
 

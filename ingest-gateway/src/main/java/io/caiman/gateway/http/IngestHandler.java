@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  *   <li>503 with {@code Retry-After} when Kafka cannot take it, or the gateway already holds its
  *       in-flight limit (the sender retries; nothing queues without bound);
  *   <li>429 with {@code Retry-After} when the tenant is over its sample rate ({@link TenantRateLimiter});
+ *   <li>401 without valid credentials, 403 for a tenant header the credentials may not write to, when the
+ *       gateway has an auth file ({@link Credentials}); the tenant is then the credentials';
  *   <li>413 / 415 for bodies that are too large or encoded in a way the protocol does not speak.
  * </ul>
  *
@@ -104,6 +106,15 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     /** A status and its body. */
     public record Answer(int status, Body body) {}
 
+    /**
+     * What every protocol's handler of one entrypoint shares.
+     *
+     * @param instance the advertised address, recorded in each sample's origin
+     * @param credentials the auth file's credentials, or {@code null} when requests are not authenticated
+     */
+    public record Context(OplogWriter writer, GatewaySettings settings, String instance, InflightBudget budget,
+            TenantRateLimiter limiter, Credentials credentials, MeterRegistry registry) {}
+
     private final String protocol;
     private final String what;
     private final Decoder decoder;
@@ -112,34 +123,45 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     private final String instance;
     private final InflightBudget budget;
     private final TenantRateLimiter limiter;
+    private final Credentials credentials;
     private final GatewayMetrics metrics;
 
     /**
      * @param protocol the protocol name recorded in each sample's origin and in metrics
      * @param what how a 400 names the body, e.g. "the Prometheus text body"
      */
-    public IngestHandler(String protocol, String what, Decoder decoder, OplogWriter writer, GatewaySettings settings,
-            String instance, InflightBudget budget, TenantRateLimiter limiter, MeterRegistry registry) {
+    public IngestHandler(String protocol, String what, Decoder decoder, Context context) {
         this.protocol = protocol;
-        this.limiter = limiter;
         this.what = what;
         this.decoder = decoder;
-        this.writer = writer;
-        this.settings = settings;
-        this.instance = instance;
-        this.budget = budget;
-        this.metrics = new GatewayMetrics(registry, protocol);
+        this.writer = context.writer();
+        this.settings = context.settings();
+        this.instance = context.instance();
+        this.budget = context.budget();
+        this.limiter = context.limiter();
+        this.credentials = context.credentials();
+        this.metrics = new GatewayMetrics(context.registry(), protocol);
     }
 
     @Override
     public void accept(HttpExchange exchange) {
         long receivedMs = System.currentTimeMillis();
         String tenant;
-        try {
-            tenant = tenant(exchange);
-        } catch (HttpError e) {
-            refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, Map.of());
-            return;
+        if (credentials != null) {
+            Credentials.Outcome outcome = credentials.authenticate(exchange, exchange.header(settings.tenantHeader()));
+            if (!outcome.ok()) {
+                refuse(exchange, outcome.status(), outcome.reason(), Reason.UNAUTHORIZED, 0,
+                        outcome.status() == 401 ? Map.of("WWW-Authenticate", Credentials.CHALLENGE) : Map.of());
+                return;
+            }
+            tenant = outcome.tenant();
+        } else {
+            try {
+                tenant = tenant(exchange);
+            } catch (HttpError e) {
+                refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, Map.of());
+                return;
+            }
         }
         long declared = exchange.contentLength();
         InflightBudget.Reservation reservation = budget.reserve(declared >= 0 && declared <= settings.maxRequestBytes()

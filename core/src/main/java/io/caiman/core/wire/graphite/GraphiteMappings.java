@@ -1,9 +1,8 @@
 package io.caiman.core.wire.graphite;
 
+import io.caiman.core.config.SideFiles;
 import io.caiman.core.model.Naming;
 import io.caiman.error.CaimanException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,9 +11,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
  * Rules that turn dotted Graphite paths into a metric name and labels, in the mapping-file format of
@@ -66,11 +62,7 @@ public final class GraphiteMappings {
         if (file == null) {
             return NONE;
         }
-        try {
-            return parse(Files.readString(file), file.toString());
-        } catch (IOException e) {
-            throw new CaimanException("cannot read the Graphite mapping file " + file + ": " + e.getMessage(), e);
-        }
+        return parse(SideFiles.read(file, "the Graphite mapping file"), file.toString());
     }
 
     /**
@@ -78,12 +70,7 @@ public final class GraphiteMappings {
      * @throws CaimanException listing every problem of the file
      */
     public static GraphiteMappings parse(String yaml, String source) {
-        Object root;
-        try {
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(yaml);
-        } catch (RuntimeException e) {
-            throw new CaimanException(source + ": not valid YAML: " + e.getMessage(), e);
-        }
+        Object root = SideFiles.parseYaml(yaml, source);
         List<String> problems = new ArrayList<>();
         List<Rule> rules = new ArrayList<>();
         Object list = root instanceof Map<?, ?> m ? m.get("mappings") : null;
