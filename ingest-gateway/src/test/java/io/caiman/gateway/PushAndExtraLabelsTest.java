@@ -56,11 +56,26 @@ class PushAndExtraLabelsTest {
                 .isEqualTo(1.7e9);
         assertThat(oplog.get("default/batch_last_success_seconds{instance=\"batch host/1\",job=\"nightly\"}")
                 .getOrigin().getProtocol()).isEqualTo("pushgateway");
-        // the client's default, the protobuf exposition format, is refused with a reason it can act on
-        PushGateway protobuf = PushGateway.builder().address("127.0.0.1:" + gateway.port()).job("nightly")
+        // the client's default, the protobuf exposition format: the same series, with a summary's and a
+        // histogram's series made as Prometheus makes them
+        io.prometheus.metrics.core.metrics.Histogram.builder().name("batch_duration_seconds").help("d")
+                .classicUpperBounds(0.5, 1.0).register(registry).observe(0.7);
+        io.prometheus.metrics.core.metrics.Summary.builder().name("batch_size_bytes").help("s").register(registry)
+                .observe(100);
+        PushGateway protobuf = PushGateway.builder().address("127.0.0.1:" + gateway.port()).job("protojob")
                 .registry(registry).build();
-        org.assertj.core.api.Assertions.assertThatThrownBy(protobuf::push).hasMessageContaining("was 415")
-                .hasMessageContaining("the protobuf exposition format) is not supported");
+        protobuf.push();
+        oplog = oplog();
+        assertThat(oplog.get("default/batch_records_processed_total{job=\"protojob\"}").getValue()).isEqualTo(42.0);
+        assertThat(oplog.get("default/batch_records_processed_total{job=\"protojob\"}").getMetricType())
+                .isEqualTo(io.caiman.schemas.oplog.MetricType.COUNTER);
+        assertThat(oplog.get("default/batch_last_success_seconds{job=\"protojob\"}").getValue()).isEqualTo(1.7e9);
+        assertThat(oplog.get("default/batch_duration_seconds_bucket{job=\"protojob\",le=\"0.5\"}").getValue()).isEqualTo(0.0);
+        assertThat(oplog.get("default/batch_duration_seconds_bucket{job=\"protojob\",le=\"1\"}").getValue()).isEqualTo(1.0);
+        assertThat(oplog.get("default/batch_duration_seconds_bucket{job=\"protojob\",le=\"+Inf\"}").getValue()).isEqualTo(1.0);
+        assertThat(oplog.get("default/batch_duration_seconds_sum{job=\"protojob\"}").getValue()).isEqualTo(0.7);
+        assertThat(oplog.get("default/batch_size_bytes_count{job=\"protojob\"}").getValue()).isEqualTo(1.0);
+        assertThat(oplog.get("default/batch_size_bytes_sum{job=\"protojob\"}").getValue()).isEqualTo(100.0);
     }
 
     @Test

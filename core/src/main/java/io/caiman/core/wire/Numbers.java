@@ -42,4 +42,22 @@ public final class Numbers {
             return null;
         }
     }
+
+    /**
+     * A float as Go's {@code strconv.FormatFloat(f, 'f', -1, 64)} writes it (no exponent, no trailing zeros;
+     * {@code NaN}, {@code +Inf}, {@code -Inf}): how Prometheus names the {@code le} and {@code quantile} of
+     * series it makes from binary formats.
+     */
+    public static String format(double d) {
+        if (Double.isNaN(d)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "+Inf" : "-Inf";
+        }
+        if (d == 0) {
+            return "0";
+        }
+        return new java.math.BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
+    }
 }

@@ -5,6 +5,7 @@ import com.google.protobuf.util.JsonFormat;
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
 import io.caiman.core.wire.Json;
+import io.caiman.core.wire.Numbers;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
@@ -21,7 +22,6 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -262,7 +262,7 @@ public final class OtlpMetricsParser {
         for (int b = 0; b < buckets - 1; b++) {
             cumulative += p.getBucketCounts(b);
             Labels labels = labels(where, name + "_bucket", p.getAttributesList(), identity, "le",
-                    formatFloat(p.getExplicitBounds(b)), t);
+                    Numbers.format(p.getExplicitBounds(b)), t);
             if (labels == null) {
                 return 0;
             }
@@ -287,7 +287,7 @@ public final class OtlpMetricsParser {
         boolean stale = noValue(p.getFlags());
         Long ts = timestamp(p.getTimeUnixNano());
         for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
-            Labels labels = labels(where, name, p.getAttributesList(), identity, "quantile", formatFloat(q.getQuantile()), t);
+            Labels labels = labels(where, name, p.getAttributesList(), identity, "quantile", Numbers.format(q.getQuantile()), t);
             if (labels == null) {
                 return 0;
             }
@@ -493,7 +493,7 @@ public final class OtlpMetricsParser {
             case STRING_VALUE -> v.getStringValue();
             case BOOL_VALUE -> Boolean.toString(v.getBoolValue());
             case INT_VALUE -> Long.toString(v.getIntValue());
-            case DOUBLE_VALUE -> formatFloat(v.getDoubleValue());
+            case DOUBLE_VALUE -> Numbers.format(v.getDoubleValue());
             case BYTES_VALUE -> Base64.getEncoder().encodeToString(v.getBytesValue().toByteArray());
             case ARRAY_VALUE, KVLIST_VALUE -> json(v);
             default -> "";
@@ -523,19 +523,5 @@ public final class OtlpMetricsParser {
             }
             default -> "null";
         };
-    }
-
-    /** A float as Go's {@code strconv.FormatFloat(f, 'f', -1, 64)}: no exponent, no trailing zeros. */
-    static String formatFloat(double d) {
-        if (Double.isNaN(d)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(d)) {
-            return d > 0 ? "+Inf" : "-Inf";
-        }
-        if (d == 0) {
-            return "0";
-        }
-        return new BigDecimal(Double.toString(d)).stripTrailingZeros().toPlainString();
     }
 }

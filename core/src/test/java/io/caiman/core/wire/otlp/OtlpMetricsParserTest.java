@@ -82,12 +82,12 @@ class OtlpMetricsParserTest {
 
     @Test
     void shouldFormatFloatsAsGoDoes() {
-        assertThat(OtlpMetricsParser.formatFloat(0.005)).isEqualTo("0.005");
-        assertThat(OtlpMetricsParser.formatFloat(1000)).isEqualTo("1000");
-        assertThat(OtlpMetricsParser.formatFloat(1e-7)).isEqualTo("0.0000001");
-        assertThat(OtlpMetricsParser.formatFloat(2.5e21)).isEqualTo("2500000000000000000000");
-        assertThat(OtlpMetricsParser.formatFloat(0)).isEqualTo("0");
-        assertThat(OtlpMetricsParser.formatFloat(Double.POSITIVE_INFINITY)).isEqualTo("+Inf");
+        assertThat(io.caiman.core.wire.Numbers.format(0.005)).isEqualTo("0.005");
+        assertThat(io.caiman.core.wire.Numbers.format(1000)).isEqualTo("1000");
+        assertThat(io.caiman.core.wire.Numbers.format(1e-7)).isEqualTo("0.0000001");
+        assertThat(io.caiman.core.wire.Numbers.format(2.5e21)).isEqualTo("2500000000000000000000");
+        assertThat(io.caiman.core.wire.Numbers.format(0)).isEqualTo("0");
+        assertThat(io.caiman.core.wire.Numbers.format(Double.POSITIVE_INFINITY)).isEqualTo("+Inf");
     }
 
     static KeyValue attr(String key, String value) {
