@@ -85,6 +85,7 @@ public final class OtlpMetricsParser {
     }
 
     private static final int MAX_ERRORS = 100;
+    private static final java.util.regex.Pattern NOT_UNIT_WORD = java.util.regex.Pattern.compile("[^a-zA-Z0-9]+");
     private static final Map<String, String> UNITS = Map.ofEntries(
             Map.entry("d", "days"), Map.entry("h", "hours"), Map.entry("min", "minutes"), Map.entry("s", "seconds"),
             Map.entry("ms", "milliseconds"), Map.entry("us", "microseconds"), Map.entry("ns", "nanoseconds"),
@@ -168,9 +169,14 @@ public final class OtlpMetricsParser {
     /** @return the latest timestamp among the metric's accepted points, 0 when none */
     private long metric(Metric metric, Map<String, String> identity, Translation t) {
         String where = "metric " + metric.getName();
+        String name = name(metric.getName(), metric.getUnit(), kindOf(metric));
+        String invalid = Naming.validateMetricName(name);
+        if (invalid != null) {
+            t.refuse(where + ": " + invalid, Math.max(points(metric), 1));
+            return 0;
+        }
         switch (metric.getDataCase()) {
             case GAUGE: {
-                String name = name(metric.getName(), metric.getUnit(), Kind.GAUGE);
                 return numbers(where, name, MetricType.GAUGE, metric.getGauge().getDataPointsList(), identity, t);
             }
             case SUM: {
@@ -179,7 +185,6 @@ public final class OtlpMetricsParser {
                     return 0;
                 }
                 boolean counter = sum.getIsMonotonic();
-                String name = name(metric.getName(), metric.getUnit(), counter ? Kind.COUNTER : Kind.UP_DOWN);
                 return numbers(where, name, counter ? MetricType.COUNTER : MetricType.GAUGE, sum.getDataPointsList(),
                         identity, t);
             }
@@ -189,7 +194,6 @@ public final class OtlpMetricsParser {
                         histogram.getDataPointsCount(), t)) {
                     return 0;
                 }
-                String name = name(metric.getName(), metric.getUnit(), Kind.HISTOGRAM);
                 long latest = 0;
                 for (int i = 0; i < histogram.getDataPointsCount(); i++) {
                     latest = Math.max(latest, histogram(where + ", data point " + (i + 1), name,
@@ -198,7 +202,6 @@ public final class OtlpMetricsParser {
                 return latest;
             }
             case SUMMARY: {
-                String name = name(metric.getName(), metric.getUnit(), Kind.SUMMARY);
                 long latest = 0;
                 var points = metric.getSummary().getDataPointsList();
                 for (int i = 0; i < points.size(); i++) {
@@ -214,6 +217,26 @@ public final class OtlpMetricsParser {
                 t.refuse(where + ": no gauge, sum, histogram or summary data", 1);
                 return 0;
         }
+    }
+
+    private static Kind kindOf(Metric metric) {
+        return switch (metric.getDataCase()) {
+            case SUM -> metric.getSum().getIsMonotonic() ? Kind.COUNTER : Kind.UP_DOWN;
+            case HISTOGRAM, EXPONENTIAL_HISTOGRAM -> Kind.HISTOGRAM;
+            case SUMMARY -> Kind.SUMMARY;
+            default -> Kind.GAUGE;
+        };
+    }
+
+    private static int points(Metric metric) {
+        return switch (metric.getDataCase()) {
+            case GAUGE -> metric.getGauge().getDataPointsCount();
+            case SUM -> metric.getSum().getDataPointsCount();
+            case HISTOGRAM -> metric.getHistogram().getDataPointsCount();
+            case SUMMARY -> metric.getSummary().getDataPointsCount();
+            case EXPONENTIAL_HISTOGRAM -> metric.getExponentialHistogram().getDataPointsCount();
+            default -> 0;
+        };
     }
 
     private static boolean refusedTemporality(String where, AggregationTemporality temporality, int points,
@@ -233,9 +256,9 @@ public final class OtlpMetricsParser {
         long latest = 0;
         for (int i = 0; i < points.size(); i++) {
             NumberDataPoint p = points.get(i);
-            String at = where + ", data point " + (i + 1);
-            Labels labels = labels(at, name, p.getAttributesList(), identity, null, null, t);
-            if (labels == null) {
+            Point point = point(where + ", data point " + (i + 1), p.getAttributesList(), identity, t);
+            Labels labels = point == null ? null : point.series(name, null, null);
+            if (point == null || point.refused(t)) {
                 continue;
             }
             double value = noValue(p.getFlags()) ? STALE_NAN
@@ -255,50 +278,51 @@ public final class OtlpMetricsParser {
                     + " explicit bounds; there must be one more count than bounds", 1);
             return 0;
         }
+        Point point = point(where, p.getAttributesList(), identity, t);
+        if (point == null) {
+            return 0;
+        }
         List<ParsedSample> out = new ArrayList<>(buckets + 3);
         boolean stale = noValue(p.getFlags());
         Long ts = timestamp(p.getTimeUnixNano());
         long cumulative = 0;
         for (int b = 0; b < buckets - 1; b++) {
             cumulative += p.getBucketCounts(b);
-            Labels labels = labels(where, name + "_bucket", p.getAttributesList(), identity, "le",
-                    Numbers.format(p.getExplicitBounds(b)), t);
-            if (labels == null) {
-                return 0;
-            }
-            out.add(new ParsedSample(name + "_bucket", labels, stale ? STALE_NAN : cumulative, ts, MetricType.HISTOGRAM, 0));
+            out.add(new ParsedSample(name + "_bucket", point.series(name + "_bucket", "le",
+                    Numbers.format(p.getExplicitBounds(b))), stale ? STALE_NAN : cumulative, ts, MetricType.HISTOGRAM, 0));
         }
-        Labels inf = labels(where, name + "_bucket", p.getAttributesList(), identity, "le", "+Inf", t);
-        Labels plain = labels(where, name, p.getAttributesList(), identity, null, null, t);
-        if (inf == null || plain == null) {
-            return 0;
-        }
-        out.add(new ParsedSample(name + "_bucket", inf, stale ? STALE_NAN : p.getCount(), ts, MetricType.HISTOGRAM, 0));
+        out.add(new ParsedSample(name + "_bucket", point.series(name + "_bucket", "le", "+Inf"),
+                stale ? STALE_NAN : p.getCount(), ts, MetricType.HISTOGRAM, 0));
+        Labels plain = point.series(name, null, null);
         if (p.hasSum()) {
             out.add(new ParsedSample(name + "_sum", plain, stale ? STALE_NAN : p.getSum(), ts, MetricType.HISTOGRAM, 0));
         }
         out.add(new ParsedSample(name + "_count", plain, stale ? STALE_NAN : p.getCount(), ts, MetricType.HISTOGRAM, 0));
+        if (point.refused(t)) {
+            return 0;
+        }
         t.samples.addAll(out);
         return ts == null ? 0 : ts;
     }
 
     private long summary(String where, String name, SummaryDataPoint p, Map<String, String> identity, Translation t) {
+        Point point = point(where, p.getAttributesList(), identity, t);
+        if (point == null) {
+            return 0;
+        }
         List<ParsedSample> out = new ArrayList<>(p.getQuantileValuesCount() + 2);
         boolean stale = noValue(p.getFlags());
         Long ts = timestamp(p.getTimeUnixNano());
         for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
-            Labels labels = labels(where, name, p.getAttributesList(), identity, "quantile", Numbers.format(q.getQuantile()), t);
-            if (labels == null) {
-                return 0;
-            }
-            out.add(new ParsedSample(name, labels, stale ? STALE_NAN : q.getValue(), ts, MetricType.SUMMARY, 0));
+            out.add(new ParsedSample(name, point.series(name, "quantile", Numbers.format(q.getQuantile())),
+                    stale ? STALE_NAN : q.getValue(), ts, MetricType.SUMMARY, 0));
         }
-        Labels plain = labels(where, name, p.getAttributesList(), identity, null, null, t);
-        if (plain == null) {
-            return 0;
-        }
+        Labels plain = point.series(name, null, null);
         out.add(new ParsedSample(name + "_sum", plain, stale ? STALE_NAN : p.getSum(), ts, MetricType.SUMMARY, 0));
         out.add(new ParsedSample(name + "_count", plain, stale ? STALE_NAN : p.getCount(), ts, MetricType.SUMMARY, 0));
+        if (point.refused(t)) {
+            return 0;
+        }
         t.samples.addAll(out);
         return ts == null ? 0 : ts;
     }
@@ -315,8 +339,9 @@ public final class OtlpMetricsParser {
         if (rest.isEmpty()) {
             return;
         }
-        Labels labels = labels("resource " + index, "target_info", rest, identity, null, null, t);
-        if (labels != null) {
+        Point point = point("resource " + index, rest, identity, t);
+        Labels labels = point == null ? null : point.series("target_info", null, null);
+        if (point != null && !point.refused(t)) {
             t.samples.add(new ParsedSample("target_info", labels, 1, latestMs == 0 ? null : latestMs, MetricType.GAUGE, 0));
         }
     }
@@ -347,11 +372,10 @@ public final class OtlpMetricsParser {
     }
 
     /**
-     * A series' labels: the attributes (translated; clashing keys joined), then the resource's job and instance,
-     * then {@code extraName} (le, quantile). {@code null} after refusing the point when they break a rule.
+     * One data point's labels: its attributes (translated once per point; clashing keys joined), then the
+     * resource's job and instance. {@code null} after refusing the point when an attribute key leaves no name.
      */
-    private Labels labels(String where, String name, List<KeyValue> attributes, Map<String, String> identity,
-            String extraName, String extraValue, Translation t) {
+    private Point point(String where, List<KeyValue> attributes, Map<String, String> identity, Translation t) {
         Map<String, String> byLabel = new TreeMap<>();
         Map<String, String> firstKey = new TreeMap<>();
         for (KeyValue kv : attributes) {
@@ -375,21 +399,46 @@ public final class OtlpMetricsParser {
             }
         }
         byLabel.putAll(identity);
-        if (extraName != null) {
-            byLabel.put(extraName, extraValue);
-        }
         byLabel.values().removeIf(String::isEmpty);
-        String problem = Naming.validateMetricName(name);
-        Labels labels = null;
-        if (problem == null) {
-            labels = Labels.of(byLabel);
-            problem = limits.check(name, labels);
+        return new Point(where, byLabel);
+    }
+
+    /**
+     * The series one data point makes. Each is checked against the limits; the first problem refuses the whole
+     * point, once ({@link #refused}), so a point's series are written all together or not at all.
+     */
+    private final class Point {
+        private final String where;
+        private final Map<String, String> labels;
+        private String problem;
+
+        Point(String where, Map<String, String> labels) {
+            this.where = where;
+            this.labels = labels;
         }
-        if (problem != null) {
-            t.refuse(where + ": " + problem, 1);
-            return null;
+
+        /** The labels of series {@code name}, with {@code extraName} (le, quantile) when not null. */
+        Labels series(String name, String extraName, String extraValue) {
+            if (problem != null) {
+                return null;
+            }
+            Map<String, String> all = labels;
+            if (extraName != null) {
+                all = new TreeMap<>(labels);
+                all.put(extraName, extraValue);
+            }
+            Labels built = Labels.of(all);
+            problem = limits.check(name, built);
+            return built;
         }
-        return labels;
+
+        /** Whether a series broke a limit; refuses the point (counted once) if so. */
+        boolean refused(Translation t) {
+            if (problem != null) {
+                t.refuse(where + ": " + problem, 1);
+            }
+            return problem != null;
+        }
     }
 
     private static boolean noValue(int flags) {
@@ -466,7 +515,7 @@ public final class OtlpMetricsParser {
 
     /** A unit as a name word: invalid characters as one {@code _}, no leading {@code _}. */
     private static String cleanUnit(String unit) {
-        String cleaned = unit.replaceAll("[^a-zA-Z0-9]+", "_");
+        String cleaned = NOT_UNIT_WORD.matcher(unit).replaceAll("_");
         return cleaned.startsWith("_") ? cleaned.substring(1) : cleaned;
     }
 

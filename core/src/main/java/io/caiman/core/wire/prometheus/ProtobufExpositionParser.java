@@ -136,12 +136,11 @@ public final class ProtobufExpositionParser {
                 add(errors, at + ": label " + metric.duplicateLabels.get(0) + " appears twice");
                 continue;
             }
-            for (String label : metric.labels.keySet()) {
-                String bad = Naming.validateLabelName(label);
-                if (bad != null) {
-                    add(errors, at + ": " + bad);
-                    return;
-                }
+            String bad = metric.labels.keySet().stream().map(Naming::validateLabelName)
+                    .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+            if (bad != null) {
+                add(errors, at + ": " + bad);
+                continue;
             }
             switch (f.type) {
                 case 0 -> one(at, f.name, metric, MetricType.COUNTER, samples, errors); // COUNTER

@@ -239,6 +239,32 @@ class OtlpMetricsParserTest {
                 .startsWith("metric g, data point 1: the value of label big is 3000 characters");
     }
 
+    @Test
+    void shouldRefuseAHistogramPointOnceAndWholeWhenOneOfItsSeriesBreaksALimit() {
+        KeyValue[] sixteen = new KeyValue[16];
+        for (int i = 0; i < sixteen.length; i++) {
+            sixteen[i] = attr("a" + i, "v");
+        }
+        Metric histograms = Metric.newBuilder().setName("h").setHistogram(Histogram.newBuilder()
+                .setAggregationTemporality(AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE)
+                // no buckets, one over-long value: every series of the point breaks the limit
+                .addDataPoints(HistogramDataPoint.newBuilder().setCount(1).addAttributes(attr("big", "x".repeat(3000))))
+                // 16 labels are allowed, but the bucket series' le makes 17
+                .addDataPoints(HistogramDataPoint.newBuilder().setCount(1).addAllAttributes(List.of(sixteen))
+                        .addExplicitBounds(1).addBucketCounts(1).addBucketCounts(0))
+                .addDataPoints(HistogramDataPoint.newBuilder().setCount(2).setSum(3))).build();
+        ParseResult result = parser.translate(ExportMetricsServiceRequest.newBuilder()
+                .addResourceMetrics(resource(List.of(), histograms)).build());
+        assertThat(result.refused()).isEqualTo(2);
+        assertThat(result.errors()).extracting(Object::toString).containsExactly(
+                "metric h, data point 1: the value of label big is 3000 characters; the limit is 2048 "
+                        + "(gateway.max_label_value_length)",
+                "metric h, data point 2: series h_bucket has 17 labels; the limit is 16 (gateway.max_labels_per_series)");
+        // only the third point's series, all of them
+        assertThat(result.samples()).extracting(x -> x.name() + x.labels())
+                .containsExactly("h_bucket{le=\"+Inf\"}", "h_sum{}", "h_count{}");
+    }
+
     /** OTLP/JSON as the specification's example writes it: enums as numbers, 64-bit integers as strings, hex ids. */
     @Test
     void shouldReadOtlpJson() {

@@ -140,14 +140,22 @@ class ProtobufExpositionParserTest {
                 msg().string(1, "twice").enumValue(3, 1).message(4, msg().message(1, label("a", "1"))
                         .message(1, label("a", "2")).message(2, msg().doubleValue(1, 1))),
                 msg().string(1, "histo").enumValue(3, 4).message(4, msg().message(1, label("le", "x"))
-                        .message(7, msg().uint64(1, 1))));
+                        .message(7, msg().uint64(1, 1))),
+                // a bad label on the first metric does not hide the second's problem
+                msg().string(1, "labels").enumValue(3, 1)
+                        .message(4, msg().message(1, label("bad-label", "1")).message(2, msg().doubleValue(1, 1)))
+                        .message(4, msg().message(1, label("x", "1")).message(1, label("x", "2"))
+                                .message(2, msg().doubleValue(1, 1))));
         ParseResult result = parser.parse(body);
         assertThat(result.samples()).isEmpty();
         assertThat(result.errors()).extracting(Object::toString).containsExactly(
                 "metric family 2 (bad-name): metric name 'bad-name' has '-' at position 4; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*",
                 "metric family 3 (native), metric 1: native histograms are not supported; expose classic buckets",
                 "metric family 4 (twice), metric 1: label a appears twice",
-                "metric family 5 (histo), metric 1: label le is reserved for the family's type");
+                "metric family 5 (histo), metric 1: label le is reserved for the family's type",
+                "metric family 6 (labels), metric 1: label name 'bad-label' has '-' at position 4; allowed: "
+                        + "[a-zA-Z_][a-zA-Z0-9_]*",
+                "metric family 6 (labels), metric 2: label x appears twice");
     }
 
     @Test
