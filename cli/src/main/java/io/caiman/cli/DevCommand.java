@@ -84,6 +84,7 @@ final class DevCommand implements Callable<Integer> {
                 int processorPort = Ports.preferred(9400);
                 int graphitePort = Ports.preferred(2003);
                 int rawPort = Ports.preferred(1111);
+                int statsdPort = Ports.preferred(8125);
                 List<String> overrides = new ArrayList<>(List.of(
                         "clusters[0].servers=" + kafka.bootstrapServers(),
                         "clusters[1].servers=" + zk.connectString(),
@@ -91,6 +92,8 @@ final class DevCommand implements Callable<Integer> {
                         "entrypoints[1].listen=127.0.0.1:" + graphitePort,
                         "entrypoints[2].listen=127.0.0.1:" + graphitePort,
                         "entrypoints[3].listen=127.0.0.1:" + rawPort,
+                        "entrypoints[4].listen=127.0.0.1:" + statsdPort,
+                        "entrypoints[5].listen=127.0.0.1:" + statsdPort,
                         "processor.listen=127.0.0.1:" + processorPort,
                         "processor.state_dir=" + dir.resolve("processor")));
                 overrides.addAll(userOverrides);
@@ -141,6 +144,7 @@ final class DevCommand implements Callable<Integer> {
                     + "PUT /metrics/job/<job> · /metrics · /-/ready");
             out.println("  graphite   127.0.0.1:" + ports.get(1) + "  plaintext over TCP and UDP (gateway.graphite_mapping_file maps paths)");
             out.println("  raw        127.0.0.1:" + ports.get(3) + "  Alligator's raw TCP listener: Prometheus, Graphite and Influx lines");
+            out.println("  statsd     127.0.0.1:" + ports.get(4) + "  StatsD over UDP and TCP (DogStatsD, InfluxDB, Librato and SignalFx tags)");
             out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
             out.println();
             out.println("Send a sample, then see it on the processor:");
@@ -155,6 +159,8 @@ final class DevCommand implements Callable<Integer> {
                     + gatewayUrl + "/v1/metrics");
             out.println("Or Graphite (bash):");
             out.println("  echo \"servers.web-1.load 0.5 $(date +%s)\" > /dev/tcp/127.0.0.1/" + ports.get(1));
+            out.println("Or StatsD (bash; the processor adds up the increments):");
+            out.println("  echo 'deploys.done:1|c|#team:infra' > /dev/udp/127.0.0.1/" + ports.get(4));
             out.println();
             out.flush();
         }

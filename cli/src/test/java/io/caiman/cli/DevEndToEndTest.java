@@ -62,6 +62,10 @@ class DevEndToEndTest {
             assertThat(graphite.find()).as(out).isTrue();
             assertThat(raw.find()).as(out).isTrue();
             assertThat(new ProcessBuilder("bash", "-c", graphite.group(1)).start().waitFor()).isZero();
+            // the printed StatsD line (bash's /dev/udp)
+            Matcher statsd = Pattern.compile("(echo 'deploys\\.done:1\\|c\\|#team:infra' > /dev/udp/127\\.0\\.0\\.1/\\d+)").matcher(out);
+            assertThat(statsd.find()).as(out).isTrue();
+            assertThat(new ProcessBuilder("bash", "-c", statsd.group(1)).start().waitFor()).isZero();
             // the printed OTLP line
             Matcher otlp = Pattern.compile("(curl -sS -H 'Content-Type: application/json' --data-binary '([^']*)' (http://\\S+/v1/metrics))")
                     .matcher(out);
@@ -82,7 +86,7 @@ class DevEndToEndTest {
                 String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(see.group(1))).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertThat(metrics).contains("servers_web_1_load 0.5").contains("raw_influx_probe_value{via=\"raw\"} 7")
-                        .contains("hello_otlp{job=\"demo\"} 1");
+                        .contains("hello_otlp{job=\"demo\"} 1").contains("deploys_done{team=\"infra\"} 1\n");
             });
         }
     }

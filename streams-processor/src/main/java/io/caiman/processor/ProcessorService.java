@@ -86,7 +86,7 @@ public final class ProcessorService implements AutoCloseable {
             Counter badRecords = Counter.builder("caiman_processor_bad_records")
                     .description("Unreadable oplog records skipped (processor.on_bad_record=skip)").register(registry);
             streams = new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
-                    badRecords), new StreamsConfig(properties()));
+                    badRecords, config.processor().setWindow()), new StreamsConfig(properties()));
             streams.setUncaughtExceptionHandler(e -> {
                 log.error("processor [{}] stopped: {}", cluster.processorApplicationId(), e.getMessage(), e);
                 failure = e;

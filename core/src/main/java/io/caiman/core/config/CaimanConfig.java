@@ -135,7 +135,7 @@ public record CaimanConfig(
                 g.get(GATEWAY_TENANT_HEADER), g.get(GATEWAY_DEFAULT_TENANT),
                 new GatewaySettings.RateLimits(g.get(GATEWAY_TENANT_SAMPLE_RATE), g.get(GATEWAY_TENANT_SAMPLE_BURST),
                         rates(g.get(GATEWAY_TENANT_SAMPLE_RATES))),
-                g.get(GATEWAY_GRAPHITE_MAPPING_FILE),
+                g.get(GATEWAY_GRAPHITE_MAPPING_FILE), List.copyOf(g.get(GATEWAY_STATSD_BUCKETS)),
                 g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS), g.get(GATEWAY_AUTH_FILE));
 
         Values p = blocks.get(PROCESSOR).get(0);
@@ -146,7 +146,8 @@ public record CaimanConfig(
             processorCluster = oplogs.get(0);
         }
         ProcessorSettings processor = new ProcessorSettings(processorCluster, p.get(PROCESSOR_LISTEN),
-                p.get(PROCESSOR_STATE_DIR), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)));
+                p.get(PROCESSOR_STATE_DIR), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
+                p.get(PROCESSOR_SET_WINDOW));
 
         List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
         return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,

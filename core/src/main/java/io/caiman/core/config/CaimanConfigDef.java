@@ -87,11 +87,12 @@ public final class CaimanConfigDef {
                     + "`/metrics`, `/-/healthy`, `/-/ready`). `tcp`, `udp`: line listeners (Alligator's raw "
                     + "entrypoints) for the `format` below.");
     public static final Setting<String> ENTRYPOINT_FORMAT = optional("format",
-            SettingType.oneOf("auto", "graphite", "influx", "prometheus"), "auto",
+            SettingType.oneOf("auto", "graphite", "influx", "prometheus", "statsd"), "auto",
             "For `tcp` and `udp` listeners: what the lines are. `auto` (Alligator's raw listener) tells "
                     + "Prometheus text, Graphite plaintext and Influx line protocol apart line by line; `graphite` "
-                    + "(port 2003 by convention), `influx` and `prometheus` take one format. `http` listeners "
-                    + "take every format on its own path and must leave this `auto`.");
+                    + "(port 2003 by convention), `influx`, `prometheus` and `statsd` (port 8125; DogStatsD tags) "
+                    + "take one format. `http` listeners take every format on its own path and must leave this "
+                    + "`auto`.");
     public static final Setting<HostPort> ENTRYPOINT_LISTEN = required("listen", SettingType.HOST_PORT,
             "The address the listener binds; a bare port binds every interface.");
     public static final Setting<String> ENTRYPOINT_CLUSTER = required("cluster", SettingType.STRING,
@@ -207,6 +208,21 @@ public final class CaimanConfigDef {
             SettingType.STRING, null, "A file of rules that turn Graphite paths into names and labels, in the "
                     + "format of Prometheus' graphite_exporter (`mappings: [{match, match_type, name, labels, "
                     + "action}]`). Without it, a path's invalid characters become `_`.");
+    public static final Setting<List<Double>> GATEWAY_STATSD_BUCKETS = optional("statsd_buckets",
+            SettingType.listOf(SettingType.NUMBER), List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            "The histogram buckets (upper bounds, `le`) of StatsD timers (`ms`, observed in seconds), histograms "
+                    + "(`h`) and distributions (`d`). The default is Prometheus' default buckets.")
+            .checkedBy(new Setting.Rule<>("increasing numbers, at least one", v -> {
+                if (v.isEmpty()) {
+                    return "must list at least one bucket";
+                }
+                for (int i = 1; i < v.size(); i++) {
+                    if (v.get(i) <= v.get(i - 1)) {
+                        return "must be increasing: " + v.get(i) + " follows " + v.get(i - 1);
+                    }
+                }
+                return null;
+            }));
     public static final Setting<Long> GATEWAY_MAX_LINE_BYTES = optional("max_line_bytes", SettingType.SIZE_BYTES,
             64L << 10, "The longest line a `tcp` or `udp` listener takes (and the largest datagram); a longer "
                     + "line is counted as refused and skipped up to its end.")
@@ -243,6 +259,11 @@ public final class CaimanConfigDef {
                     + "`fail` stops it so nothing is silently lost; `skip` logs the record's partition and "
                     + "offset, counts it in `caiman_processor_bad_records_total`, and goes on.");
 
+    public static final Setting<Duration> PROCESSOR_SET_WINDOW = optional("set_window", SettingType.DURATION,
+            Duration.ofSeconds(10), "StatsD sets count distinct members per window of this length, aligned to "
+                    + "the epoch (StatsD's flush interval); a set series shows the count of its latest window.")
+            .checkedBy(Setting.Rule.positive());
+
     // ---- series ----
     public static final String SERIES = "series";
 
@@ -274,11 +295,11 @@ public final class CaimanConfigDef {
                             GATEWAY_MAX_SAMPLES_PER_REQUEST, GATEWAY_MAX_LABELS_PER_SERIES, GATEWAY_MAX_LABEL_NAME_LENGTH,
                             GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
-                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS,
+                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS,
                             GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
-                            PROCESSOR_ON_BAD_RECORD)),
+                            PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW)),
             new SettingGroup(SERIES, false, "How series are identified.", List.of(SERIES_REPLICA_LABELS)));
 
     static SettingGroup group(String key) {

@@ -7,6 +7,7 @@ import java.time.Duration;
  * Gateway limits and tenancy from the {@code gateway} block.
  *
  * @param graphiteMappingFile a graphite_exporter mapping file, or {@code null}
+ * @param statsdBuckets the increasing {@code le} bounds of StatsD timers and histograms
  * @param authFile the credentials file, or {@code null} when requests are not authenticated
  */
 public record GatewaySettings(
@@ -19,6 +20,7 @@ public record GatewaySettings(
         String defaultTenant,
         RateLimits rateLimits,
         String graphiteMappingFile,
+        java.util.List<Double> statsdBuckets,
         int maxLineBytes,
         int maxConnections,
         String authFile) {

@@ -63,6 +63,19 @@ public abstract class SettingType<T> {
         }
     };
 
+    /** A finite decimal number ({@code 0.25}, {@code 1e-3}). */
+    public static final SettingType<Double> NUMBER = new SettingType<>("number") {
+        @Override
+        Double read(ConfigNode node) {
+            String text = scalar(node, "a number");
+            Double value = io.caiman.core.wire.Numbers.parseFloat(text);
+            if (value == null || value.isNaN() || value.isInfinite()) {
+                throw new IllegalArgumentException("must be a finite number");
+            }
+            return value;
+        }
+    };
+
     private static <N> N wholeNumber(ConfigNode node, java.util.function.Function<String, N> parse) {
         String text = scalar(node, "a whole number");
         try {

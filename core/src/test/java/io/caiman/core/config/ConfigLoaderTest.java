@@ -55,6 +55,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void shouldReadStatsdBucketsAndRefuseOnesThatDoNotIncrease() {
+        CaimanConfig config = ConfigLoader.parse(VALID + "gateway:\n  statsd_buckets: [0.5, 1e1]\n", "caiman.yaml");
+        assertThat(config.gateway().statsdBuckets()).containsExactly(0.5, 10.0);
+        assertThat(ConfigLoader.parse(VALID, "caiman.yaml").gateway().statsdBuckets()).hasSize(11);
+        assertThat(config.processor().setWindow()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(problems(VALID + "gateway:\n  statsd_buckets: [1, 0.5]\n")).singleElement().asString()
+                .contains("gateway.statsd_buckets").contains("must be increasing: 0.5 follows 1.0");
+        assertThat(problems(VALID + "gateway:\n  statsd_buckets: [1, fast]\n")).singleElement().asString()
+                .contains("gateway.statsd_buckets").contains("finite number");
+    }
+
+    @Test
     void shouldReportTheExampleProblemExactly() {
         String yaml = VALID.replace("replica_factor: 1", "replica_factor: 0");
         assertThat(problems(yaml)).containsExactly("caiman.yaml:6: clusters[0].replica_factor was 0 but must be from 1 to 32767");

@@ -9,6 +9,7 @@ import io.caiman.core.wire.graphite.GraphiteParser;
 import io.caiman.core.wire.influx.LineProtocolDecoder.Precision;
 import io.caiman.core.wire.influx.LineProtocolParser;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
+import io.caiman.core.wire.statsd.StatsdParser;
 import io.caiman.gateway.http.InflightBudget;
 import io.caiman.gateway.http.TenantRateLimiter;
 import io.caiman.gateway.oplog.OplogWriter;
@@ -41,6 +42,10 @@ public final class LineListeners {
         LineProtocolParser influx = new LineProtocolParser(settings.sampleLimits());
         PrometheusTextParser prometheus = new PrometheusTextParser(settings.sampleLimits());
         return switch (format) {
+            case "statsd" -> {
+                StatsdParser statsd = new StatsdParser(settings.sampleLimits(), settings.statsdBuckets());
+                yield chunk -> statsd.parse(chunk, System.currentTimeMillis());
+            }
             case "graphite" -> chunk -> graphite.parse(chunk, System.currentTimeMillis()).result();
             case "influx" -> chunk -> influx.parse(chunk, Precision.NANOSECONDS, System.currentTimeMillis() * 1_000_000L,
                     Map.of()).result();

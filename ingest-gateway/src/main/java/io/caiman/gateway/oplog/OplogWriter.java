@@ -65,6 +65,7 @@ public final class OplogWriter implements AutoCloseable {
                     .setMetricType(s.type())
                     .setTenant(tenant)
                     .setOrigin(origin)
+                    .setKind(s.kind())
                     .build();
             return new ProducerRecord<>(topic, sharding.partition(key), key.bytes(), Codecs.SAMPLE.encode(value));
         }).toList();

@@ -49,6 +49,28 @@ class SingleObjectCodecTest {
     }
 
     @Test
+    void shouldReadASampleWrittenWithStoredV1AsAValue() throws Exception {
+        Schema v1 = SchemaHistory.versions(Sample.getClassSchema().getFullName()).get(0);
+        GenericRecord origin = new GenericData.Record(v1.getField("origin").schema());
+        origin.put("protocol", "remote-write");
+        origin.put("gateway", "gw-1:9091");
+        origin.put("received_ms", 5L);
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("value", 7.5);
+        old.put("timestamp_ms", 4L);
+        old.put("metric_type", new GenericData.EnumSymbol(v1.getField("metric_type").schema(), "GAUGE"));
+        old.put("tenant", "default");
+        old.put("origin", origin);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old, out);
+
+        Sample read = Codecs.SAMPLE.decode(out.toByteArray());
+        assertThat(read.getValue()).isEqualTo(7.5);
+        assertThat(read.getMetricType()).isEqualTo(MetricType.GAUGE);
+        assertThat(read.getKind()).isEqualTo(io.caiman.schemas.oplog.SampleKind.VALUE);
+    }
+
+    @Test
     void shouldRejectAnUnknownFingerprintNamingIt() throws Exception {
         Schema other = SchemaBuilder.record("Sample").namespace("io.caiman.schemas.oplog").fields()
                 .requiredDouble("value").endRecord();

@@ -12,6 +12,8 @@ import io.caiman.schemas.oplog.Sample;
 import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.caiman.schemas.oplog.SampleKind;
+import java.time.Duration;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -26,16 +28,20 @@ class ProcessorTopologyTest {
     static final byte[] UP = SeriesKey.of("default", "up", Labels.of("job", "a")).bytes();
 
     static byte[] sample(double value, long ts) {
+        return sample(value, ts, SampleKind.VALUE);
+    }
+
+    static byte[] sample(double value, long ts, SampleKind kind) {
         return Codecs.SAMPLE.encode(Sample.newBuilder().setValue(value).setTimestampMs(ts).setMetricType(MetricType.GAUGE)
                 .setTenant("default").setOrigin(Origin.newBuilder().setProtocol("p").setGateway("g").setReceivedMs(ts).build())
-                .build());
+                .setKind(kind).build());
     }
 
     static TopologyTestDriver driver(boolean skip, Counter bad) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-processor");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        return new TopologyTestDriver(ProcessorTopology.build("t.oplog", skip, bad), p);
+        return new TopologyTestDriver(ProcessorTopology.build("t.oplog", skip, bad, Duration.ofSeconds(10)), p);
     }
 
     @Test
@@ -52,6 +58,59 @@ class ProcessorTopologyTest {
             assertThat(state.getLastValue()).isEqualTo(4);
             assertThat(state.getLastTimestampMs()).isEqualTo(3000);
             assertThat(state.getMetricType()).isEqualTo(MetricType.GAUGE);
+        }
+    }
+
+    @Test
+    void shouldAddIncrementsAndGaugeDeltasInAnyOrder() {
+        try (TopologyTestDriver driver = driver(false, new SimpleMeterRegistry().counter("bad"))) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            in.pipeInput(UP, sample(2, 5000, SampleKind.INCREMENT));
+            in.pipeInput(UP, sample(3, 1000, SampleKind.INCREMENT)); // older: still added
+            in.pipeInput(UP, sample(0.5, 4000, SampleKind.INCREMENT));
+            SeriesState state = driver.<byte[], SeriesState>getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE).get(UP);
+            assertThat(state.getLastValue()).isEqualTo(5.5);
+            assertThat(state.getLastTimestampMs()).isEqualTo(5000);
+
+            byte[] queue = SeriesKey.of("default", "queue", Labels.EMPTY).bytes();
+            in.pipeInput(queue, sample(-2, 1000, SampleKind.GAUGE_DELTA)); // relative before any value: from 0
+            in.pipeInput(queue, sample(10, 2000, SampleKind.VALUE));
+            in.pipeInput(queue, sample(4, 2000, SampleKind.GAUGE_DELTA));
+            in.pipeInput(queue, sample(-1.5, 2000, SampleKind.GAUGE_DELTA));
+            SeriesState q = driver.<byte[], SeriesState>getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE).get(queue);
+            assertThat(q.getLastValue()).isEqualTo(12.5);
+            assertThat(q.getSampleCount()).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void shouldCountDistinctSetMembersPerWindow() {
+        try (TopologyTestDriver driver = driver(false, new SimpleMeterRegistry().counter("bad"))) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            byte[] users = SeriesKey.of("default", "users", Labels.EMPTY).bytes();
+            for (int i = 0; i < 300; i++) {
+                in.pipeInput(users, sample(i % 120, 20_000 + i, SampleKind.SET_MEMBER)); // window [20 s, 30 s)
+            }
+            KeyValueStore<byte[], SeriesState> store = driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+            assertThat(store.get(users).getLastValue()).isEqualTo(120);
+            assertThat(store.get(users).getSetWindowStartMs()).isEqualTo(20_000);
+
+            in.pipeInput(users, sample(7, 31_000, SampleKind.SET_MEMBER)); // the next window starts over
+            in.pipeInput(users, sample(8, 31_500, SampleKind.SET_MEMBER));
+            in.pipeInput(users, sample(9, 29_000, SampleKind.SET_MEMBER)); // late for a passed window: no count
+            in.pipeInput(users, sample(8, 32_000, SampleKind.SET_MEMBER));
+            SeriesState state = store.get(users);
+            assertThat(state.getLastValue()).isEqualTo(2);
+            assertThat(state.getSetWindowStartMs()).isEqualTo(30_000);
+            assertThat(state.getSampleCount()).isEqualTo(304);
+
+            byte[] big = SeriesKey.of("default", "visitors", Labels.EMPTY).bytes();
+            for (int i = 0; i < 20_000; i++) {
+                in.pipeInput(big, sample(i * 7919.0, 40_000, SampleKind.SET_MEMBER));
+            }
+            SeriesState b = store.get(big);
+            assertThat(b.getLastValue()).isBetween(20_000 * 0.95, 20_000 * 1.05); // 3 standard errors of lgK 12
+            assertThat(b.getSetSketch().remaining()).isLessThanOrEqualTo(4200);
         }
     }
 
@@ -86,7 +145,8 @@ class ProcessorTopologyTest {
 
     @Test
     void shouldNeedNoRepartitionTopicAndNameEveryNode() {
-        TopologyDescription d = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad")).describe();
+        TopologyDescription d = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad"),
+                Duration.ofSeconds(10)).describe();
         assertThat(d.subtopologies()).hasSize(1);
         String text = d.toString();
         assertThat(text).contains(ProcessorTopology.SOURCE, ProcessorTopology.DECODE, ProcessorTopology.AGGREGATE,

@@ -7,12 +7,8 @@ import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.TextLines;
 import io.caiman.schemas.oplog.MetricType;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,36 +53,10 @@ public final class GraphiteParser {
     public Parsed parse(byte[] chunk, long nowMs) {
         List<ParsedSample> samples = new ArrayList<>();
         List<ParseError> errors = new ArrayList<>();
-        int dropped = 0;
-        int lineNo = 0;
-        int start = 0;
-        CharsetDecoder utf8 = null; // only for lines that are not ASCII
-        while (start < chunk.length) {
-            int end = start;
-            while (end < chunk.length && chunk[end] != '\n') {
-                end++;
-            }
-            lineNo++;
-            int stop = end > start && chunk[end - 1] == '\r' ? end - 1 : end;
-            String line;
-            try {
-                if (isAscii(chunk, start, stop)) {
-                    line = new String(chunk, start, stop - start, StandardCharsets.ISO_8859_1);
-                } else {
-                    if (utf8 == null) {
-                        utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                                .onUnmappableCharacter(CodingErrorAction.REPORT);
-                    }
-                    line = utf8.decode(ByteBuffer.wrap(chunk, start, stop - start)).toString();
-                }
-            } catch (CharacterCodingException e) {
-                errors.add(new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
-                start = end + 1;
-                continue;
-            }
-            start = end + 1;
+        int[] dropped = {0};
+        TextLines.forEach(chunk, (lineNo, line) -> {
             if (line.isBlank()) {
-                continue;
+                return;
             }
             Object parsed = line(line, lineNo, nowMs);
             if (parsed instanceof ParsedSample s) {
@@ -94,11 +64,11 @@ public final class GraphiteParser {
             } else if (parsed instanceof ParseError e) {
                 errors.add(e);
             } else {
-                dropped++;
+                dropped[0]++;
                 onDrop.run();
             }
-        }
-        return new Parsed(new ParseResult(samples, errors), dropped);
+        }, lineNo -> errors.add(new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
+        return new Parsed(new ParseResult(samples, errors), dropped[0]);
     }
 
     /** A sample, an error, or {@code null} for a dropped line. */
@@ -172,15 +142,6 @@ public final class GraphiteParser {
     /** The whitespace-separated fields of a line, as Carbon splits them. */
     public static String[] fields(String line) {
         return FIELD_SEPARATOR.split(line.strip());
-    }
-
-    private static boolean isAscii(byte[] b, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (b[i] < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static ParseError error(int line, int column, String reason) {
