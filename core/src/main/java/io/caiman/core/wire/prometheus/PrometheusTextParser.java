@@ -8,12 +8,8 @@ import io.caiman.core.wire.SampleLimits;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
+import io.caiman.core.wire.TextLines;
 import io.caiman.schemas.oplog.MetricType;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -51,44 +47,9 @@ public final class PrometheusTextParser {
         List<ParsedSample> samples = new ArrayList<>();
         List<ParseError> errors = new ArrayList<>();
         Map<String, MetricType> types = new HashMap<>();
-        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        int start = 0;
-        int lineNo = 0;
-        while (start < body.length) {
-            int end = start;
-            while (end < body.length && body[end] != '\n') {
-                end++;
-            }
-            lineNo++;
-            int stop = end > start && body[end - 1] == '\r' ? end - 1 : end;
-            String line;
-            if (isAscii(body, start, stop)) {
-                // every ASCII byte sequence is valid UTF-8: no decoder, no CharBuffer
-                line = new String(body, start, stop - start, StandardCharsets.ISO_8859_1);
-            } else {
-                try {
-                    line = utf8.decode(ByteBuffer.wrap(body, start, stop - start)).toString();
-                } catch (CharacterCodingException e) {
-                    addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
-                    start = end + 1;
-                    continue;
-                }
-            }
-            new Line(line, lineNo, types, samples, errors).parse();
-            start = end + 1;
-        }
+        TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors).parse(),
+                lineNo -> addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
         return new ParseResult(samples, errors);
-    }
-
-    private static boolean isAscii(byte[] body, int from, int to) {
-        for (int i = from; i < to; i++) {
-            if (body[i] < 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void addError(List<ParseError> errors, ParseError error) {
