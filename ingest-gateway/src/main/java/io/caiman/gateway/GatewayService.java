@@ -11,6 +11,7 @@ import io.caiman.core.kafka.KafkaClients;
 import io.caiman.core.kafka.TopicSpec;
 import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
+import io.caiman.core.metrics.Registries;
 import io.caiman.core.wire.graphite.GraphiteMappings;
 import io.caiman.error.CaimanException;
 import io.caiman.gateway.http.Credentials;
@@ -25,7 +26,6 @@ import io.caiman.gateway.http.TenantRateLimiter;
 import io.caiman.gateway.line.LineListener;
 import io.caiman.gateway.line.LineListeners;
 import io.caiman.gateway.oplog.OplogWriter;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,7 +56,7 @@ public final class GatewayService implements AutoCloseable {
 
     private final CaimanConfig config;
     private final Lifecycle lifecycle = new Lifecycle("gateway");
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry registry = Registries.newRegistry();
     private final Map<String, OplogWriter> writers = new LinkedHashMap<>();
     private final Map<EntrypointConfig, LineListener> listeners = new LinkedHashMap<>();
     private final Map<EntrypointConfig, HttpService> httpServers = new LinkedHashMap<>();

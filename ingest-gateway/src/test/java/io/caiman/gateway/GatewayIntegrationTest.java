@@ -217,6 +217,8 @@ class GatewayIntegrationTest {
                 .contains("caiman_gateway_kafka_ack_seconds_bucket{protocol=\"prometheus-text\"")
                 .contains("caiman_gateway_inflight_bytes ");
         assertThat(metrics.body()).contains("kafka_producer_");
+        assertThat(metrics.body()).containsPattern("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} [0-9]")
+                .contains("process_cpu_usage ").contains("jvm_threads_live_threads ");
         assertThat(get("/-/healthy").statusCode()).isEqualTo(200);
         HttpResponse<String> ready = get("/-/ready");
         assertThat(ready.statusCode()).isEqualTo(200);

@@ -1,0 +1,2 @@
+/** Metrics shared by every Caiman process. */
+package io.caiman.core.metrics;
