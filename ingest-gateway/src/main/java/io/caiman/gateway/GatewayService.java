@@ -118,7 +118,8 @@ public final class GatewayService implements AutoCloseable {
                         new PushgatewayDecoder(text), context);
                 IngestHandler otlp = new IngestHandler(OtlpDecoder.PROTOCOL, OtlpDecoder.WHAT, new OtlpDecoder(settings),
                         context);
-                HttpService.Builder builder = HttpService.builder("gateway", ep.listen(), registry);
+                HttpService.Builder builder = HttpService.builder("gateway", ep.listen(), registry)
+                        .maxConcurrentWrites(settings.maxConcurrentRequests(), settings.maxRequestWait());
                 if (ep.tls() != null) {
                     builder.tls(PemKeyStore.load(Path.of(ep.tls().certFile()), Path.of(ep.tls().keyFile())));
                 }

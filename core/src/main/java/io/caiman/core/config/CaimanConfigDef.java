@@ -234,6 +234,16 @@ public final class CaimanConfigDef {
                     + "`Token` or `Basic`; InfluxDB 1.x `u`/`p`), and is written as that credential's tenant. "
                     + "`/metrics` and the health endpoints stay open; `tcp` and `udp` listeners have no "
                     + "authentication. Read at start.");
+    public static final Setting<Integer> GATEWAY_MAX_CONCURRENT_REQUESTS = optional("max_concurrent_requests",
+            SettingType.INT, 32, "The most write requests each `http` entrypoint serves at once (of its 64 threads). "
+                    + "Up to four times as many more wait for `max_request_wait`; past that they are answered 503 "
+                    + "with Retry-After before their bodies are read, so a sender faster than the gateway's CPU is "
+                    + "refused instead of queued. `/metrics` and the health checks are never held back.")
+            .checkedBy(Setting.Rule.between(1, 63));
+    public static final Setting<Duration> GATEWAY_MAX_REQUEST_WAIT = optional("max_request_wait", SettingType.DURATION,
+            Duration.ofSeconds(1), "How long a write request may wait for one of the `max_concurrent_requests` "
+                    + "before it is answered 503.")
+            .checkedBy(Setting.Rule.positive());
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
             "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
             .checkedBy(Setting.Rule.atLeast(1));
@@ -296,6 +306,7 @@ public final class CaimanConfigDef {
                             GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
                             GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS,
+                            GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
                             GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,

@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param graphiteMappingFile a graphite_exporter mapping file, or {@code null}
  * @param statsdBuckets the increasing {@code le} bounds of StatsD timers and histograms
  * @param authFile the credentials file, or {@code null} when requests are not authenticated
+ * @param maxConcurrentRequests the most write requests an http entrypoint serves at once
+ * @param maxRequestWait how long a write may wait for one of them before it is answered 503
  */
 public record GatewaySettings(
         long maxRequestBytes,
@@ -23,7 +25,9 @@ public record GatewaySettings(
         java.util.List<Double> statsdBuckets,
         int maxLineBytes,
         int maxConnections,
-        String authFile) {
+        String authFile,
+        int maxConcurrentRequests,
+        Duration maxRequestWait) {
 
     /**
      * Per-tenant sample rates, per gateway.

@@ -10,12 +10,15 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.server.handler.QoSHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -67,8 +70,12 @@ public final class HttpService implements AutoCloseable {
         connector.setHost(b.listen.host());
         connector.setPort(b.listen.port());
         server.addConnector(connector);
+        Handler handler = new Router(b.routes, b.prefixes, b.registry, b.metricsExtra, b.readiness);
+        if (b.maxConcurrentWrites > 0) {
+            handler = new Shedding(handler, b.maxConcurrentWrites, b.maxWriteWait, b.registry, b.name);
+        }
         // on stop, refuse new requests (503) and let the ones in flight finish, up to the drain timeout
-        server.setHandler(new GracefulHandler(new Router(b.routes, b.prefixes, b.registry, b.metricsExtra, b.readiness)));
+        server.setHandler(new GracefulHandler(handler));
         server.setStopTimeout(b.drainTimeout.toMillis());
     }
 
@@ -128,6 +135,8 @@ public final class HttpService implements AutoCloseable {
         private Supplier<String> metricsExtra = () -> "";
         private Supplier<Readiness> readiness = () -> new Readiness(List.of());
         private int maxThreads = 64;
+        private int maxConcurrentWrites;
+        private java.time.Duration maxWriteWait = java.time.Duration.ZERO;
         private java.time.Duration drainTimeout = java.time.Duration.ofSeconds(5);
         private java.security.KeyStore tls;
 
@@ -180,8 +189,56 @@ public final class HttpService implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sheds load: at most {@code max} {@code POST}/{@code PUT} requests are served at once (fewer than the
+         * threads, so {@code /metrics} and the health checks always find one); up to four times as many more
+         * wait, each for at most {@code maxWait}, and the rest are answered 503 with {@code Retry-After} before
+         * their bodies are read. Without it, a sender faster than the CPU makes requests queue without bound.
+         */
+        public Builder maxConcurrentWrites(int max, java.time.Duration maxWait) {
+            if (max >= maxThreads) {
+                throw new IllegalArgumentException("at most " + (maxThreads - 1) + " concurrent writes: " + maxThreads
+                        + " threads, one kept for /metrics and health checks");
+            }
+            this.maxConcurrentWrites = max;
+            this.maxWriteWait = maxWait;
+            return this;
+        }
+
         public HttpService build() {
             return new HttpService(this);
+        }
+    }
+
+    /** Jetty's {@link QoSHandler} on writes, answering what it refuses as a retryable 503. */
+    private static final class Shedding extends QoSHandler {
+        private final io.micrometer.core.instrument.Counter shed;
+
+        Shedding(Handler next, int max, java.time.Duration maxWait, PrometheusMeterRegistry registry, String name) {
+            super(next);
+            includeMethod("POST", "PUT");
+            setMaxRequestCount(max);
+            setMaxSuspendedRequestCount(max * 4);
+            setMaxSuspend(maxWait);
+            setRejectStatusCode(HttpStatus.SERVICE_UNAVAILABLE_503);
+            this.shed = io.micrometer.core.instrument.Counter.builder("caiman_http_requests_shed")
+                    .description("Writes answered 503 before their body was read, because max_concurrent_requests "
+                            + "were being served and the wait was full or too long")
+                    .tag("server", name).register(registry);
+        }
+
+        @Override
+        protected void reject(Request request, Response response, Callback callback, int status) {
+            shed.increment();
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            super.reject(request, response, callback, status);
+        }
+
+        @Override
+        protected void expireSuspended(Request request, Response response, Callback callback) {
+            shed.increment();
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            super.expireSuspended(request, response, callback);
         }
     }
 
