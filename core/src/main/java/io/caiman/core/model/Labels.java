@@ -131,8 +131,12 @@ public final class Labels {
 
     /** These labels without the ones named in {@code names}. */
     public Labels without(java.util.Collection<String> names) {
-        if (names.isEmpty()) {
-            return this;
+        boolean any = false;
+        for (int i = 0; !any && i < pairs.length; i += 2) {
+            any = names.contains(pairs[i]);
+        }
+        if (!any) {
+            return this; // the usual case, once per sample: no copy
         }
         List<String[]> list = new ArrayList<>();
         forEach((n, v) -> {
