@@ -67,6 +67,7 @@ public final class HttpService implements AutoCloseable {
             ssl.setKeyStorePassword(PemKeyStore.PASSWORD);
             this.connector = new ServerConnector(server, 1, 1, ssl);
         }
+        connector.setAcceptQueueSize(1024); // a burst of connections waits to be answered (or shed) rather than reset
         connector.setHost(b.listen.host());
         connector.setPort(b.listen.port());
         server.addConnector(connector);
