@@ -3,12 +3,7 @@ package io.caiman.gateway.oplog;
 import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.kafka.KafkaClients;
-import io.caiman.core.model.SeriesKey;
-import io.caiman.core.shard.ShardingFunction;
 import io.caiman.core.wire.ParsedSample;
-import io.caiman.schemas.codec.Codecs;
-import io.caiman.schemas.oplog.Origin;
-import io.caiman.schemas.oplog.Sample;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -20,9 +15,9 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Writes samples to one cluster's oplog: key = canonical series key, partition = the sharding function,
- * value = the Avro sample, through an idempotent {@code acks=all} producer. A write completes only when
- * Kafka has acknowledged every record of it, so a caller can answer its client 2xx only then.
+ * Writes samples to one cluster's oplog ({@link OplogRecords}) through an idempotent {@code acks=all} producer.
+ * A write completes only when Kafka has acknowledged every record of it, so a caller can answer its client 2xx
+ * only then.
  *
  * <p>Per-series order: one series always maps to one partition, and the idempotent producer keeps the
  * order of sends to a partition, so the samples of a series are stored in the order they were accepted.
@@ -30,45 +25,23 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 public final class OplogWriter implements AutoCloseable {
 
     private final ClusterConfig cluster;
-    private final ShardingFunction sharding;
-    private final List<String> replicaLabels;
+    private final OplogRecords records;
     private final Producer<byte[], byte[]> producer;
     private final KafkaClientMetrics producerMetrics;
 
     public OplogWriter(CaimanConfig config, ClusterConfig cluster, String clientId, MeterRegistry registry) {
         this.cluster = cluster;
-        this.sharding = new ShardingFunction(cluster.shardingKey(), cluster.partitions());
-        this.replicaLabels = config.replicaLabels();
+        this.records = new OplogRecords(cluster, config.replicaLabels());
         KafkaProducer<byte[], byte[]> p = KafkaClients.newProducer(config, cluster, clientId);
         this.producer = p;
         this.producerMetrics = new KafkaClientMetrics(p);
         producerMetrics.bindTo(registry);
     }
 
-    /**
-     * The oplog records of {@code samples}, built before anything is sent so a bad sample fails the whole
-     * request, not half of it.
-     *
-     * @param tenant the tenant of every sample
-     * @param receivedMs the receive time, used as the timestamp of samples that carry none
-     * @throws IllegalArgumentException if a sample's names are invalid (parsers check them first)
-     */
+    /** See {@link OplogRecords#records}. */
     public List<ProducerRecord<byte[], byte[]>> records(List<ParsedSample> samples, String tenant, long receivedMs,
             String protocol, String gateway) {
-        Origin origin = Origin.newBuilder().setProtocol(protocol).setGateway(gateway).setReceivedMs(receivedMs).build();
-        String topic = cluster.oplogTopic();
-        return samples.stream().map(s -> {
-            SeriesKey key = SeriesKey.of(tenant, s.name(), s.labels(), replicaLabels);
-            Sample value = Sample.newBuilder()
-                    .setValue(s.value())
-                    .setTimestampMs(s.timestampMs() != null ? s.timestampMs() : receivedMs)
-                    .setMetricType(s.type())
-                    .setTenant(tenant)
-                    .setOrigin(origin)
-                    .setKind(s.kind())
-                    .build();
-            return new ProducerRecord<>(topic, sharding.partition(key), key.bytes(), Codecs.SAMPLE.encode(value));
-        }).toList();
+        return records.records(samples, tenant, receivedMs, protocol, gateway);
     }
 
     /** The bytes {@code records} hold: keys, values and Kafka's per-record overhead. */
