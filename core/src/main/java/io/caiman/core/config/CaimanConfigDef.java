@@ -209,7 +209,7 @@ public final class CaimanConfigDef {
                     + "format of Prometheus' graphite_exporter (`mappings: [{match, match_type, name, labels, "
                     + "action}]`). Without it, a path's invalid characters become `_`.");
     public static final Setting<List<Double>> GATEWAY_STATSD_BUCKETS = optional("statsd_buckets",
-            SettingType.listOf(SettingType.NUMBER), List.of(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+            SettingType.listOf(SettingType.NUMBER), io.caiman.core.wire.statsd.StatsdParser.DEFAULT_BUCKETS,
             "The histogram buckets (upper bounds, `le`) of StatsD timers (`ms`, observed in seconds), histograms "
                     + "(`h`) and distributions (`d`). The default is Prometheus' default buckets.")
             .checkedBy(new Setting.Rule<>("increasing numbers, at least one", v -> {
@@ -305,8 +305,8 @@ public final class CaimanConfigDef {
                             GATEWAY_MAX_SAMPLES_PER_REQUEST, GATEWAY_MAX_LABELS_PER_SERIES, GATEWAY_MAX_LABEL_NAME_LENGTH,
                             GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
-                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES, GATEWAY_MAX_CONNECTIONS,
-                            GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
+                            GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES,
+                            GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
                             GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
