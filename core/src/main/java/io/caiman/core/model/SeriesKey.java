@@ -151,7 +151,12 @@ public final class SeriesKey implements Comparable<SeriesKey> {
 
     /** Escapes a label value as the Prometheus text format does. */
     public static void escape(StringBuilder sb, String value) {
-        for (int i = 0; i < value.length(); i++) {
+        int plain = 0;
+        while (plain < value.length() && !needsEscape(value.charAt(plain))) {
+            plain++;
+        }
+        sb.append(value, 0, plain); // nearly every value: all of it, in one copy
+        for (int i = plain; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '\\':
@@ -167,6 +172,10 @@ public final class SeriesKey implements Comparable<SeriesKey> {
                     sb.append(c);
             }
         }
+    }
+
+    private static boolean needsEscape(char c) {
+        return c == '\\' || c == '"' || c == '\n';
     }
 
     @Override
