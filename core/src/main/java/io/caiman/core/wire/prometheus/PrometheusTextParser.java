@@ -2,6 +2,7 @@ package io.caiman.core.wire.prometheus;
 
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
+import io.caiman.core.wire.Interner;
 import io.caiman.core.wire.MetricFamilies;
 import io.caiman.core.wire.Numbers;
 import io.caiman.core.wire.SampleLimits;
@@ -47,7 +48,8 @@ public final class PrometheusTextParser {
         List<ParsedSample> samples = new ArrayList<>();
         List<ParseError> errors = new ArrayList<>();
         Map<String, MetricType> types = new HashMap<>();
-        TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors).parse(),
+        Interner names = new Interner();
+        TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors, names).parse(),
                 lineNo -> addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
         return new ParseResult(samples, errors);
     }
@@ -65,9 +67,12 @@ public final class PrometheusTextParser {
         private final Map<String, MetricType> types;
         private final List<ParsedSample> samples;
         private final List<ParseError> errors;
+        private final Interner names;
         private int pos;
 
-        Line(String s, int lineNo, Map<String, MetricType> types, List<ParsedSample> samples, List<ParseError> errors) {
+        Line(String s, int lineNo, Map<String, MetricType> types, List<ParsedSample> samples, List<ParseError> errors,
+                Interner names) {
+            this.names = names;
             this.s = s;
             this.lineNo = lineNo;
             this.types = types;
@@ -189,7 +194,7 @@ public final class PrometheusTextParser {
                 while (pos < s.length() && isNameChar(s.charAt(pos), pos == nameStart, false)) {
                     pos++;
                 }
-                String label = s.substring(nameStart, pos);
+                String label = names.substring(s, nameStart, pos);
                 if (label.isEmpty()) {
                     error(pos, pos >= s.length() ? "expected a label name or '}' before the end of the line"
                             : "expected a label name or '}', found '" + s.charAt(pos) + "'");
@@ -231,7 +236,7 @@ public final class PrometheusTextParser {
             int backslash = s.indexOf('\\', pos);
             if (close >= 0 && (backslash < 0 || backslash > close)) {
                 // no escapes: the value is a plain substring
-                String plain = s.substring(pos, close);
+                String plain = names.substring(s, pos, close);
                 pos = close + 1;
                 return plain;
             }
@@ -284,7 +289,7 @@ public final class PrometheusTextParser {
                         + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
                 return null;
             }
-            return s.substring(start, pos);
+            return names.substring(s, start, pos);
         }
 
         private String word() {
