@@ -52,6 +52,7 @@ class LoadSheddingTest {
                     .POST(HttpRequest.BodyPublishers.ofString("shed_other 1\n")).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(refused.body()).contains("gateway.max_concurrent_requests");
             assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
 
             HttpResponse<String> metrics = TestGateway.HTTP.send(HttpRequest.newBuilder(URI.create(gateway.base + "/metrics"))

@@ -3,6 +3,7 @@ package io.caiman.core.http;
 import io.caiman.core.config.HostPort;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,7 +13,10 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
@@ -59,14 +63,18 @@ public final class HttpService implements AutoCloseable {
         QueuedThreadPool pool = new QueuedThreadPool(b.maxThreads, 2);
         pool.setName("caiman-" + b.name + "-http");
         this.server = new Server(pool);
-        if (b.tls == null) {
-            this.connector = new ServerConnector(server, 1, 1);
-        } else {
-            SslContextFactory.Server ssl = new SslContextFactory.Server();
+        HttpConfiguration http = new HttpConfiguration();
+        // Jetty keeps a cache of header fields per connection (about 32 KiB once a request has been served);
+        // a gateway has a connection per sender, thousands of them, and few headers worth caching
+        http.setHeaderCacheSize(0);
+        SslContextFactory.Server ssl = null;
+        if (b.tls != null) {
+            ssl = new SslContextFactory.Server();
             ssl.setKeyStore(b.tls);
             ssl.setKeyStorePassword(PemKeyStore.PASSWORD);
-            this.connector = new ServerConnector(server, 1, 1, ssl);
         }
+        this.connector = new ServerConnector(server, 1, 1,
+                AbstractConnectionFactory.getFactories(ssl, new HttpConnectionFactory(http)));
         connector.setAcceptQueueSize(1024); // a burst of connections waits to be answered (or shed) rather than reset
         connector.setHost(b.listen.host());
         connector.setPort(b.listen.port());
@@ -213,6 +221,9 @@ public final class HttpService implements AutoCloseable {
 
     /** Jetty's {@link QoSHandler} on writes, answering what it refuses as a retryable 503. */
     private static final class Shedding extends QoSHandler {
+        private static final byte[] REFUSAL = ("busy: as many writes as gateway.max_concurrent_requests are being "
+                + "served; retry after a second\n").getBytes(StandardCharsets.UTF_8);
+
         private final io.micrometer.core.instrument.Counter shed;
 
         Shedding(Handler next, int max, java.time.Duration maxWait, PrometheusMeterRegistry registry, String name) {
@@ -230,16 +241,22 @@ public final class HttpService implements AutoCloseable {
 
         @Override
         protected void reject(Request request, Response response, Callback callback, int status) {
-            shed.increment();
-            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-            super.reject(request, response, callback, status);
+            refuse(response, callback, status);
         }
 
+        /** A write that waited {@code max_request_wait} (or was waiting when the server stopped). */
         @Override
-        protected void expireSuspended(Request request, Response response, Callback callback) {
+        protected void failSuspended(Request request, Response response, Callback callback, int status, Throwable cause) {
+            refuse(response, callback, status);
+        }
+
+        /** A short plain-text answer: Jetty's HTML error page costs more than the request it refuses. */
+        private void refuse(Response response, Callback callback, int status) {
             shed.increment();
+            response.setStatus(status);
             response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-            super.expireSuspended(request, response, callback);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.write(true, ByteBuffer.wrap(REFUSAL), callback);
         }
     }
 
