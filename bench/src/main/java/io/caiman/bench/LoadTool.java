@@ -4,6 +4,7 @@ import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ConfigLoader;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
+import io.caiman.embedded.Dirs;
 import io.caiman.embedded.EmbeddedKafka;
 import io.caiman.gateway.GatewayService;
 import io.caiman.gateway.oplog.OplogWriter;
@@ -140,7 +141,7 @@ public final class LoadTool implements Callable<Integer> {
         } finally {
             stop(server);
             stop(broker);
-            deleteTree(tmp);
+            Dirs.deleteQuietly(tmp);
         }
         return 0;
     }
@@ -537,13 +538,5 @@ public final class LoadTool implements Callable<Integer> {
 
     static boolean isAlive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    }
-
-    static void deleteTree(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a leftover temporary directory is not worth failing the run for
-        }
     }
 }

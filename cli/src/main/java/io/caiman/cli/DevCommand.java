@@ -2,6 +2,7 @@ package io.caiman.cli;
 
 import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ConfigLoader;
+import io.caiman.embedded.Dirs;
 import io.caiman.embedded.EmbeddedKafka;
 import io.caiman.embedded.EmbeddedZooKeeper;
 import io.caiman.embedded.Ports;
@@ -110,7 +111,7 @@ final class DevCommand implements Callable<Integer> {
             } catch (Exception | Error e) {
                 closeAll(processor, gateway, kafka, zk);
                 if (data == null) {
-                    deleteQuietly(dir);
+                    Dirs.deleteQuietly(dir);
                 }
                 throw e;
             }
@@ -173,7 +174,7 @@ final class DevCommand implements Callable<Integer> {
         public void close() {
             closeAll(processor, gateway, kafka, zookeeper);
             if (tempDir != null) {
-                deleteQuietly(tempDir);
+                Dirs.deleteQuietly(tempDir);
             }
         }
 
@@ -186,14 +187,6 @@ final class DevCommand implements Callable<Integer> {
                         System.err.println("caiman dev: " + s.getClass().getSimpleName() + " did not close cleanly: " + e);
                     }
                 }
-            }
-        }
-
-        private static void deleteQuietly(Path dir) {
-            try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a leftover temporary directory is not worth failing the shutdown for
             }
         }
     }

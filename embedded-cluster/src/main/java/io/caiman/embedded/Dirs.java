@@ -8,7 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 
-final class Dirs {
+/** Temporary directories for embedded servers and the tools that start them. */
+public final class Dirs {
 
     private Dirs() {}
 
@@ -20,7 +21,8 @@ final class Dirs {
         }
     }
 
-    static void deleteQuietly(Path dir) {
+    /** Deletes {@code dir} and everything under it, as far as it can; never throws. */
+    public static void deleteQuietly(Path dir) {
         if (dir == null || !Files.exists(dir)) {
             return;
         }

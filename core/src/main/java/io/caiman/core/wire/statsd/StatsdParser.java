@@ -95,6 +95,18 @@ public final class StatsdParser {
         private record Key(String name, Labels labels, Long timestampMs) {}
 
         final List<ParsedSample> samples = new ArrayList<>();
+        private MessageDigest sha256; // for set members: one per chunk, made when the first one comes
+
+        MessageDigest sha256() {
+            if (sha256 == null) {
+                try {
+                    sha256 = MessageDigest.getInstance("SHA-256");
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+                }
+            }
+            return sha256;
+        }
         private final Map<Key, Integer> increments = new HashMap<>();
 
         void add(ParsedSample s) {
@@ -210,7 +222,7 @@ public final class StatsdParser {
             if (values[0].isEmpty()) {
                 return error(lineNo, colon + 2, "the set member is empty");
             }
-            out.add(new ParsedSample(name, series, memberHash(values[0]), timestampMs, MetricType.GAUGE, lineNo,
+            out.add(new ParsedSample(name, series, memberHash(values[0], out.sha256()), timestampMs, MetricType.GAUGE, lineNo,
                     SampleKind.SET_MEMBER));
             return null;
         }
@@ -241,25 +253,35 @@ public final class StatsdParser {
                 if (labels.containsKey("le")) {
                     return error(lineNo, 1, "label le is reserved for the histogram's buckets");
                 }
+                Labels plain = Labels.of(labels);
+                Labels[] bucketSeries = bucketSeries(labels); // once per line, not per value
                 for (double v : parsed) {
-                    observe(name, labels, type.equals("ms") ? v / 1000 : v, rate, timestampMs, lineNo, out);
+                    observe(name, plain, bucketSeries, type.equals("ms") ? v / 1000 : v, rate, timestampMs, lineNo, out);
                 }
             }
         }
         return null;
     }
 
-    private void observe(String name, Map<String, String> labels, double value, double rate, Long timestampMs,
+    /** The series of each bucket ({@code le}) of a histogram with {@code labels}, {@code +Inf} last. */
+    private Labels[] bucketSeries(Map<String, String> labels) {
+        Map<String, String> withLe = new TreeMap<>(labels);
+        Labels[] series = new Labels[buckets.length + 1];
+        for (int i = 0; i <= buckets.length; i++) {
+            withLe.put("le", i == buckets.length ? "+Inf" : bucketLabels[i]);
+            series[i] = Labels.of(withLe);
+        }
+        return series;
+    }
+
+    private void observe(String name, Labels plain, Labels[] bucketSeries, double value, double rate, Long timestampMs,
             int lineNo, Output out) {
         double weight = 1 / rate;
-        Map<String, String> withLe = new TreeMap<>(labels);
         for (int i = 0; i <= buckets.length; i++) {
             boolean inf = i == buckets.length;
-            withLe.put("le", inf ? "+Inf" : bucketLabels[i]);
-            out.add(new ParsedSample(name + "_bucket", Labels.of(withLe), inf || value <= buckets[i] ? weight : 0,
+            out.add(new ParsedSample(name + "_bucket", bucketSeries[i], inf || value <= buckets[i] ? weight : 0,
                     timestampMs, MetricType.HISTOGRAM, lineNo, SampleKind.INCREMENT));
         }
-        Labels plain = Labels.of(labels);
         out.add(new ParsedSample(name + "_sum", plain, value * weight, timestampMs, MetricType.HISTOGRAM, lineNo,
                 SampleKind.INCREMENT));
         out.add(new ParsedSample(name + "_count", plain, weight, timestampMs, MetricType.HISTOGRAM, lineNo,
@@ -347,17 +369,13 @@ public final class StatsdParser {
      * A set member as a number a double holds exactly: the top 53 bits of its SHA-256. Distinct members collide
      * with a chance of about n² / 2⁵⁴, nothing beside the sketch's own error.
      */
-    static double memberHash(String member) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(member.getBytes(StandardCharsets.UTF_8));
-            long bits = 0;
-            for (int i = 0; i < 8; i++) {
-                bits = (bits << 8) | (d[i] & 0xFF);
-            }
-            return (double) (bits >>> 11);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+    static double memberHash(String member, MessageDigest sha256) {
+        byte[] d = sha256.digest(member.getBytes(StandardCharsets.UTF_8));
+        long bits = 0;
+        for (int i = 0; i < 8; i++) {
+            bits = (bits << 8) | (d[i] & 0xFF);
         }
+        return (double) (bits >>> 11);
     }
 
     private static ParseError error(int line, int column, String reason) {
