@@ -1,0 +1,237 @@
+package io.caiman.core.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A Prometheus series selector: {@code http_requests_total{job="api",code=~"5.."}}, {@code {__name__=~"up|go_.*"}}.
+ * Matchers {@code =}, {@code !=}, {@code =~} and {@code !~}; regular expressions are anchored at both ends as in
+ * Prometheus; a label a series does not have matches as the empty string. Label values may be quoted with
+ * {@code "}, {@code '} or a backtick, with Go's escapes inside the first two.
+ *
+ * <p>Written by hand because no maintained Java library parses PromQL; only the selector part of the
+ * language is needed. Java's regular expressions stand in for RE2: the syntax Prometheus users write
+ * ({@code .*}, classes, alternation, repetition) means the same in both.
+ */
+public final class SeriesSelector {
+
+    /** One matcher of a selector. */
+    public record Matcher(String label, Op op, String value, Pattern pattern) {
+
+        boolean matches(String actual) {
+            String v = actual == null ? "" : actual;
+            return switch (op) {
+                case EQUAL -> v.equals(value);
+                case NOT_EQUAL -> !v.equals(value);
+                case REGEX -> pattern.matcher(v).matches();
+                case NOT_REGEX -> !pattern.matcher(v).matches();
+            };
+        }
+
+        @Override
+        public String toString() {
+            StringBuilder out = new StringBuilder(label).append(op.text).append('"');
+            SeriesKey.escape(out, value);
+            return out.append('"').toString();
+        }
+    }
+
+    /** A matcher's operator. */
+    public enum Op {
+        EQUAL("="), NOT_EQUAL("!="), REGEX("=~"), NOT_REGEX("!~");
+
+        final String text;
+
+        Op(String text) {
+            this.text = text;
+        }
+    }
+
+    private final String text;
+    private final List<Matcher> matchers;
+
+    private SeriesSelector(String text, List<Matcher> matchers) {
+        this.text = text;
+        this.matchers = List.copyOf(matchers);
+    }
+
+    public List<Matcher> matchers() {
+        return matchers;
+    }
+
+    /** Whether the series of {@code key} (its metric name as {@code __name__}, and its labels) is selected. */
+    public boolean matches(SeriesKey key) {
+        for (Matcher m : matchers) {
+            String actual = m.label.equals("__name__") ? key.name() : key.labels().get(m.label);
+            if (!m.matches(actual)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Parses a selector.
+     *
+     * @throws IllegalArgumentException naming the column and what was expected, if {@code text} is not a
+     *     selector, or if it would select every series (Prometheus refuses those too)
+     */
+    public static SeriesSelector parse(String text) {
+        Parser p = new Parser(text);
+        List<Matcher> matchers = new ArrayList<>();
+        p.skipSpace();
+        if (p.more() && p.peek() != '{') {
+            String name = p.identifier(true);
+            matchers.add(new Matcher("__name__", Op.EQUAL, name, null));
+            p.skipSpace();
+        }
+        if (p.more()) {
+            p.expect('{');
+            p.skipSpace();
+            while (p.more() && p.peek() != '}') {
+                String label = p.identifier(false);
+                p.skipSpace();
+                Op op = p.op();
+                p.skipSpace();
+                int valueAt = p.pos;
+                String value = p.quoted();
+                Pattern pattern = null;
+                if (op == Op.REGEX || op == Op.NOT_REGEX) {
+                    try {
+                        pattern = Pattern.compile("(?:" + value + ")", Pattern.DOTALL);
+                    } catch (PatternSyntaxException e) {
+                        throw p.error(valueAt, "invalid regular expression " + value + ": " + e.getDescription());
+                    }
+                }
+                matchers.add(new Matcher(label, op, value, pattern));
+                p.skipSpace();
+                if (p.more() && p.peek() == ',') {
+                    p.pos++;
+                    p.skipSpace();
+                } else if (p.more() && p.peek() != '}') {
+                    throw p.error(p.pos, "expected ',' or '}' after a matcher");
+                }
+            }
+            p.expect('}');
+            p.skipSpace();
+            if (p.more()) {
+                throw p.error(p.pos, "unexpected text after the selector");
+            }
+        }
+        if (matchers.stream().allMatch(m -> m.matches(""))) {
+            throw new IllegalArgumentException("selector " + text + " matches every series: it needs a metric name or "
+                    + "a matcher that does not match the empty string");
+        }
+        return new SeriesSelector(text, matchers);
+    }
+
+    @Override
+    public String toString() {
+        return text;
+    }
+
+    private static final class Parser {
+        final String s;
+        int pos;
+
+        Parser(String s) {
+            this.s = s;
+        }
+
+        boolean more() {
+            return pos < s.length();
+        }
+
+        char peek() {
+            return s.charAt(pos);
+        }
+
+        void skipSpace() {
+            while (more() && Character.isWhitespace(peek())) {
+                pos++;
+            }
+        }
+
+        void expect(char c) {
+            if (!more() || peek() != c) {
+                throw error(pos, "expected '" + c + "'");
+            }
+            pos++;
+        }
+
+        String identifier(boolean metric) {
+            int start = pos;
+            while (more()) {
+                char c = peek();
+                boolean ok = c == '_' || (metric && c == ':') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                        || (pos > start && c >= '0' && c <= '9');
+                if (!ok) {
+                    break;
+                }
+                pos++;
+            }
+            if (pos == start) {
+                throw error(pos, metric ? "expected a metric name or '{'" : "expected a label name");
+            }
+            return s.substring(start, pos);
+        }
+
+        Op op() {
+            if (s.startsWith("=~", pos)) {
+                pos += 2;
+                return Op.REGEX;
+            }
+            if (s.startsWith("!~", pos)) {
+                pos += 2;
+                return Op.NOT_REGEX;
+            }
+            if (s.startsWith("!=", pos)) {
+                pos += 2;
+                return Op.NOT_EQUAL;
+            }
+            if (s.startsWith("=", pos)) {
+                pos++;
+                return Op.EQUAL;
+            }
+            throw error(pos, "expected one of =, !=, =~, !~");
+        }
+
+        String quoted() {
+            if (!more() || "\"'`".indexOf(peek()) < 0) {
+                throw error(pos, "expected a quoted label value");
+            }
+            int start = pos;
+            char quote = s.charAt(pos++);
+            StringBuilder out = new StringBuilder();
+            while (more() && peek() != quote) {
+                char c = s.charAt(pos++);
+                if (c == '\\' && quote != '`') {
+                    if (!more()) {
+                        break;
+                    }
+                    char e = s.charAt(pos++);
+                    switch (e) {
+                        case 'n' -> out.append('\n');
+                        case 't' -> out.append('\t');
+                        case 'r' -> out.append('\r');
+                        case '\\', '"', '\'' -> out.append(e);
+                        default -> throw error(pos - 2, "unknown escape \\" + e);
+                    }
+                } else {
+                    out.append(c);
+                }
+            }
+            if (!more()) {
+                throw error(start, "unterminated quoted value");
+            }
+            pos++;
+            return out.toString();
+        }
+
+        IllegalArgumentException error(int at, String what) {
+            return new IllegalArgumentException("selector " + s + ": column " + (at + 1) + ": " + what);
+        }
+    }
+}
