@@ -6,8 +6,11 @@ import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
@@ -52,6 +55,31 @@ public final class KafkaClients {
     /** A producer of byte-array records; see {@link #producer(CaimanConfig, ClusterConfig, String)}. */
     public static KafkaProducer<byte[], byte[]> newProducer(CaimanConfig config, ClusterConfig cluster, String clientId) {
         return new KafkaProducer<>(producer(config, cluster, clientId));
+    }
+
+    /**
+     * A reader's properties: assigned partitions, no consumer group and no committed offsets (readers such as
+     * replay keep their own positions), {@code read_committed} so aborted transactions are never read, then
+     * {@code kafka.consumer}.
+     */
+    public static Map<String, Object> reader(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        Map<String, Object> p = common(config, cluster, clientId);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 32 << 20);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        p.putAll(config.kafka().consumer());
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    /** A reader of byte-array records; see {@link #reader(CaimanConfig, ClusterConfig, String)}. */
+    public static KafkaConsumer<byte[], byte[]> newReader(CaimanConfig config, ClusterConfig cluster, String clientId) {
+        return new KafkaConsumer<>(reader(config, cluster, clientId));
     }
 
     /** The admin client's properties. */

@@ -14,7 +14,8 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
      * The oplog: {@code <name>.oplog}, the configured partitions and replication, {@code min.insync.replicas}
      * = max(1, rf - 1), compacted and deleted ({@code compact,delete}: within retention every sample is kept,
      * beyond it compaction keeps each series' newest sample until delete retention removes it), retention
-     * from {@code retention_time} and {@code size} / {@code retention_bytes}.
+     * from {@code retention_time} and {@code size} / {@code retention_bytes}, and record timestamps set by the
+     * broker when it appends ({@code LogAppendTime}).
      */
     public static TopicSpec oplog(ClusterConfig cluster) {
         Map<String, String> configs = new TreeMap<>();
@@ -23,6 +24,10 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
         configs.put("retention.ms", Long.toString(cluster.retentionTime().toMillis()));
         configs.put("retention.bytes", Long.toString(cluster.retentionBytesPerPartition()));
         configs.put("compression.type", "producer");
+        // a record's timestamp is when the oplog accepted it, by the broker's clock: replay ranges by time
+        // (offsetsForTimes) and retention then follow one monotonic clock per partition, whatever the
+        // senders' and gateways' clocks say; the sample's own time is in the record's value
+        configs.put("message.timestamp.type", "LogAppendTime");
         return new TopicSpec(cluster.oplogTopic(), cluster.partitions(), (short) cluster.replicaFactor(), Map.copyOf(configs));
     }
 }

@@ -5,7 +5,32 @@ import java.util.Locale;
 /** Numbers as the Prometheus and OpenMetrics text formats write them. */
 public final class Numbers {
 
+    /** Prometheus' stale marker: a NaN with its own bit pattern, distinct from an ordinary NaN. */
+    public static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
+
     private Numbers() {}
+
+    /** Whether {@code v} is Prometheus' stale marker (its exact bits, not any NaN). */
+    public static boolean isStaleMarker(double v) {
+        return Double.doubleToRawLongBits(v) == 0x7ff0000000000002L;
+    }
+
+    /**
+     * A sample value for a text exposition line: whole numbers without a fraction, others as the shortest
+     * text that reads back to the same double, {@code NaN}, {@code +Inf}, {@code -Inf}.
+     */
+    public static String formatSample(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (Double.isInfinite(v)) {
+            return v > 0 ? "+Inf" : "-Inf";
+        }
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
+            return Long.toString((long) v);
+        }
+        return Double.toString(v);
+    }
 
     /**
      * A float as Go's {@code strconv.ParseFloat} (Prometheus) and Python's {@code float} (the OpenMetrics

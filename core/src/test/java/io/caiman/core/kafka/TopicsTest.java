@@ -60,6 +60,7 @@ class TopicsTest {
             assertThat(c.get("min.insync.replicas").value()).isEqualTo("1");
             assertThat(c.get("retention.ms").value()).isEqualTo(Long.toString(2 * 86_400_000L));
             assertThat(c.get("retention.bytes").value()).isEqualTo("50000"); // ceil(4000 / 4) x 50
+            assertThat(c.get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
             // a second start finds it as configured
             assertThat(Topics.ensure(admin, TopicSpec.oplog(cluster))).isFalse();
         }

@@ -3,6 +3,7 @@ package io.caiman.processor.query;
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
 import io.caiman.core.model.SeriesKey;
+import io.caiman.core.wire.Numbers;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.state.SeriesState;
 import java.util.Iterator;
@@ -49,7 +50,7 @@ public final class SeriesExposition {
             StringBuilder family = families.computeIfAbsent(key.name(), n -> new StringBuilder());
             types.merge(key.name(), state.getMetricType(), (a, b) -> a == b ? a : MetricType.UNKNOWN);
             family.append(key.name()).append(labels.size() > 0 ? labels.toString() : "").append(' ')
-                    .append(format(state.getLastValue())).append('\n');
+                    .append(Numbers.formatSample(state.getLastValue())).append('\n');
             counts.append(COUNT_FAMILY).append("{series=\"");
             SeriesKey.escape(counts, key.toString());
             counts.append("\"} ").append(state.getSampleCount()).append('\n');
@@ -66,18 +67,5 @@ public final class SeriesExposition {
 
     private static String typeName(MetricType type) {
         return type == MetricType.COUNTER || type == MetricType.GAUGE ? type.name().toLowerCase(Locale.ROOT) : "untyped";
-    }
-
-    static String format(double v) {
-        if (Double.isNaN(v)) {
-            return "NaN";
-        }
-        if (Double.isInfinite(v)) {
-            return v > 0 ? "+Inf" : "-Inf";
-        }
-        if (v == Math.rint(v) && Math.abs(v) < 1e15) {
-            return Long.toString((long) v);
-        }
-        return Double.toString(v);
     }
 }

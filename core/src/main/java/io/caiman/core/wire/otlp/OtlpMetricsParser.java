@@ -64,7 +64,7 @@ public final class OtlpMetricsParser {
 
     public static final String FORMAT = "otlp";
     /** Prometheus' stale marker, what a point with no recorded value becomes. */
-    public static final double STALE_NAN = Double.longBitsToDouble(0x7ff0000000000002L);
+    public static final double STALE_NAN = Numbers.STALE_NAN;
 
     /** How the request is encoded, from its {@code Content-Type}. */
     public enum Encoding {
