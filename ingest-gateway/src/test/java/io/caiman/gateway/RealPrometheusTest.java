@@ -32,19 +32,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class RealPrometheusTest {
 
-    static Path prometheus() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path p = Path.of(dir, "prometheus");
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
     @Test
     void shouldReceiveWhatPrometheusScrapesAndRemoteWrites(@TempDir Path dir) throws Exception {
-        Path binary = prometheus();
+        Path binary = io.caiman.testing.Executables.onPath("prometheus");
         Assumptions.assumeTrue(binary != null, "no prometheus binary on PATH (apt-get install prometheus; .ci/run does)");
         String name = TestConfigs.uniqueName("prom");
         HttpServer target = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
