@@ -104,9 +104,11 @@ final class DevCommand implements Callable<Integer> {
                 processor = new ProcessorService(config);
                 processor.start();
                 awaitRunning(processor, Duration.ofSeconds(60));
+                Path toolsConfig = writeToolsConfig(config, dir);
                 String gatewayUrl = "http://127.0.0.1:" + gateway.ports().get(0);
                 String processorUrl = "http://127.0.0.1:" + processor.httpPort();
-                printBanner(out, kafka, zk, gatewayUrl, processorUrl, gateway.ports(), (System.nanoTime() - t0) / 1_000_000);
+                printBanner(out, kafka, zk, gatewayUrl, processorUrl, gateway.ports(), toolsConfig,
+                        (System.nanoTime() - t0) / 1_000_000);
                 return new DevCluster(zk, kafka, gateway, processor, gatewayUrl, processorUrl, data == null ? dir : null);
             } catch (Exception | Error e) {
                 closeAll(processor, gateway, kafka, zk);
@@ -134,8 +136,29 @@ final class DevCommand implements Callable<Integer> {
             }
         }
 
+        /**
+         * Writes the clusters this run started to {@code dir/caiman.yaml}, so that commands run beside it
+         * ({@code caiman replay}, {@code caiman oplog status}) find them.
+         */
+        static Path writeToolsConfig(CaimanConfig config, Path dir) throws IOException {
+            StringBuilder yaml = new StringBuilder("# written by caiman dev: the clusters it started, for commands run beside "
+                    + "it\n# (caiman replay -c THIS_FILE, caiman oplog status -c THIS_FILE); valid while it runs\nclusters:\n");
+            for (io.caiman.core.config.ClusterConfig c : config.clusters()) {
+                yaml.append("  - name: ").append(c.name()).append('\n')
+                        .append("    type: ").append(c.type().name().toLowerCase(java.util.Locale.ROOT)).append('\n')
+                        .append("    servers: [").append(c.connectString()).append("]\n");
+                if (c.type() == io.caiman.core.config.ClusterConfig.Type.OPLOG) {
+                    yaml.append("    partitions: ").append(c.partitions()).append('\n')
+                            .append("    replica_factor: ").append(c.replicaFactor()).append('\n');
+                }
+            }
+            Path file = dir.resolve("caiman.yaml");
+            Files.writeString(file, yaml);
+            return file;
+        }
+
         private static void printBanner(PrintStream out, EmbeddedKafka kafka, EmbeddedZooKeeper zk, String gatewayUrl,
-                String processorUrl, List<Integer> ports, long millis) {
+                String processorUrl, List<Integer> ports, Path toolsConfig, long millis) {
             out.println();
             out.println("Caiman dev is running (ready in " + millis + " ms). Ctrl-C stops it.");
             out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
@@ -162,6 +185,10 @@ final class DevCommand implements Callable<Integer> {
             out.println("  echo \"servers.web-1.load 0.5 $(date +%s)\" > /dev/tcp/127.0.0.1/" + ports.get(1));
             out.println("Or StatsD (bash; the processor adds up the increments):");
             out.println("  echo 'deploys.done:1|c|#team:infra' > /dev/udp/127.0.0.1/" + ports.get(4));
+            out.println();
+            out.println("Replay what the oplog holds, and see its state (in another terminal):");
+            out.println("  ./caiman replay -c " + toolsConfig + " --from 5m");
+            out.println("  ./caiman oplog status -c " + toolsConfig);
             out.println();
             out.flush();
         }

@@ -131,11 +131,12 @@ final class OplogCommand implements Runnable {
                     + "sample until delete retention removes it");
             if (oplog.retentionBytes() != null) {
                 out.printf(Locale.ROOT, "  configured: retention_time %s, retention_bytes %d per partition%n",
-                        oplog.retentionTime(), oplog.retentionBytes());
+                        duration(Long.toString(oplog.retentionTime().toMillis())), oplog.retentionBytes());
             } else {
                 long perPartition = (oplog.size() + oplog.partitions() - 1) / oplog.partitions();
                 out.printf(Locale.ROOT, "  configured: retention_time %s; size %d samples -> ceil(%d / %d partitions) = %d "
-                        + "samples x record_bytes %d = %d bytes per partition%n", oplog.retentionTime(), oplog.size(),
+                        + "samples x record_bytes %d = %d bytes per partition%n",
+                        duration(Long.toString(oplog.retentionTime().toMillis())), oplog.size(),
                         oplog.size(), oplog.partitions(), perPartition, oplog.recordBytes(),
                         oplog.retentionBytesPerPartition());
             }

@@ -320,7 +320,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     private void report(Replayer.Summary s, ReplaySink sink, ClusterConfig oplog) {
         StringBuilder line = new StringBuilder("caiman replay: ");
-        line.append(s.complete() ? "done: " : "stopped before the end: ").append(s.written()).append(" records to ")
+        line.append(s.complete() ? "done: " : "stopped before the end: ").append(s.written()).append(s.written() == 1 ? " record to " : " records to ")
                 .append(sink.describe()).append(" from ").append(oplog.oplogTopic())
                 .append(String.format(Locale.ROOT, " in %.1f s", s.took().toMillis() / 1000.0));
         line.append(" (").append(s.read()).append(" read, ").append(s.filtered())

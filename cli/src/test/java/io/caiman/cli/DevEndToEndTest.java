@@ -56,6 +56,13 @@ class DevEndToEndTest {
                 assertThat(metrics).contains(expected + "\n").contains(see.group(2));
             });
 
+            // the printed replay line finds the sample in the oplog
+            Matcher replay = Pattern.compile("\\./caiman replay -c (\\S+) --from 5m").matcher(out);
+            assertThat(replay.find()).as(out).isTrue();
+            CommandLineTest.Run replayed = CommandLineTest.run("replay", "-c", replay.group(1), "--from", "5m");
+            assertThat(replayed.code()).as(replayed.err()).isZero();
+            assertThat(replayed.out()).contains(expected + " ");
+
             // every listener is on: the printed Graphite line (bash's /dev/tcp) and the raw listener
             Matcher graphite = Pattern.compile("(echo \"servers\\.web-1\\.load .*> /dev/tcp/127\\.0\\.0\\.1/(\\d+))").matcher(out);
             Matcher raw = Pattern.compile("raw +127\\.0\\.0\\.1:(\\d+)").matcher(out);

@@ -173,9 +173,10 @@ public abstract class Progress {
         }
     }
 
-    /** Plain lines every interval: the total, then each unfinished partition. */
+    /** Plain lines every interval: the total, then each unfinished partition; a replay shorter than that prints none. */
     private static final class Plain extends Progress {
         private final PrintStream out;
+        private boolean printed;
 
         Plain(PrintStream out, long intervalMs) {
             super(intervalMs);
@@ -184,9 +185,10 @@ public abstract class Progress {
 
         @Override
         void show(Collection<Partition> partitions, long elapsedMs, boolean last) {
-            if (elapsedMs == 0 && !last) {
+            if ((elapsedMs == 0 && !last) || (last && !printed && intervalMs > 0)) {
                 return;
             }
+            printed = true;
             out.println(total(partitions, elapsedMs));
             if (!last) {
                 partitions.stream().filter(p -> !p.done()).limit(20).forEach(p -> out.println("  " + line(p, elapsedMs)));

@@ -148,7 +148,8 @@ public final class RemoteWriteSink implements ReplaySink {
             } catch (ConnectException e) {
                 failure = "cannot be reached: " + e.getMessage();
                 if (attempts == 1) {
-                    throw new IOException("remote_write " + url + " cannot be reached (" + describeCause(e) + ")", e);
+                    throw new IOException("remote_write " + url + " cannot be reached (connection refused or timed out"
+                            + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")", e);
                 }
             } catch (java.net.http.HttpTimeoutException e) {
                 failure = "did not answer within 30 s";

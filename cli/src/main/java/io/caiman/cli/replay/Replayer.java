@@ -338,6 +338,8 @@ public final class Replayer {
             }
         }
         Duration timeout = options.kafkaTimeout();
+        // offsets of assigned partitions only: a read_committed consumer warns about answers for others
+        consumer.assign(partitions);
         Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
         if (options.from() instanceof Bound.Time t) {
