@@ -14,6 +14,7 @@ import io.caiman.processor.query.SeriesExposition;
 import io.caiman.processor.topology.ProcessorTopology;
 import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -85,8 +86,7 @@ public final class ProcessorService implements AutoCloseable {
             }
             Counter badRecords = Counter.builder("caiman_processor_bad_records")
                     .description("Unreadable oplog records skipped (processor.on_bad_record=skip)").register(registry);
-            streams = new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
-                    badRecords, config.processor().setWindow()), new StreamsConfig(properties()));
+            streams = newStreams(badRecords);
             streams.setUncaughtExceptionHandler(e -> {
                 log.error("processor [{}] stopped: {}", cluster.processorApplicationId(), e.getMessage(), e);
                 failure = e;
@@ -113,6 +113,29 @@ public final class ProcessorService implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private KafkaStreams newStreams(Counter badRecords) {
+        return new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
+                badRecords, config.processor().setWindow()), new StreamsConfig(properties()));
+    }
+
+    /**
+     * Rebuilds this cluster's aggregate state from the oplog from {@code start} on, before this processor
+     * starts (see {@link ProcessorReset}).
+     *
+     * @throws io.caiman.error.CaimanException if a processor of the cluster is running, naming it, or Kafka refuses
+     */
+    public ProcessorReset.Result resetTo(org.apache.kafka.clients.admin.OffsetSpec start) {
+        if (streams != null) {
+            throw new IllegalStateException("reset before start()");
+        }
+        ProcessorReset.Result result = ProcessorReset.resetGroup(config, cluster, start);
+        // this host's copy of the state: Streams' own clean-up of the state directory, for this application id
+        try (KafkaStreams local = newStreams(Counter.builder("unused").register(new SimpleMeterRegistry()))) {
+            local.cleanUp();
+        }
+        return result;
     }
 
     Map<String, Object> properties() {
