@@ -121,22 +121,25 @@ final class OplogCommand implements Runnable {
 
             out.printf(Locale.ROOT, "oplog %s at %s: %d partitions, replication factor %d%n", topic, oplog.connectString(),
                     partitions.size(), description.partitions().get(0).replicas().size());
-            out.printf(Locale.ROOT, "retention in force: cleanup.policy=%s retention.ms=%s (%s) retention.bytes=%s per "
-                    + "partition (%s) message.timestamp.type=%s min.insync.replicas=%s%n",
-                    value(topicConfig, "cleanup.policy"), value(topicConfig, "retention.ms"),
+            out.printf(Locale.ROOT, "retention in force: cleanup.policy=%s min.compaction.lag.ms=%s (%s) retention.ms=%s "
+                    + "(%s) retention.bytes=%s per partition (%s) message.timestamp.type=%s min.insync.replicas=%s%n",
+                    value(topicConfig, "cleanup.policy"), value(topicConfig, "min.compaction.lag.ms"),
+                    duration(value(topicConfig, "min.compaction.lag.ms")), value(topicConfig, "retention.ms"),
                     duration(value(topicConfig, "retention.ms")), value(topicConfig, "retention.bytes"),
                     bytesText(value(topicConfig, "retention.bytes")), value(topicConfig, "message.timestamp.type"),
                     value(topicConfig, "min.insync.replicas"));
-            out.println("  within retention every sample is kept; beyond it, compaction keeps each series' newest "
-                    + "sample until delete retention removes it");
+            out.println("  every sample is kept for min.compaction.lag.ms; then compaction keeps each series' newest "
+                    + "sample until retention.ms; retention.bytes removes the oldest segments of a larger partition");
             if (oplog.retentionBytes() != null) {
-                out.printf(Locale.ROOT, "  configured: retention_time %s, retention_bytes %d per partition%n",
-                        duration(Long.toString(oplog.retentionTime().toMillis())), oplog.retentionBytes());
+                out.printf(Locale.ROOT, "  configured: retention_time %s, latest_retention_time %s, retention_bytes %d per "
+                        + "partition%n", duration(Long.toString(oplog.retentionTime().toMillis())),
+                        duration(Long.toString(oplog.latestRetentionTime().toMillis())), oplog.retentionBytes());
             } else {
                 long perPartition = (oplog.size() + oplog.partitions() - 1) / oplog.partitions();
-                out.printf(Locale.ROOT, "  configured: retention_time %s; size %d samples -> ceil(%d / %d partitions) = %d "
-                        + "samples x record_bytes %d = %d bytes per partition%n",
-                        duration(Long.toString(oplog.retentionTime().toMillis())), oplog.size(),
+                out.printf(Locale.ROOT, "  configured: retention_time %s, latest_retention_time %s; size %d samples -> "
+                        + "ceil(%d / %d partitions) = %d samples x record_bytes %d = %d bytes per partition%n",
+                        duration(Long.toString(oplog.retentionTime().toMillis())),
+                        duration(Long.toString(oplog.latestRetentionTime().toMillis())), oplog.size(),
                         oplog.size(), oplog.partitions(), perPartition, oplog.recordBytes(),
                         oplog.retentionBytesPerPartition());
             }

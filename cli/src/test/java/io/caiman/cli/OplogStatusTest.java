@@ -29,7 +29,7 @@ class OplogStatusTest {
     void shouldShowOffsetsTimesBytesRetentionAndLag(@TempDir Path dir) throws Exception {
         String name = TestConfigs.uniqueName("status");
         String yaml = TestConfigs.oplog(name, 2, dir.resolve("state").toString()).replace("    replica_factor: 1\n",
-                "    replica_factor: 1\n    size: 1000\n    record_bytes: 200\n    retention_time: 2d\n");
+                "    replica_factor: 1\n    size: 1000\n    record_bytes: 200\n    retention_time: 2d\n    latest_retention_time: 1d\n");
         Path config = dir.resolve("caiman.yaml");
         Files.writeString(config, yaml);
         try (GatewayService gateway = new GatewayService(ConfigLoader.parse(yaml, "caiman.yaml"))) {
@@ -39,7 +39,7 @@ class OplogStatusTest {
             Run r = CommandLineTest.run("oplog", "status", "-c", config.toString());
             assertThat(r.code()).as(r.err()).isZero();
             assertThat(r.out()).contains("oplog " + name + ".oplog at ", "2 partitions, replication factor 1",
-                    "cleanup.policy=compact,delete", "retention.ms=172800000 (2d)", "retention.bytes=100000 per partition",
+                    "cleanup.policy=compact,delete", "min.compaction.lag.ms=172800000 (2d)", "retention.ms=259200000 (3d)", "retention.bytes=100000 per partition",
                     "message.timestamp.type=LogAppendTime",
                     "size 1000 samples -> ceil(1000 / 2 partitions) = 500 samples x record_bytes 200 = 100000 bytes per partition",
                     "have committed no offsets");

@@ -185,6 +185,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("num.io.threads", "2");
         p.put("background.threads", "2");
         p.put("log.cleaner.dedupe.buffer.size", "2097152");
+        // the log cleaner looks for work every second, not every 15: compaction shows within a test's patience
+        p.put("log.cleaner.backoff.ms", "1000");
         p.putAll(overrides);
         return p;
     }

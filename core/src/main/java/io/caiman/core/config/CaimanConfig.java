@@ -73,7 +73,7 @@ public record CaimanConfig(
                     type == null ? null : ClusterConfig.Type.valueOf(type.toUpperCase(java.util.Locale.ROOT)),
                     v.get(CLUSTER_SERVERS), v.get(CLUSTER_SIZE), v.get(CLUSTER_PARTITIONS),
                     v.get(CLUSTER_SHARDING_KEY), v.get(CLUSTER_REPLICA_FACTOR), v.get(CLUSTER_RETENTION_TIME),
-                    v.get(CLUSTER_RETENTION_BYTES), v.get(CLUSTER_RECORD_BYTES), oplog));
+                    v.get(CLUSTER_LATEST_RETENTION_TIME), v.get(CLUSTER_RETENTION_BYTES), v.get(CLUSTER_RECORD_BYTES), oplog));
         }
 
         List<EntrypointConfig> entrypoints = new ArrayList<>();

@@ -66,8 +66,14 @@ public final class CaimanConfigDef {
                     + "copies (acks=all); processors keep replica_factor - 1 standby copies of their state.")
             .checkedBy(Setting.Rule.between(1, 32_767));
     public static final Setting<Duration> CLUSTER_RETENTION_TIME = optional("retention_time", SettingType.DURATION,
-            Duration.ofDays(7), "How long the oplog keeps records (`retention.ms`), whatever `size` says.")
+            Duration.ofDays(7), "How long the oplog keeps every sample (`min.compaction.lag.ms`): a replay of "
+                    + "this much history sees each sample that was accepted, unless `size` removed it first.")
             .checkedBy(Setting.Rule.positive());
+    public static final Setting<Duration> CLUSTER_LATEST_RETENTION_TIME = optional("latest_retention_time",
+            SettingType.DURATION, Duration.ofDays(7), "How much longer than `retention_time` the oplog keeps the "
+                    + "newest sample of each series (compaction keeps it; `retention.ms` = retention_time + "
+                    + "latest_retention_time). 0 keeps nothing beyond retention_time.")
+            .checkedBy(Setting.Rule.notNegative());
     public static final Setting<Long> CLUSTER_RETENTION_BYTES = optional("retention_bytes", SettingType.SIZE_BYTES,
             null, "`retention.bytes` per oplog partition, set directly instead of derived from `size`.")
             .checkedBy(Setting.Rule.atLeastLong(1));
@@ -287,7 +293,7 @@ public final class CaimanConfigDef {
     public static final List<SettingGroup> GROUPS = List.of(
             new SettingGroup(CLUSTERS, true, "Kafka (oplog) and ZooKeeper (sharedlock) clusters, in Alligator's terms.",
                     List.of(CLUSTER_NAME, CLUSTER_TYPE, CLUSTER_SERVERS, CLUSTER_SIZE, CLUSTER_PARTITIONS,
-                            CLUSTER_SHARDING_KEY, CLUSTER_REPLICA_FACTOR, CLUSTER_RETENTION_TIME,
+                            CLUSTER_SHARDING_KEY, CLUSTER_REPLICA_FACTOR, CLUSTER_RETENTION_TIME, CLUSTER_LATEST_RETENTION_TIME,
                             CLUSTER_RETENTION_BYTES, CLUSTER_RECORD_BYTES, CLUSTER_OPLOG)),
             new SettingGroup(ENTRYPOINTS, true, "Gateway listeners, each feeding one oplog cluster.",
                     List.of(ENTRYPOINT_PROTOCOL, ENTRYPOINT_FORMAT, ENTRYPOINT_LISTEN, ENTRYPOINT_CLUSTER,

@@ -7,6 +7,8 @@ import java.util.stream.Collectors;
 /**
  * One cluster as configured (see {@link CaimanConfigDef} for every field's meaning).
  *
+ * @param retentionTime how long every sample is kept ({@code min.compaction.lag.ms})
+ * @param latestRetentionTime how much longer each series' newest sample is kept
  * @param retentionBytes {@code retention_bytes} if given, else {@code null}
  * @param oplog for a sharedlock cluster, the oplog cluster it writes to (resolved), else {@code null}
  */
@@ -19,6 +21,7 @@ public record ClusterConfig(
         List<String> shardingKey,
         int replicaFactor,
         Duration retentionTime,
+        Duration latestRetentionTime,
         Long retentionBytes,
         long recordBytes,
         String oplog) {

@@ -68,6 +68,10 @@ public record Setting<T>(
             return new Rule<>("more than 0", v -> v.isZero() || v.isNegative() ? "must be more than 0" : null);
         }
 
+        public static Rule<java.time.Duration> notNegative() {
+            return new Rule<>("0 or more", v -> v.isNegative() ? "must be 0 or more" : null);
+        }
+
         public static <E> Rule<java.util.List<E>> notEmpty() {
             return new Rule<>("not empty", v -> v.isEmpty() ? "must list at least one" : null);
         }

@@ -12,16 +12,19 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
 
     /**
      * The oplog: {@code <name>.oplog}, the configured partitions and replication, {@code min.insync.replicas}
-     * = max(1, rf - 1), compacted and deleted ({@code compact,delete}: within retention every sample is kept,
-     * beyond it compaction keeps each series' newest sample until delete retention removes it), retention
-     * from {@code retention_time} and {@code size} / {@code retention_bytes}, and record timestamps set by the
-     * broker when it appends ({@code LogAppendTime}).
+     * = max(1, rf - 1), compacted and deleted ({@code compact,delete}): every sample is kept for {@code
+     * retention_time} ({@code min.compaction.lag.ms}: compaction touches no younger record), then compaction
+     * keeps each series' newest sample until {@code retention.ms} = retention_time + latest_retention_time
+     * removes it; {@code retention.bytes} from {@code size} / {@code retention_bytes} bounds the whole; and
+     * record timestamps set by the broker when it appends ({@code LogAppendTime}).
      */
     public static TopicSpec oplog(ClusterConfig cluster) {
         Map<String, String> configs = new TreeMap<>();
         configs.put("cleanup.policy", "compact,delete");
         configs.put("min.insync.replicas", Integer.toString(cluster.minInsyncReplicas()));
-        configs.put("retention.ms", Long.toString(cluster.retentionTime().toMillis()));
+        // every sample for retention_time, then each series' newest for latest_retention_time more
+        configs.put("min.compaction.lag.ms", Long.toString(cluster.retentionTime().toMillis()));
+        configs.put("retention.ms", Long.toString(cluster.retentionTime().plus(cluster.latestRetentionTime()).toMillis()));
         configs.put("retention.bytes", Long.toString(cluster.retentionBytesPerPartition()));
         configs.put("compression.type", "producer");
         // a record's timestamp is when the oplog accepted it, by the broker's clock: replay ranges by time

@@ -124,7 +124,7 @@ class AlligatorConfigTest {
                 .problems().stream().map(ConfigProblem::toString).toList();
         assertThat(problems).containsExactlyInAnyOrder(
                 "a.conf:1: clusters[0].replica_factor was 0 but must be from 1 to 32767",
-                "a.conf:1: clusters[0].colour is not a known setting; known here: name, type, servers, size, partitions, sharding_key, replica_factor, retention_time, retention_bytes, record_bytes, oplog");
+                "a.conf:1: clusters[0].colour is not a known setting; known here: name, type, servers, size, partitions, sharding_key, replica_factor, retention_time, latest_retention_time, retention_bytes, record_bytes, oplog");
     }
 
     @Test

@@ -58,7 +58,9 @@ class TopicsTest {
             Config c = admin.describeConfigs(Set.of(r)).all().get().get(r);
             assertThat(c.get("cleanup.policy").value()).isEqualTo("compact,delete");
             assertThat(c.get("min.insync.replicas").value()).isEqualTo("1");
-            assertThat(c.get("retention.ms").value()).isEqualTo(Long.toString(2 * 86_400_000L));
+            // every sample for retention_time (2d), each series' newest for latest_retention_time (7d) more
+            assertThat(c.get("min.compaction.lag.ms").value()).isEqualTo(Long.toString(2 * 86_400_000L));
+            assertThat(c.get("retention.ms").value()).isEqualTo(Long.toString(9 * 86_400_000L));
             assertThat(c.get("retention.bytes").value()).isEqualTo("50000"); // ceil(4000 / 4) x 50
             assertThat(c.get("message.timestamp.type").value()).isEqualTo("LogAppendTime");
             // a second start finds it as configured
