@@ -95,6 +95,7 @@ public final class Replayer {
     private final BooleanSupplier stopRequested;
 
     private final Map<Integer, Progress.Partition> state = new TreeMap<>();
+    private final KeyCache keys = new KeyCache(100_000);
     private long fromMs = Long.MIN_VALUE;
     private long toMs = Long.MAX_VALUE;
     private long read;
@@ -250,7 +251,7 @@ public final class Replayer {
             if (record.value() == null) {
                 throw new IllegalArgumentException("it has no value (a tombstone)");
             }
-            key = SeriesKey.parse(new String(record.key(), StandardCharsets.UTF_8));
+            key = keys.get(record.key());
             sample = Codecs.SAMPLE.decode(record.value());
         } catch (IllegalArgumentException | CodecException e) {
             BadRecordException error = new BadRecordException(record.topic(), record.partition(), record.offset(),
@@ -397,6 +398,36 @@ public final class Replayer {
         // the first record the oplog accepted at or after the time; the end when none was
         OffsetAndTimestamp found = byTime.get(tp);
         return found == null ? end : found.offset();
+    }
+
+    /**
+     * Parsed series keys by their bytes, the most recently used kept: an oplog repeats each series' key in
+     * every one of its samples, and parsing a key costs more than reading its record.
+     */
+    private static final class KeyCache extends java.util.LinkedHashMap<org.apache.kafka.common.utils.Bytes, SeriesKey> {
+        private static final long serialVersionUID = 1L;
+        private final int capacity;
+
+        KeyCache(int capacity) {
+            super(1024, 0.75f, true);
+            this.capacity = capacity;
+        }
+
+        /** @throws IllegalArgumentException if the bytes are not a series key */
+        SeriesKey get(byte[] key) {
+            org.apache.kafka.common.utils.Bytes bytes = new org.apache.kafka.common.utils.Bytes(key);
+            SeriesKey parsed = super.get(bytes);
+            if (parsed == null) {
+                parsed = SeriesKey.parse(new String(key, StandardCharsets.UTF_8));
+                put(bytes, parsed);
+            }
+            return parsed;
+        }
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<org.apache.kafka.common.utils.Bytes, SeriesKey> eldest) {
+            return size() > capacity;
+        }
     }
 
     /** Spaces written samples to at most a rate, sleeping when ahead of it. */
