@@ -235,20 +235,7 @@ final class OplogCommand implements Runnable {
         private static String bytesText(String n) {
             try {
                 long v = Long.parseLong(n);
-                if (v < 0) {
-                    return "no limit";
-                }
-                if (v < 1024) {
-                    return v + " B";
-                }
-                String[] units = {"KiB", "MiB", "GiB", "TiB"};
-                double d = v;
-                int u = -1;
-                while (d >= 1024 && u < units.length - 1) {
-                    d /= 1024;
-                    u++;
-                }
-                return String.format(Locale.ROOT, "%.1f %s", d, units[u]);
+                return v < 0 ? "no limit" : io.caiman.cli.replay.Progress.bytes(v);
             } catch (NumberFormatException e) {
                 return "?";
             }

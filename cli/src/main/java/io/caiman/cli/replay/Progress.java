@@ -112,7 +112,8 @@ public abstract class Progress {
         return String.format(Locale.ROOT, "%.1fM", n / 1e6);
     }
 
-    static String bytes(long n) {
+    /** A byte count for people: 512 B, 1.5 KiB, 3.2 MiB, 1.05 GiB. */
+    public static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }
