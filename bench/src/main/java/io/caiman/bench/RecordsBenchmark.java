@@ -4,7 +4,7 @@ import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ConfigLoader;
 import io.caiman.core.wire.ParsedSample;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
-import io.caiman.gateway.oplog.OplogRecords;
+import io.caiman.core.kafka.OplogRecords;
 import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.codec.SampleBatchEncoder;
 import io.caiman.schemas.oplog.Origin;

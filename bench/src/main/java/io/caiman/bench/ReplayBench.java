@@ -16,7 +16,7 @@ import io.caiman.core.model.Labels;
 import io.caiman.core.wire.ParsedSample;
 import io.caiman.embedded.Dirs;
 import io.caiman.embedded.EmbeddedKafka;
-import io.caiman.gateway.oplog.OplogRecords;
+import io.caiman.core.kafka.OplogRecords;
 import io.caiman.schemas.oplog.MetricType;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -60,7 +60,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
                 throw new java.io.UncheckedIOException("cannot create ZooKeeper data directory under " + root, e);
             }
             int port = nodes == 1 ? Ports.preferred(preferredPort) : Ports.free();
-            specs.add(new InstanceSpec(root.resolve("zk-" + i).toFile(), port, Ports.free(), Ports.free(), false, i, -1, -1,
+            // tickTime 500 ms: sessions from 1 s (2 ticks) to 10 s (20 ticks), so tests can use short session
+            // timeouts and crawl intervals; ZooKeeper's default of 3 s would clamp every session to 6 s or more
+            specs.add(new InstanceSpec(root.resolve("zk-" + i).toFile(), port, Ports.free(), Ports.free(), false, i, 500, -1,
                     Map.of("clientPortAddress", "127.0.0.1", "admin.enableServer", "false",
                             "4lw.commands.whitelist", "srvr,ruok,mntr", "maxCnxns", "1000"), "127.0.0.1"));
         }

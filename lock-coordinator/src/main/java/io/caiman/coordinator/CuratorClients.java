@@ -31,11 +31,23 @@ public final class CuratorClients {
      * @throws IllegalArgumentException if {@code cluster} is not a sharedlock cluster
      */
     public static CuratorFramework newClient(ZooKeeperSettings settings, ClusterConfig cluster) {
+        return newClient(settings, cluster, null);
+    }
+
+    /**
+     * An unstarted client whose nodes hold {@code defaultData} unless given other data (a lock node then names
+     * its holder), or the local address when {@code null}.
+     */
+    public static CuratorFramework newClient(ZooKeeperSettings settings, ClusterConfig cluster, byte[] defaultData) {
         if (cluster.type() != ClusterConfig.Type.SHAREDLOCK) {
             throw new IllegalArgumentException("cluster " + cluster.name() + " is " + cluster.type()
                     + "; ZooKeeper clients are for sharedlock clusters");
         }
-        return CuratorFrameworkFactory.builder()
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder();
+        if (defaultData != null) {
+            builder.defaultData(defaultData);
+        }
+        return builder
                 .connectString(cluster.connectString())
                 .namespace(cluster.zookeeperChroot().substring(1))
                 .sessionTimeoutMs((int) settings.sessionTimeout().toMillis())
@@ -50,7 +62,11 @@ public final class CuratorClients {
      * @throws CaimanException naming the servers, if it does not connect in time
      */
     public static CuratorFramework start(ZooKeeperSettings settings, ClusterConfig cluster, Duration wait) {
-        CuratorFramework client = newClient(settings, cluster);
+        return start(newClient(settings, cluster), cluster, wait);
+    }
+
+    /** Starts {@code client} and waits for its connection; see {@link #start(ZooKeeperSettings, ClusterConfig, Duration)}. */
+    public static CuratorFramework start(CuratorFramework client, ClusterConfig cluster, Duration wait) {
         client.start();
         try {
             if (!client.blockUntilConnected((int) wait.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -21,6 +21,7 @@ public record CaimanConfig(
         ZooKeeperSettings zookeeper,
         GatewaySettings gateway,
         ProcessorSettings processor,
+        CrawlerSettings crawler,
         List<String> replicaLabels) {
 
     /** The cluster named {@code name}, if defined. */
@@ -105,8 +106,6 @@ public record CaimanConfig(
                 problems.add(v.problem(AGGREGATE_TIMEOUT, "must not be longer than interval ("
                         + SettingType.formatDuration(v.get(AGGREGATE_INTERVAL)) + ")"));
             }
-            aggregates.add(new AggregateConfig(v.get(AGGREGATE_KIND), v.get(AGGREGATE_URL), v.get(AGGREGATE_CLUSTER),
-                    v.get(AGGREGATE_INSTANCE), v.get(AGGREGATE_INTERVAL), v.get(AGGREGATE_TIMEOUT)));
         }
 
         Values k = blocks.get(KAFKA).get(0);
@@ -150,9 +149,35 @@ public record CaimanConfig(
                 p.get(PROCESSOR_STATE_DIR), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
                 p.get(PROCESSOR_SET_WINDOW));
 
+        for (Values v : blocks.get(AGGREGATE)) {
+            String kind = v.get(AGGREGATE_KIND);
+            aggregates.add(new AggregateConfig(kind, v.get(AGGREGATE_URL), v.get(AGGREGATE_CLUSTER),
+                    v.get(AGGREGATE_INSTANCE), v.get(AGGREGATE_INTERVAL), v.get(AGGREGATE_TIMEOUT),
+                    v.get(AGGREGATE_JOB) != null ? v.get(AGGREGATE_JOB) : kind, Map.copyOf(v.get(AGGREGATE_LABELS)),
+                    Map.copyOf(v.get(AGGREGATE_HEADERS)),
+                    v.get(AGGREGATE_TENANT) != null ? v.get(AGGREGATE_TENANT) : gateway.defaultTenant()));
+        }
+
+        Values c = blocks.get(CRAWLER).get(0);
+        String crawlerCluster = c.get(CRAWLER_CLUSTER);
+        List<String> sharedlocks = new ArrayList<>();
+        clusterValues.forEach((name, v) -> {
+            if ("sharedlock".equals(v.get(CLUSTER_TYPE))) {
+                sharedlocks.add(name);
+            }
+        });
+        if (crawlerCluster != null) {
+            requireClusterOfType(c, CRAWLER_CLUSTER, "sharedlock", clusterValues, problems);
+        } else if (sharedlocks.size() == 1) {
+            crawlerCluster = sharedlocks.get(0);
+        }
+        CrawlerSettings crawler = new CrawlerSettings(crawlerCluster, c.get(CRAWLER_LISTEN), c.get(CRAWLER_NODE),
+                c.get(CRAWLER_LEASE_GROUPS), c.get(CRAWLER_COMMIT_INTERVAL), c.get(CRAWLER_MAX_CONCURRENT_CRAWLS),
+                c.get(CRAWLER_MAX_RESPONSE_BYTES), c.get(CRAWLER_MIN_CLUSTER_SIZE), c.get(CRAWLER_CLUSTER_WAIT));
+
         List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
         return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,
-                zookeeper, gateway, processor, replicaLabels);
+                zookeeper, gateway, processor, crawler, replicaLabels);
     }
 
     private static Map<String, Long> rates(Map<String, String> text) {

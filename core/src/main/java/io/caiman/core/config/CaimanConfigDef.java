@@ -129,6 +129,18 @@ public final class CaimanConfigDef {
     public static final Setting<Duration> AGGREGATE_TIMEOUT = optional("timeout", SettingType.DURATION,
             Duration.ofSeconds(10), "How long one crawl may take.")
             .checkedBy(Setting.Rule.positive());
+    public static final Setting<String> AGGREGATE_JOB = optional("job", SettingType.STRING, null,
+            "The `job` label of every sample of this target, as a Prometheus scrape config's `job_name`. "
+                    + "Defaults to the kind (`prometheus`, `elasticsearch`, `http`).");
+    public static final Setting<Map<String, String>> AGGREGATE_LABELS = optional("labels", SettingType.PROPERTIES,
+            Map.of(), "Labels added to every sample of this target, after `job` and `instance` (the URL's "
+                    + "host:port). A scraped sample's own label of the same name is kept as `exported_<name>`, as "
+                    + "Prometheus does without `honor_labels`.")
+            .checkedBy(Setting.Rule.keys(Naming::validateLabelName, "label names"));
+    public static final Setting<Map<String, String>> AGGREGATE_HEADERS = optional("headers", SettingType.PROPERTIES,
+            Map.of(), "HTTP headers sent with every crawl, e.g. `Authorization: Bearer …`.");
+    public static final Setting<String> AGGREGATE_TENANT = optional("tenant", SettingType.STRING, null,
+            "The tenant the target's samples belong to. Defaults to `gateway.default_tenant`.");
 
     // ---- kafka ----
     public static final String KAFKA = "kafka";
@@ -280,6 +292,43 @@ public final class CaimanConfigDef {
                     + "the epoch (StatsD's flush interval); a set series shows the count of its latest window.")
             .checkedBy(Setting.Rule.positive());
 
+    // ---- crawler ----
+    public static final String CRAWLER = "crawler";
+
+    public static final Setting<String> CRAWLER_CLUSTER = optional("cluster", SettingType.STRING, null,
+            "The `sharedlock` cluster this crawler joins. May be left out when exactly one is defined.");
+    public static final Setting<HostPort> CRAWLER_LISTEN = optional("listen", SettingType.HOST_PORT,
+            new HostPort("0.0.0.0", 9500), "The crawler's HTTP address: `/metrics`, `/-/healthy`, `/-/ready`, "
+                    + "`/api/v1/cluster/peers`.");
+    public static final Setting<String> CRAWLER_NODE = optional("node", SettingType.STRING, null,
+            "This crawler's name among its peers (unique in the cluster). Defaults to `<host name>:<listen port>`.")
+            .checkedBy(Setting.Rule.matches("[A-Za-z0-9_.:-]{1,200}", "1 to 200 of A-Z a-z 0-9 _ . : -"));
+    public static final Setting<Integer> CRAWLER_LEASE_GROUPS = optional("lease_groups", SettingType.INT, 16,
+            "Targets are hashed into this many groups. A crawler holds a group as a lease (one ZooKeeper lock) and "
+                    + "commits the crawls of a group together (one Kafka transaction per `commit_interval`), so "
+                    + "coordination costs do not grow with the number of targets. Also the crawl ledger's "
+                    + "partition count: fixed once the ledger exists.")
+            .checkedBy(Setting.Rule.between(1, 1000));
+    public static final Setting<Duration> CRAWLER_COMMIT_INTERVAL = optional("commit_interval", SettingType.DURATION,
+            Duration.ofSeconds(1), "How often a group's finished crawls are committed to the oplog and the ledger, "
+                    + "in one transaction: the delay a crawled sample waits before readers see it.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Integer> CRAWLER_MAX_CONCURRENT_CRAWLS = optional("max_concurrent_crawls",
+            SettingType.INT, 512, "The most crawls one crawler runs at once; a due crawl waits for a free one.")
+            .checkedBy(Setting.Rule.atLeast(1));
+    public static final Setting<Long> CRAWLER_MAX_RESPONSE_BYTES = optional("max_response_bytes", SettingType.SIZE_BYTES,
+            16L << 20, "The largest response body a crawl reads (after gzip); a larger one fails the crawl (up = 0).")
+            .checkedBy(Setting.Rule.atLeastLong(1));
+    public static final Setting<Integer> CRAWLER_MIN_CLUSTER_SIZE = optional("min_cluster_size", SettingType.INT, 1,
+            "Readiness waits until this many crawlers are members of the cluster (or `cluster_wait` passed), as "
+                    + "Alloy's cluster service does; leases are taken only then, so the first crawler does not take "
+                    + "every group just to hand most back.")
+            .checkedBy(Setting.Rule.atLeast(1));
+    public static final Setting<Duration> CRAWLER_CLUSTER_WAIT = optional("cluster_wait", SettingType.DURATION,
+            Duration.ofSeconds(30), "How long a crawler waits for `min_cluster_size` members before it starts "
+                    + "crawling with fewer.")
+            .checkedBy(Setting.Rule.notNegative());
+
     // ---- series ----
     public static final String SERIES = "series";
 
@@ -301,7 +350,7 @@ public final class CaimanConfigDef {
             new SettingGroup(AGGREGATE, true, "Crawl targets, each crawled exactly once per interval through a "
                     + "sharedlock cluster.",
                     List.of(AGGREGATE_KIND, AGGREGATE_URL, AGGREGATE_CLUSTER, AGGREGATE_INSTANCE, AGGREGATE_INTERVAL,
-                            AGGREGATE_TIMEOUT)),
+                            AGGREGATE_TIMEOUT, AGGREGATE_JOB, AGGREGATE_LABELS, AGGREGATE_HEADERS, AGGREGATE_TENANT)),
             new SettingGroup(KAFKA, false, "Kafka client settings passed through to the clients Caiman creates.",
                     List.of(KAFKA_CLIENT, KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_STREAMS, KAFKA_ADMIN)),
             new SettingGroup(ZOOKEEPER, false, "The Curator client used for sharedlock clusters.",
@@ -317,6 +366,11 @@ public final class CaimanConfigDef {
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW)),
+            new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "
+                    + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
+                    List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,
+                            CRAWLER_MAX_CONCURRENT_CRAWLS, CRAWLER_MAX_RESPONSE_BYTES, CRAWLER_MIN_CLUSTER_SIZE,
+                            CRAWLER_CLUSTER_WAIT)),
             new SettingGroup(SERIES, false, "How series are identified.", List.of(SERIES_REPLICA_LABELS)));
 
     static SettingGroup group(String key) {

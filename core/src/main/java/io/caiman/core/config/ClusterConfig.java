@@ -47,6 +47,19 @@ public record ClusterConfig(
         return name + ".aggregates";
     }
 
+    /** For a sharedlock cluster, its crawl ledger topic (on the oplog cluster's Kafka): {@code <name>.crawl-ledger}. */
+    public String crawlLedgerTopic() {
+        return name + ".crawl-ledger";
+    }
+
+    /**
+     * For a sharedlock cluster, the transactional id of lease group {@code group}: {@code <name>-crawler-<group>}.
+     * Whoever holds the group's lease uses it, so a new holder's producer fences the old holder's.
+     */
+    public String crawlerTransactionalId(int group) {
+        return name + "-crawler-" + group;
+    }
+
     /** The processors' Kafka Streams {@code application.id}: {@code <name>-processor}. */
     public String processorApplicationId() {
         return name + "-processor";

@@ -88,6 +88,19 @@ public record Setting<T>(
             });
         }
 
+        /** Every key of a map passes {@code check}. */
+        public static Rule<java.util.Map<String, String>> keys(Function<String, String> check, String description) {
+            return new Rule<>("keys are " + description, v -> {
+                for (String key : v.keySet()) {
+                    String problem = check.apply(key);
+                    if (problem != null) {
+                        return "has key " + key + ": " + problem;
+                    }
+                }
+                return null;
+            });
+        }
+
         public static Rule<String> matches(String regex, String description) {
             java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
             return new Rule<>(description, v -> p.matcher(v).matches() ? null : "must be " + description);

@@ -58,6 +58,20 @@ public final class KafkaClients {
     }
 
     /**
+     * A transactional producer's properties: the oplog producer's, with {@code transactional.id} (a new
+     * producer with the same id fences the old one: its open transaction is aborted and it can never commit) and
+     * a short transaction timeout (a transaction left open by a killed producer holds back every
+     * {@code read_committed} reader of its partitions until it is aborted).
+     */
+    public static Map<String, Object> transactionalProducer(CaimanConfig config, ClusterConfig cluster, String clientId,
+            String transactionalId) {
+        Map<String, Object> p = producer(config, cluster, clientId);
+        p.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 15_000);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        return p;
+    }
+
+    /**
      * A reader's properties: assigned partitions, no consumer group and no committed offsets (readers such as
      * replay keep their own positions), {@code read_committed} so aborted transactions are never read, then
      * {@code kafka.consumer}.

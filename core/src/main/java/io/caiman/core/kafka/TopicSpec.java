@@ -33,4 +33,17 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
         configs.put("message.timestamp.type", "LogAppendTime");
         return new TopicSpec(cluster.oplogTopic(), cluster.partitions(), (short) cluster.replicaFactor(), Map.copyOf(configs));
     }
+
+    /**
+     * A sharedlock cluster's crawl ledger, on its oplog cluster: {@code <name>.crawl-ledger}, one partition per lease
+     * group (a group's entries are written only by its lease holder's transactional producer, so once that
+     * producer has fenced its predecessor no transaction is open on the partition and a read to its end sees
+     * every committed slot), replicated like the oplog, compacted (one entry per target: its last slot).
+     */
+    public static TopicSpec crawlLedger(ClusterConfig sharedlock, ClusterConfig oplog, int leaseGroups) {
+        Map<String, String> configs = new TreeMap<>();
+        configs.put("cleanup.policy", "compact");
+        configs.put("min.insync.replicas", Integer.toString(oplog.minInsyncReplicas()));
+        return new TopicSpec(sharedlock.crawlLedgerTopic(), leaseGroups, (short) oplog.replicaFactor(), Map.copyOf(configs));
+    }
 }

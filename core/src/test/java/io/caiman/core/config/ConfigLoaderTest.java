@@ -103,7 +103,7 @@ class ConfigLoaderTest {
                 "caiman.yaml:12: entrypoints[0].cluster was other but must name a cluster defined under clusters (defined: repl)",
                 "caiman.yaml:14: gateway.max_request_bytes was '12 parsecs' but must be a size such as 65536, 512KiB or 64MiB",
                 "caiman.yaml:15: gateway.default_tenant was 'a b' but tenant 'a b' has ' ' at position 2; allowed: [a-zA-Z0-9!_.*'()-]",
-                "caiman.yaml:16: bogus is not a known setting; known here: clusters, entrypoints, aggregate, kafka, zookeeper, gateway, processor, series");
+                "caiman.yaml:16: bogus is not a known setting; known here: clusters, entrypoints, aggregate, kafka, zookeeper, gateway, processor, crawler, series");
     }
 
     @Test
@@ -240,5 +240,37 @@ class ConfigLoaderTest {
         assertThat(HostPort.parse("9091")).isEqualTo(new HostPort("0.0.0.0", 9091));
         assertThat(HostPort.parse("[::1]:9091")).isEqualTo(new HostPort("::1", 9091));
         assertThatThrownBy(() -> HostPort.parse("::1:9091")).hasMessageContaining("brackets");
+    }
+
+    @Test
+    void shouldResolveTheCrawlerClusterAndCheckTargetLabels() {
+        CaimanConfig config = ConfigLoader.parse(String.join("\n",
+                "clusters:",
+                "  - {name: metrics, type: oplog, servers: [k:9092]}",
+                "  - {name: crawl, type: sharedlock, servers: [z:2181]}",
+                "aggregate:",
+                "  - {kind: prometheus, url: 'http://node-1:9100/metrics', cluster: crawl, labels: {dc: eu}}",
+                ""), "caiman.yaml");
+        assertThat(config.crawler().cluster()).isEqualTo("crawl");
+        assertThat(config.crawler().leaseGroups()).isEqualTo(16);
+        AggregateConfig target = config.aggregates().get(0);
+        assertThat(target.job()).isEqualTo("prometheus");
+        assertThat(target.labels()).containsEntry("dc", "eu");
+        assertThat(target.tenant()).isEqualTo("default");
+
+        assertThatThrownBy(() -> ConfigLoader.parse(String.join("\n",
+                "clusters:",
+                "  - {name: metrics, type: oplog, servers: [k:9092]}",
+                "  - {name: crawl, type: sharedlock, servers: [z:2181]}",
+                "crawler: {cluster: metrics, lease_groups: 0}",
+                "aggregate:",
+                "  - {kind: http, url: 'http://x/', cluster: crawl, labels: {'bad-name': x}}",
+                ""), "caiman.yaml"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems()).map(ConfigProblem::toString).containsExactlyInAnyOrder(
+                        "caiman.yaml:4: crawler.cluster was metrics but must name a sharedlock cluster (clusters[0] is oplog)",
+                        "caiman.yaml:4: crawler.lease_groups was 0 but must be from 1 to 1000",
+                        "caiman.yaml:6: aggregate[0].labels was a mapping but has key bad-name: label name 'bad-name' has "
+                                + "'-' at position 4; allowed: [a-zA-Z_][a-zA-Z0-9_]*"));
     }
 }

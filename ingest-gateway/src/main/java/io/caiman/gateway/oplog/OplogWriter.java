@@ -3,6 +3,7 @@ package io.caiman.gateway.oplog;
 import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.kafka.KafkaClients;
+import io.caiman.core.kafka.OplogRecords;
 import io.caiman.core.wire.ParsedSample;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;

@@ -1,4 +1,4 @@
-package io.caiman.gateway.oplog;
+package io.caiman.core.kafka;
 
 import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.model.SeriesKey;

@@ -1,0 +1,168 @@
+package io.caiman.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caiman.coordinator.FaultPoints;
+import io.caiman.coordinator.crawl.CrawlAudit;
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.embedded.EmbeddedZooKeeper;
+import io.caiman.embedded.Ports;
+import io.caiman.testing.MetricsStub;
+import io.caiman.testing.SharedCluster;
+import io.caiman.testing.TestConfigs;
+import io.caiman.testing.Timing;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Guarantee 4 under {@code kill -9}: crawler A, a separate process, is stopped at one step of a crawl and killed
+ * there while crawler B, another process, waits for the lease. Against a real three-node ZooKeeper ensemble and a
+ * real broker, the oplog must then hold every (target, slot) at most once, and every slot without a crawl between
+ * the first and the last must be one B reported missed.
+ */
+@Tag("integration")
+class CrawlerFaultTest {
+
+    private static final int TARGETS = 10;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static EmbeddedZooKeeper ensemble;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startEnsemble() {
+        ensemble = EmbeddedZooKeeper.start(3, null, 0);
+    }
+
+    @AfterAll
+    static void stopEnsemble() {
+        ensemble.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {FaultPoints.LEASE_ACQUIRED, FaultPoints.BEFORE_REQUEST, "during-request",
+        FaultPoints.BEFORE_COMMIT, FaultPoints.AFTER_COMMIT})
+    void shouldCrawlEachSlotAtMostOnceAndReportTheRestWhenACrawlerIsKilledAt(String step) throws Exception {
+        String name = TestConfigs.uniqueName("fault");
+        try (MetricsStub stub = new MetricsStub(3)) {
+            List<String> lines = new ArrayList<>(List.of(
+                    "clusters:",
+                    "  - {name: " + name + ", type: oplog, servers: [" + SharedCluster.kafka().bootstrapServers()
+                            + "], partitions: 3, replica_factor: 1}",
+                    "  - {name: " + name + "-locks, type: sharedlock, servers: [" + ensemble.connectString() + "], oplog: "
+                            + name + "}",
+                    "zookeeper: {session_timeout: 1s, connection_timeout: 5s}",
+                    "crawler: {lease_groups: 1, commit_interval: 200ms}",
+                    "aggregate:"));
+            for (int i = 0; i < TARGETS; i++) {
+                lines.add("  - {kind: prometheus, url: '" + stub.url(i) + "', labels: {target: t" + i + "}, cluster: "
+                        + name + "-locks, interval: 8s, timeout: 2s}");
+            }
+            Path config = dir.resolve("caiman.yaml");
+            Files.writeString(config, String.join("\n", lines) + "\n");
+
+            CountDownLatch held = step.equals("during-request") ? stub.holdNext() : null;
+            Process a = crawler(config, "a", Ports.free(), held != null ? null : step);
+            Process b = null;
+            try {
+                if (held != null) {
+                    assertThat(stub.awaitHeld(Timing.seconds(60).toSeconds())).as("a's first request arrives").isTrue();
+                } else {
+                    awaitLine(dir.resolve("a.out"), "CAIMAN PAUSED AT " + step, a);
+                }
+                int portB = Ports.free();
+                b = crawler(config, "b", portB, null);
+                a.destroyForcibly(); // SIGKILL, while b starts
+                assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                if (held != null) {
+                    held.countDown();
+                }
+                // b takes the lease once a's session expires, and crawls about two slots of every target
+                Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(250)).ignoreExceptions()
+                        .untilAsserted(() -> assertThat(metric(portB, "caiman_crawler_crawls_total\\{[^}]*outcome=\"succeeded\"[^}]*\\}"))
+                                .isGreaterThanOrEqualTo(2 * TARGETS));
+                double missed = metric(portB, "caiman_crawler_slots_missed_total(?:\\{[^}]*\\})?");
+                double skipped = metric(portB, "caiman_crawler_slots_skipped_total(?:\\{[^}]*\\})?");
+                b.destroy(); // SIGTERM: b leaves gracefully
+                assertThat(b.waitFor(60, TimeUnit.SECONDS)).as("b stops on SIGTERM").isTrue();
+                assertThat(b.exitValue()).as(Files.readString(dir.resolve("b.err"))).isIn(0, 143);
+
+                CaimanConfig cfg = ConfigLoader.load(config, java.util.Map.of(), List.of());
+                int gaps = 0;
+                for (CrawlAudit.TargetCrawls t : CrawlAudit.audit(cfg, cfg.requireCluster(name + "-locks"))) {
+                    assertThat(t.duplicates()).as(step + ": slots crawled twice of " + t.target().id()).isEmpty();
+                    assertThat(t.slots()).as(step + ": slots of " + t.target().id()).hasSizeGreaterThanOrEqualTo(2);
+                    gaps += t.gaps().size();
+                }
+                assertThat((double) gaps).as(step + ": slots without a crawl are the slots b reported missed")
+                        .isEqualTo(missed);
+                if (step.equals(FaultPoints.AFTER_COMMIT)) {
+                    // a committed slots of the slot b took over in: b found them done in the ledger
+                    assertThat(skipped).as("slots b skipped as done").isPositive();
+                }
+            } finally {
+                a.destroyForcibly();
+                if (b != null) {
+                    b.destroyForcibly();
+                }
+            }
+        }
+    }
+
+    /** {@code caiman crawler} in a JVM of its own, stdout and stderr to {@code <node>.out} and {@code <node>.err}. */
+    private Process crawler(Path config, String node, int port, String pauseAt) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path")));
+        if (pauseAt != null) {
+            command.add("-Dcaiman.crawler.pause_at=" + pauseAt);
+        }
+        command.addAll(List.of(Main.class.getName(), "crawler", "-c", config.toString(),
+                "--set", "crawler.node=" + node, "--set", "crawler.listen=127.0.0.1:" + port));
+        File out = dir.resolve(node + ".out").toFile();
+        File err = dir.resolve(node + ".err").toFile();
+        return new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
+    }
+
+    private static void awaitLine(Path file, String line, Process process) throws Exception {
+        long deadline = System.nanoTime() + Timing.seconds(60).toNanos();
+        while (!Files.readString(file).contains(line)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                throw new AssertionError("crawler did not print '" + line + "' (alive: " + process.isAlive() + "):\n"
+                        + Files.readString(file) + Files.readString(file.resolveSibling("a.err")));
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The sum of a metric's samples on a crawler's /metrics (0 if none yet). */
+    private static double metric(int port, String series) throws Exception {
+        String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(text);
+        double sum = 0;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(1));
+        }
+        return sum;
+    }
+}
