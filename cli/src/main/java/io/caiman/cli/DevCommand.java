@@ -8,6 +8,7 @@ import io.caiman.embedded.EmbeddedZooKeeper;
 import io.caiman.embedded.Ports;
 import io.caiman.gateway.GatewayService;
 import io.caiman.processor.ProcessorService;
+import io.caiman.coordinator.crawl.CrawlerService;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "dev", mixinStandardHelpOptions = true,
         description = {"Run everything in one JVM: a real Kafka broker (KRaft) and ZooKeeper server on 127.0.0.1, "
-                + "a gateway and a processor, with a sample configuration. Prints the URLs and a line to try. "
+                + "a gateway, a processor and a crawler, with a sample configuration. Prints the URLs and a line to try. "
                 + "Ctrl-C stops it."})
 final class DevCommand implements Callable<Integer> {
 
@@ -55,16 +56,18 @@ final class DevCommand implements Callable<Integer> {
         final EmbeddedKafka kafka;
         final GatewayService gateway;
         final ProcessorService processor;
+        final CrawlerService crawler;
         final String gatewayUrl;
         final String processorUrl;
         private final Path tempDir;
 
         private DevCluster(EmbeddedZooKeeper zookeeper, EmbeddedKafka kafka, GatewayService gateway,
-                ProcessorService processor, String gatewayUrl, String processorUrl, Path tempDir) {
+                ProcessorService processor, CrawlerService crawler, String gatewayUrl, String processorUrl, Path tempDir) {
             this.zookeeper = zookeeper;
             this.kafka = kafka;
             this.gateway = gateway;
             this.processor = processor;
+            this.crawler = crawler;
             this.gatewayUrl = gatewayUrl;
             this.processorUrl = processorUrl;
             this.tempDir = tempDir;
@@ -78,6 +81,7 @@ final class DevCommand implements Callable<Integer> {
             EmbeddedKafka kafka = null;
             GatewayService gateway = null;
             ProcessorService processor = null;
+            CrawlerService crawler = null;
             try {
                 zk = EmbeddedZooKeeper.start(1, dir.resolve("zookeeper"), 2181);
                 kafka = EmbeddedKafka.builder().nodes(1).dataDir(dir.resolve("kafka")).preferredBrokerPort(9092).build().start();
@@ -86,6 +90,7 @@ final class DevCommand implements Callable<Integer> {
                 int graphitePort = Ports.preferred(2003);
                 int rawPort = Ports.preferred(1111);
                 int statsdPort = Ports.preferred(8125);
+                int crawlerPort = Ports.preferred(9500);
                 List<String> overrides = new ArrayList<>(List.of(
                         "clusters[0].servers=" + kafka.bootstrapServers(),
                         "clusters[1].servers=" + zk.connectString(),
@@ -96,7 +101,10 @@ final class DevCommand implements Callable<Integer> {
                         "entrypoints[4].listen=127.0.0.1:" + statsdPort,
                         "entrypoints[5].listen=127.0.0.1:" + statsdPort,
                         "processor.listen=127.0.0.1:" + processorPort,
-                        "processor.state_dir=" + dir.resolve("processor")));
+                        "processor.state_dir=" + dir.resolve("processor"),
+                        "crawler.listen=127.0.0.1:" + crawlerPort,
+                        "aggregate[0].url=http://127.0.0.1:" + gatewayPort + "/metrics",
+                        "aggregate[1].url=http://127.0.0.1:" + crawlerPort + "/metrics"));
                 overrides.addAll(userOverrides);
                 CaimanConfig config = ConfigLoader.load(devConfig(), "dev.yaml", System.getenv(), overrides);
                 gateway = new GatewayService(config);
@@ -104,14 +112,18 @@ final class DevCommand implements Callable<Integer> {
                 processor = new ProcessorService(config);
                 processor.start();
                 awaitRunning(processor, Duration.ofSeconds(60));
+                crawler = new CrawlerService(config);
+                crawler.start();
                 Path toolsConfig = writeToolsConfig(config, dir);
                 String gatewayUrl = "http://127.0.0.1:" + gateway.ports().get(0);
                 String processorUrl = "http://127.0.0.1:" + processor.httpPort();
-                printBanner(out, kafka, zk, gatewayUrl, processorUrl, gateway.ports(), toolsConfig,
+                String crawlerUrl = "http://127.0.0.1:" + crawler.httpPort();
+                printBanner(out, kafka, zk, gatewayUrl, processorUrl, crawlerUrl, gateway.ports(), toolsConfig,
                         (System.nanoTime() - t0) / 1_000_000);
-                return new DevCluster(zk, kafka, gateway, processor, gatewayUrl, processorUrl, data == null ? dir : null);
+                return new DevCluster(zk, kafka, gateway, processor, crawler, gatewayUrl, processorUrl,
+                        data == null ? dir : null);
             } catch (Exception | Error e) {
-                closeAll(processor, gateway, kafka, zk);
+                closeAll(crawler, processor, gateway, kafka, zk);
                 if (data == null) {
                     Dirs.deleteQuietly(dir);
                 }
@@ -158,7 +170,7 @@ final class DevCommand implements Callable<Integer> {
         }
 
         private static void printBanner(PrintStream out, EmbeddedKafka kafka, EmbeddedZooKeeper zk, String gatewayUrl,
-                String processorUrl, List<Integer> ports, Path toolsConfig, long millis) {
+                String processorUrl, String crawlerUrl, List<Integer> ports, Path toolsConfig, long millis) {
             out.println();
             out.println("Caiman dev is running (ready in " + millis + " ms). Ctrl-C stops it.");
             out.println("  Kafka      " + kafka.bootstrapServers() + "  (KRaft, 1 broker; oplog topic dev.oplog)");
@@ -170,6 +182,8 @@ final class DevCommand implements Callable<Integer> {
             out.println("  raw        127.0.0.1:" + ports.get(3) + "  Alligator's raw TCP listener: Prometheus, Graphite and Influx lines");
             out.println("  statsd     127.0.0.1:" + ports.get(4) + "  StatsD over UDP and TCP (DogStatsD, InfluxDB, Librato and SignalFx tags)");
             out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
+            out.println("  crawler    " + crawlerUrl + "  crawls the gateway's and its own /metrics every 15 s, exactly once "
+                    + "(ZooKeeper lease + Kafka transaction) · /api/v1/cluster/peers");
             out.println();
             out.println("Send a sample, then see it on the processor:");
             out.println("  curl -sS --data-binary 'caiman_hello{greeting=\"world\"} 42' " + gatewayUrl + "/api/v1/import/prometheus");
@@ -186,6 +200,10 @@ final class DevCommand implements Callable<Integer> {
             out.println("Or StatsD (bash; the processor adds up the increments):");
             out.println("  echo 'deploys.done:1|c|#team:infra' > /dev/udp/127.0.0.1/" + ports.get(4));
             out.println();
+            out.println("See what the crawler wrote (after its first crawl), and the crawl cluster's members:");
+            out.println("  curl -sS " + processorUrl + "/metrics | grep '^up{'");
+            out.println("  curl -sS " + crawlerUrl + "/api/v1/cluster/peers");
+            out.println();
             out.println("Replay what the oplog holds, and see its state (in another terminal):");
             out.println("  ./caiman replay -c " + toolsConfig + " --from 5m");
             out.println("  ./caiman oplog status -c " + toolsConfig);
@@ -199,7 +217,7 @@ final class DevCommand implements Callable<Integer> {
 
         @Override
         public void close() {
-            closeAll(processor, gateway, kafka, zookeeper);
+            closeAll(crawler, processor, gateway, kafka, zookeeper);
             if (tempDir != null) {
                 Dirs.deleteQuietly(tempDir);
             }

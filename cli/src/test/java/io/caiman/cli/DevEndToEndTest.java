@@ -95,6 +95,18 @@ class DevEndToEndTest {
                 assertThat(metrics).contains("servers_web_1_load 0.5").contains("raw_influx_probe_value{via=\"raw\"} 7")
                         .contains("hello_otlp{job=\"demo\"} 1").contains("deploys_done{team=\"infra\"} 1\n");
             });
+
+            // the crawler: the printed peers line, and its crawls of the gateway reaching the processor
+            Matcher peers = Pattern.compile("curl -sS (http://\\S+/api/v1/cluster/peers)").matcher(out);
+            assertThat(peers.find()).as(out).isTrue();
+            assertThat(HTTP.send(HttpRequest.newBuilder(URI.create(peers.group(1))).build(),
+                    HttpResponse.BodyHandlers.ofString()).body()).contains("\"node\":\"dev\"", "\"state\":\"running\"");
+            String gatewayInstance = URI.create(dev.gatewayUrl).getAuthority();
+            Awaitility.await().atMost(Timing.seconds(40)).pollInterval(java.time.Duration.ofMillis(250)).untilAsserted(() -> {
+                String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(see.group(1))).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                assertThat(metrics).contains("up{instance=\"" + gatewayInstance + "\",job=\"caiman-gateway\"} 1\n");
+            });
         }
     }
 

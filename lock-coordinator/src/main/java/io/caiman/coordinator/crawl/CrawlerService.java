@@ -673,6 +673,11 @@ public final class CrawlerService implements AutoCloseable {
         return registry;
     }
 
+    /** The Curator client, for tests that break its session. */
+    CuratorFramework zookeeper() {
+        return zk;
+    }
+
     /**
      * Leaves the cluster gracefully: marks this member terminating, starts no new crawl, lets the crawls under way
      * finish (up to their timeout) and commits them, releases every lease and leaves.

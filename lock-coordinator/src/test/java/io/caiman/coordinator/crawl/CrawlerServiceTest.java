@@ -124,4 +124,38 @@ class CrawlerServiceTest {
             assertThat(stub.requests(stub.url(0))).isGreaterThanOrEqualTo(5);
         }
     }
+
+    @Test
+    void shouldGiveUpItsLeasesWhenItsSessionExpiresAndCrawlOnAfterwardsWithoutADuplicate() throws Exception {
+        String name = TestConfigs.uniqueName("crawl-expiry");
+        try (MetricsStub stub = new MetricsStub(3)) {
+            List<String> targets = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                targets.add("kind: prometheus, url: '" + stub.url(i) + "', labels: {target: t" + i + "}");
+            }
+            CaimanConfig config = ConfigLoader.parse(config(name, SharedCluster.zookeeper().connectString(), targets, "solo"),
+                    "solo.yaml");
+            try (CrawlerService crawler = new CrawlerService(config)) {
+                crawler.start();
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(
+                        crawler.registry().get("caiman_crawler_crawls").tag("outcome", "succeeded").counter().count())
+                        .isGreaterThanOrEqualTo(6));
+                List<Integer> leases = crawler.leases(); // every group that has targets
+                // the session expires as it does when ZooKeeper stops hearing from a crawler for session_timeout
+                crawler.zookeeper().getZookeeperClient().getZooKeeper().getTestable().injectSessionExpiration();
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(crawler.registry().get("caiman_crawler_leases_lost").counter().count()).isPositive());
+                // it reconnects with a new session, takes its leases again and goes on crawling
+                double before = crawler.registry().get("caiman_crawler_crawls").tag("outcome", "succeeded").counter().count();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    assertThat(crawler.leases()).isEqualTo(leases);
+                    assertThat(crawler.registry().get("caiman_crawler_crawls").tag("outcome", "succeeded").counter().count())
+                            .isGreaterThanOrEqualTo(before + 12);
+                });
+            }
+            for (CrawlAudit.TargetCrawls t : CrawlAudit.audit(config, config.requireCluster(name + "-locks"))) {
+                assertThat(t.duplicates()).as("slots crawled twice of " + t.target().id()).isEmpty();
+            }
+        }
+    }
 }
