@@ -74,10 +74,14 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    /** Updates what this member says about itself (a ZooKeeper write only when something changed). */
-    public synchronized void update(Member member) {
+    /**
+     * Updates what this member says about itself (a ZooKeeper write only when something changed).
+     *
+     * @return whether it changed, so a ZooKeeper write was made
+     */
+    public synchronized boolean update(Member member) {
         if (member.equals(current)) {
-            return;
+            return false;
         }
         current = member;
         try {
@@ -85,6 +89,7 @@ public final class Membership implements AutoCloseable {
         } catch (Exception e) {
             // the PersistentNode writes the new data when it re-creates the node; nothing else to do now
         }
+        return true;
     }
 
     public Member self() {

@@ -117,13 +117,18 @@ public record CaimanConfig(
         Values z = blocks.get(ZOOKEEPER).get(0);
         ZooKeeperSettings zookeeper = new ZooKeeperSettings(z.get(ZK_SESSION_TIMEOUT), z.get(ZK_CONNECTION_TIMEOUT),
                 z.get(ZK_RETRIES));
+        Values shortest = null; // one problem for the shortest interval, not one per target
         for (Values v : blocks.get(AGGREGATE)) {
-            if (v.get(AGGREGATE_INTERVAL) != null && zookeeper.sessionTimeout() != null
-                    && zookeeper.sessionTimeout().compareTo(v.get(AGGREGATE_INTERVAL)) >= 0) {
-                problems.add(z.problem(ZK_SESSION_TIMEOUT, "must be shorter than every crawl interval ("
-                        + v.prefix + ".interval is " + SettingType.formatDuration(v.get(AGGREGATE_INTERVAL))
-                        + "): it bounds how long a crashed crawler blocks a slot"));
+            if (v.get(AGGREGATE_INTERVAL) != null
+                    && (shortest == null || v.get(AGGREGATE_INTERVAL).compareTo(shortest.get(AGGREGATE_INTERVAL)) < 0)) {
+                shortest = v;
             }
+        }
+        if (shortest != null && zookeeper.sessionTimeout() != null
+                && zookeeper.sessionTimeout().compareTo(shortest.get(AGGREGATE_INTERVAL)) >= 0) {
+            problems.add(z.problem(ZK_SESSION_TIMEOUT, "must be shorter than every crawl interval ("
+                    + shortest.prefix + ".interval is " + SettingType.formatDuration(shortest.get(AGGREGATE_INTERVAL))
+                    + "): it bounds how long a crashed crawler blocks a slot"));
         }
 
         Values g = blocks.get(GATEWAY).get(0);

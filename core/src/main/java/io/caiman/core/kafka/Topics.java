@@ -49,7 +49,9 @@ public final class Topics {
                     if (!(e.getCause() instanceof TopicExistsException)) {
                         throw e;
                     }
-                    // another process created it at the same moment: check it like any existing topic
+                    // another process created it at the same moment: once every broker knows it, check it like
+                    // any existing topic
+                    awaitVisible(admin, spec.name());
                 }
             }
             verify(admin, spec);

@@ -69,6 +69,30 @@ class TopicsTest {
     }
 
     @Test
+    void shouldLetSeveralProcessesEnsureTheSameNewTopicAtOnce() throws Exception {
+        // crawlers started together all create the crawl ledger: the losers of the race check the winner's topic
+        ClusterConfig cluster = cluster(TestConfigs.uniqueName("topics"), 3, "");
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> created = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                created.add(pool.submit(() -> {
+                    try (Admin admin = admin()) {
+                        return Topics.ensure(admin, TopicSpec.oplog(cluster));
+                    }
+                }));
+            }
+            int creators = 0;
+            for (java.util.concurrent.Future<Boolean> f : created) {
+                creators += f.get(60, java.util.concurrent.TimeUnit.SECONDS) ? 1 : 0;
+            }
+            assertThat(creators).isEqualTo(1);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldRefuseAnOplogWithOtherPartitionsNamingTheDifferenceAndWhatToDo() {
         String name = TestConfigs.uniqueName("topics");
         try (Admin admin = admin()) {

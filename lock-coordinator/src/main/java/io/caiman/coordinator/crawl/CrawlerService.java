@@ -109,6 +109,7 @@ public final class CrawlerService implements AutoCloseable {
     private final Counter transactionsCommitted;
     private final Counter transactionsAborted;
     private final Counter leasesLost;
+    private final Counter zookeeperWrites;
     private final Timer lockWait;
     private final Timer leaseHold;
     private final Timer commitTime;
@@ -160,6 +161,9 @@ public final class CrawlerService implements AutoCloseable {
         transactionsAborted = transactions("aborted");
         leasesLost = Counter.builder("caiman_crawler_leases_lost")
                 .description("Leases given up because ZooKeeper or Kafka could no longer vouch for them").register(registry);
+        zookeeperWrites = Counter.builder("caiman_crawler_zookeeper_writes")
+                .description("ZooKeeper writes this crawler made: lock nodes created and deleted, member updates")
+                .register(registry);
         lockWait = Timer.builder("caiman_crawler_lock_wait").description("Time to take a lease's ZooKeeper lock")
                 .register(registry);
         leaseHold = Timer.builder("caiman_crawler_lease_hold").description("How long leases were held, at release")
@@ -286,8 +290,8 @@ public final class CrawlerService implements AutoCloseable {
             if (!terminating && connection.isConnected() && clusterFormed()) {
                 acquire(now);
             }
-            if (membership != null && !terminating) {
-                membership.update(member("running"));
+            if (membership != null && !terminating && membership.update(member("running"))) {
+                zookeeperWrites.increment();
             }
         } catch (RuntimeException e) {
             log.error("crawler [{}] lease thread: {}", node, e.toString(), e);
@@ -324,21 +328,21 @@ public final class CrawlerService implements AutoCloseable {
 
     /** Starts every crawl of the lease that is due, while crawl permits last. */
     private void schedule(Lease lease, long now) {
+        long missed = 0;
+        String example = null;
         while (!lease.queue.isEmpty() && lease.queue.peek().dueMs() <= now && lease.state == Lease.State.ACTIVE) {
             Lease.Due due = lease.queue.peek();
             CrawlTarget t = due.target();
             if (now >= t.slotStartMs(due.slot() + 1)) {
                 lease.queue.poll();
                 long current = t.slotOf(now);
-                slotsMissed.increment(current - due.slot());
-                log.warn("crawler [{}] {}: slot(s) {}..{} passed before a crawl could start (the crawler is behind: "
-                        + "{} of max_concurrent_crawls {} under way)", node, t.id(), due.slot(), current - 1,
-                        settings.maxConcurrentCrawls() - crawlPermits.availablePermits(), settings.maxConcurrentCrawls());
+                missed += current - due.slot();
+                example = example != null ? example : t.id() + " slot " + due.slot();
                 lease.queue.add(new Lease.Due(t, current, t.dueMs(current)));
                 continue;
             }
             if (!crawlPermits.tryAcquire()) {
-                return;
+                break;
             }
             lease.queue.poll();
             lease.queue.add(new Lease.Due(t, due.slot() + 1, t.dueMs(due.slot() + 1)));
@@ -351,6 +355,12 @@ public final class CrawlerService implements AutoCloseable {
                 lease.inflight.decrementAndGet();
                 crawlPermits.release();
             });
+        }
+        if (missed > 0) { // one line per group and tick, however many targets fell behind
+            slotsMissed.increment(missed);
+            log.warn("crawler [{}] lease group {}: {} slot(s) passed before a crawl could start (e.g. {}); the crawler "
+                    + "is behind: {} of max_concurrent_crawls {} under way", node, lease.group, missed, example,
+                    settings.maxConcurrentCrawls() - crawlPermits.availablePermits(), settings.maxConcurrentCrawls());
         }
     }
 
@@ -426,6 +436,7 @@ public final class CrawlerService implements AutoCloseable {
         InterProcessMutex mutex = new InterProcessMutex(zk, LEASES + "/" + group);
         long t0 = System.nanoTime();
         boolean acquired;
+        zookeeperWrites.increment(); // the lock node
         try {
             acquired = mutex.acquire(50, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -433,6 +444,7 @@ public final class CrawlerService implements AutoCloseable {
             return;
         }
         if (!acquired) {
+            zookeeperWrites.increment(); // the lock node, deleted again
             return; // someone else took it: a normal outcome
         }
         lockWait.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
@@ -459,6 +471,7 @@ public final class CrawlerService implements AutoCloseable {
             log.info("crawler [{}] released lease group {} ({})", node, lease.group, why);
         }
         leaseHold.record(System.nanoTime() - lease.acquiredNanos, TimeUnit.NANOSECONDS);
+        zookeeperWrites.increment();
         try {
             lease.mutex.release(); // Curator deletes the lock node in the background until it succeeds
         } catch (Exception e) {
