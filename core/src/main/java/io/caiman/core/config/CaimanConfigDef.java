@@ -116,8 +116,9 @@ public final class CaimanConfigDef {
 
     public static final Setting<String> AGGREGATE_KIND = required("kind",
             SettingType.oneOf("prometheus", "elasticsearch", "http"),
-            "What the target is: `prometheus` (scrape the text format), `elasticsearch` (cluster health and "
-                    + "node stats), `http` (up, status and latency of any URL).");
+            "What the target is: `prometheus` (scrape the text format or OpenMetrics), `http` (up, status and "
+                    + "latency of any URL), `elasticsearch` (cluster health and node stats; not crawled yet: a crawler "
+                    + "refuses to start with one). docs/crawlers.md says what each crawl writes.");
     public static final Setting<java.net.URI> AGGREGATE_URL = required("url", SettingType.URL, "The target's URL.");
     public static final Setting<String> AGGREGATE_CLUSTER = required("cluster", SettingType.STRING,
             "The `sharedlock` cluster whose locks make each crawl of this target happen once.");

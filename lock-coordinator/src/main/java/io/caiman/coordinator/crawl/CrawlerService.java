@@ -497,6 +497,8 @@ public final class CrawlerService implements AutoCloseable {
             }
             producer.initTransactions();
             TopicPartition partition = new TopicPartition(cluster.crawlLedgerTopic(), lease.group);
+            Map<String, CrawlTarget> byId = new HashMap<>();
+            lease.targets.forEach(t -> byId.put(t.id(), t));
             int entries = 0;
             try (KafkaConsumer<byte[], byte[]> ledger = KafkaClients.newReader(config, oplog,
                     "caiman-crawler-" + node + "-ledger")) {
@@ -509,7 +511,10 @@ public final class CrawlerService implements AutoCloseable {
                             continue;
                         }
                         LedgerEntry e = Codecs.LEDGER_ENTRY.decode(r.value());
-                        lease.done.merge(e.getTargetId(), e.getSlotStartMs() / e.getIntervalMs(), Math::max);
+                        CrawlTarget t = byId.get(e.getTargetId());
+                        if (t != null) { // the slot holding the done slot's start, in the target's interval now
+                            lease.done.merge(t.id(), t.slotOf(e.getSlotStartMs()), Math::max);
+                        }
                         entries++;
                     }
                     if (lease.state == Lease.State.LOST) {
