@@ -407,6 +407,11 @@ class ReplayEndToEndTest {
     }
 
     /** Milliseconds as the seconds Prometheus' API writes: 1795452784.503. */
+    /** A time as Prometheus' HTTP API writes it: seconds, and 3 digits of milliseconds unless they are 000. */
+    static String prometheusTime(long ms) {
+        return ms % 1000 == 0 ? Long.toString(ms / 1000) : String.format(java.util.Locale.ROOT, "%d.%03d", ms / 1000, ms % 1000);
+    }
+
     static String seconds(long ms) {
         return java.math.BigDecimal.valueOf(ms).movePointLeft(3).stripTrailingZeros().toPlainString();
     }
@@ -454,7 +459,7 @@ class ReplayEndToEndTest {
             String at = base + "/api/v1/query?query=" + java.net.URLEncoder.encode("replay_b{i=\"3\"}", StandardCharsets.UTF_8)
                     + "&time=" + seconds(b3.getTimestampMs());
             assertThat(http.send(HttpRequest.newBuilder(URI.create(at)).build(), HttpResponse.BodyHandlers.ofString()).body())
-                    .contains("[" + seconds(b3.getTimestampMs()) + ",\"3\"]");
+                    .contains("[" + prometheusTime(b3.getTimestampMs()) + ",\"3\"]");
         } finally {
             prometheus.destroy();
             if (!prometheus.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {

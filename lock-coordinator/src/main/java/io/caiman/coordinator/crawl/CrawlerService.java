@@ -323,7 +323,9 @@ public final class CrawlerService implements AutoCloseable {
                     + "backfilled (e.g. {})", node, lease.group, missed, String.join("; ", examples));
         }
         lease.state = Lease.State.ACTIVE;
-        schedule(lease, now);
+        if (!terminating) {
+            schedule(lease, now);
+        }
     }
 
     /** Starts every crawl of the lease that is due, while crawl permits last. */
