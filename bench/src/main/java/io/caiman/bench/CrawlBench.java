@@ -13,6 +13,7 @@ import io.caiman.embedded.EmbeddedKafka;
 import io.caiman.embedded.EmbeddedZooKeeper;
 import io.caiman.embedded.Ports;
 import io.caiman.testing.MetricsStub;
+import io.caiman.testing.MetricsText;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -303,21 +304,13 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
         for (int i = 0; i < ports.size(); i++) {
             String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(i) + "/metrics"))
                     .build(), HttpResponse.BodyHandlers.ofString()).body();
-            crawls[i] = sum(text, "caiman_crawler_crawls_total");
-            txns[i] = sum(text, "caiman_crawler_transactions_total");
-            zk[i] = sum(text, "caiman_crawler_zookeeper_writes_total");
+            crawls[i] = MetricsText.sumOf(text, "caiman_crawler_crawls_total");
+            txns[i] = MetricsText.sumOf(text, "caiman_crawler_transactions_total");
+            zk[i] = MetricsText.sumOf(text, "caiman_crawler_zookeeper_writes_total");
         }
         return Map.of("crawls", crawls, "transactions", txns, "zk", zk);
     }
 
-    private static double sum(String text, String metric) {
-        Matcher m = Pattern.compile("(?m)^" + metric + "(?:\\{[^}]*\\})? (\\S+)$").matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
-        }
-        return sum;
-    }
 
     private static double delta(Map<String, double[]> before, Map<String, double[]> after, String key) {
         double d = 0;

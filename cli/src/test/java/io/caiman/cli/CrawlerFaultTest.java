@@ -9,6 +9,7 @@ import io.caiman.core.config.ConfigLoader;
 import io.caiman.embedded.EmbeddedZooKeeper;
 import io.caiman.embedded.Ports;
 import io.caiman.testing.MetricsStub;
+import io.caiman.testing.MetricsText;
 import io.caiman.testing.SharedCluster;
 import io.caiman.testing.TestConfigs;
 import io.caiman.testing.Timing;
@@ -23,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -154,15 +153,9 @@ class CrawlerFaultTest {
         }
     }
 
-    /** The sum of a metric's samples on a crawler's /metrics (0 if none yet). */
+    /** The sum of a series' samples on a crawler's /metrics (0 if none yet). */
     private static double metric(int port, String series) throws Exception {
-        String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        Matcher m = Pattern.compile("(?m)^" + series + " (\\S+)$").matcher(text);
-        double sum = 0;
-        while (m.find()) {
-            sum += Double.parseDouble(m.group(1));
-        }
-        return sum;
+        return MetricsText.sum(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body(), series);
     }
 }
