@@ -178,7 +178,8 @@ public record CaimanConfig(
         }
         CrawlerSettings crawler = new CrawlerSettings(crawlerCluster, c.get(CRAWLER_LISTEN), c.get(CRAWLER_NODE),
                 c.get(CRAWLER_LEASE_GROUPS), c.get(CRAWLER_COMMIT_INTERVAL), c.get(CRAWLER_MAX_CONCURRENT_CRAWLS),
-                c.get(CRAWLER_MAX_RESPONSE_BYTES), c.get(CRAWLER_MIN_CLUSTER_SIZE), c.get(CRAWLER_CLUSTER_WAIT));
+                c.get(CRAWLER_MAX_RESPONSE_BYTES), c.get(CRAWLER_MIN_CLUSTER_SIZE), c.get(CRAWLER_CLUSTER_WAIT),
+                c.get(CRAWLER_AD_HOC_CRAWLS));
 
         List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
         return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,

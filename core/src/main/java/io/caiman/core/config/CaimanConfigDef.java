@@ -330,6 +330,11 @@ public final class CaimanConfigDef {
                     + "crawling with fewer.")
             .checkedBy(Setting.Rule.notNegative());
 
+    public static final Setting<Boolean> CRAWLER_AD_HOC_CRAWLS = optional("ad_hoc_crawls", SettingType.BOOLEAN, true,
+            "Whether `POST /api/v1/crawls` may crawl a URL that is not a configured target. Anyone who can reach "
+                    + "the crawler's HTTP address can then make it fetch any URL it can reach; turn this off when "
+                    + "that address is not private.");
+
     // ---- series ----
     public static final String SERIES = "series";
 
@@ -371,7 +376,7 @@ public final class CaimanConfigDef {
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
                     List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,
                             CRAWLER_MAX_CONCURRENT_CRAWLS, CRAWLER_MAX_RESPONSE_BYTES, CRAWLER_MIN_CLUSTER_SIZE,
-                            CRAWLER_CLUSTER_WAIT)),
+                            CRAWLER_CLUSTER_WAIT, CRAWLER_AD_HOC_CRAWLS)),
             new SettingGroup(SERIES, false, "How series are identified.", List.of(SERIES_REPLICA_LABELS)));
 
     static SettingGroup group(String key) {

@@ -7,6 +7,7 @@ import java.time.Duration;
  *
  * @param cluster the sharedlock cluster to join (resolved when only one is defined), or {@code null}
  * @param node this crawler's name among its peers, or {@code null} for {@code <host name>:<listen port>}
+ * @param adHocCrawls whether triggered crawls may name a URL that is not a configured target
  */
 public record CrawlerSettings(
         String cluster,
@@ -17,4 +18,5 @@ public record CrawlerSettings(
         int maxConcurrentCrawls,
         long maxResponseBytes,
         int minClusterSize,
-        Duration clusterWait) {}
+        Duration clusterWait,
+        boolean adHocCrawls) {}

@@ -49,6 +49,18 @@ public abstract class SettingType<T> {
         }
     };
 
+    /** {@code true} or {@code false}. */
+    public static final SettingType<Boolean> BOOLEAN = new SettingType<>("boolean") {
+        @Override
+        Boolean read(ConfigNode node) {
+            String text = scalar(node, "true or false");
+            if (text.equals("true") || text.equals("false")) {
+                return Boolean.valueOf(text);
+            }
+            throw new IllegalArgumentException("must be true or false");
+        }
+    };
+
     public static final SettingType<Integer> INT = new SettingType<>("integer") {
         @Override
         Integer read(ConfigNode node) {
@@ -87,30 +99,38 @@ public abstract class SettingType<T> {
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
 
+    /**
+     * Reads a Prometheus-style duration: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h30m}, {@code 7d}, {@code 2w}.
+     *
+     * @throws IllegalArgumentException saying what a duration looks like
+     */
+    public static Duration parseDuration(String text) {
+        Matcher m = DURATION_PART.matcher(text);
+        Duration total = Duration.ZERO;
+        int at = 0;
+        while (m.find() && m.start() == at) {
+            long n = Long.parseLong(m.group(1));
+            switch (m.group(2)) {
+                case "ms": total = total.plusMillis(n); break;
+                case "s": total = total.plusSeconds(n); break;
+                case "m": total = total.plusMinutes(n); break;
+                case "h": total = total.plusHours(n); break;
+                case "d": total = total.plusDays(n); break;
+                default: total = total.plusDays(7 * n);
+            }
+            at = m.end();
+        }
+        if (at == 0 || at != text.length()) {
+            throw new IllegalArgumentException("must be a duration such as 30s, 5m, 1h30m or 7d (units ms, s, m, h, d, w)");
+        }
+        return total;
+    }
+
     /** Prometheus-style durations: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h30m}, {@code 7d}, {@code 2w}. */
     public static final SettingType<Duration> DURATION = new SettingType<>("duration") {
         @Override
         Duration read(ConfigNode node) {
-            String text = scalar(node, "a duration such as 30s, 5m, 1h30m or 7d");
-            Matcher m = DURATION_PART.matcher(text);
-            Duration total = Duration.ZERO;
-            int at = 0;
-            while (m.find() && m.start() == at) {
-                long n = Long.parseLong(m.group(1));
-                switch (m.group(2)) {
-                    case "ms": total = total.plusMillis(n); break;
-                    case "s": total = total.plusSeconds(n); break;
-                    case "m": total = total.plusMinutes(n); break;
-                    case "h": total = total.plusHours(n); break;
-                    case "d": total = total.plusDays(n); break;
-                    default: total = total.plusDays(7 * n);
-                }
-                at = m.end();
-            }
-            if (at == 0 || at != text.length()) {
-                throw new IllegalArgumentException("must be a duration such as 30s, 5m, 1h30m or 7d (units ms, s, m, h, d, w)");
-            }
-            return total;
+            return parseDuration(scalar(node, "a duration such as 30s, 5m, 1h30m or 7d"));
         }
 
         @Override

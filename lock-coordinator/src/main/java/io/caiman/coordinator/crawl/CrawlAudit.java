@@ -20,7 +20,8 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Checks guarantee 4 on the oplog itself: reads it to its end ({@code read_committed}) and counts, for every
- * target of a sharedlock cluster, the crawls of each interval slot, by the {@code up} sample each crawl writes.
+ * target of a sharedlock cluster, the crawls of each interval slot, by the {@code up} sample each scheduled crawl
+ * writes (triggered crawls are not in slots).
  * The fault tests and the crawl benchmark judge crawlers by it; it knows nothing of how crawlers coordinate.
  */
 public final class CrawlAudit {
@@ -80,6 +81,9 @@ public final class CrawlAudit {
                     TargetCrawls crawls = byKey.get(ByteBuffer.wrap(r.key()));
                     if (crawls != null) {
                         Sample s = Codecs.SAMPLE.decode(r.value());
+                        if (!s.getOrigin().getProtocol().equals("crawl")) {
+                            continue; // a triggered crawl ("trigger"), outside the slots
+                        }
                         crawls.slots().merge(crawls.target().slotOf(s.getTimestampMs()), 1, Integer::sum);
                     }
                 }

@@ -8,9 +8,11 @@ import java.util.List;
  *
  * @param samples every sample to write: the target's own (with the target labels) and the synthetic {@code up},
  *     {@code scrape_duration_seconds} and {@code scrape_samples_scraped}
+ * @param durationMs how long the request took
  * @param error why the crawl failed ({@code up} = 0), or {@code null}
  */
-public record CrawlResult(CrawlTarget target, long slot, long startedMs, List<ParsedSample> samples, String error) {
+public record CrawlResult(CrawlTarget target, long slot, long startedMs, List<ParsedSample> samples, long durationMs,
+        String error) {
 
     public boolean succeeded() {
         return error == null;

@@ -7,6 +7,7 @@ import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.config.CrawlerSettings;
 import io.caiman.core.config.HostPort;
+import io.caiman.core.http.HttpError;
 import io.caiman.core.http.HttpExchange;
 import io.caiman.core.http.HttpService;
 import io.caiman.core.http.Readiness;
@@ -21,13 +22,17 @@ import io.caiman.error.CaimanException;
 import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.crawl.CrawlOutcome;
 import io.caiman.schemas.crawl.LedgerEntry;
+import io.caiman.schemas.crawl.TriggeredCrawl;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,12 +90,19 @@ public final class CrawlerService implements AutoCloseable {
     static final String LEASES = "/leases";
     private static final long TICK_MS = 100;
     private static final long ORPHAN_GRACE_MS = 2_000;
+    /** How long a done triggered crawl stays in the ledger (and answers GET /api/v1/crawls/{id}). */
+    static final Duration TRIGGER_RETENTION = Duration.ofHours(24);
+    /** How long a POST waits for its crawl to be accepted (committed) before it answers 503. */
+    private static final long ACCEPT_WAIT_MS = 10_000;
+    /** Set on a request one crawler forwards to the holder of the crawl's lease group; it is never forwarded again. */
+    static final String FORWARDED_BY = "X-Caiman-Forwarded-By";
 
     private final CaimanConfig config;
     private final CrawlerSettings settings;
     private final ClusterConfig cluster;
     private final ClusterConfig oplog;
     private final Map<Integer, List<CrawlTarget>> groups;
+    private final List<CrawlTarget> targets;
     private final int targetCount;
     private final Lifecycle lifecycle = new Lifecycle("crawler");
     private final PrometheusMeterRegistry registry = Registries.newRegistry();
@@ -110,6 +122,9 @@ public final class CrawlerService implements AutoCloseable {
     private final Counter transactionsAborted;
     private final Counter leasesLost;
     private final Counter zookeeperWrites;
+    private final Counter triggersAccepted;
+    private final Counter triggersSucceeded;
+    private final Counter triggersFailed;
     private final Timer lockWait;
     private final Timer leaseHold;
     private final Timer commitTime;
@@ -140,12 +155,16 @@ public final class CrawlerService implements AutoCloseable {
         this.cluster = config.requireCluster(settings.cluster());
         this.oplog = config.requireCluster(cluster.oplog());
         Map<Integer, List<CrawlTarget>> byGroup = new TreeMap<>();
+        for (int g = 0; g < settings.leaseGroups(); g++) { // a group with no target still takes triggered crawls
+            byGroup.put(g, new ArrayList<>());
+        }
         List<CrawlTarget> targets = CrawlTarget.of(config, cluster.name());
         for (CrawlTarget t : targets) {
             byGroup.computeIfAbsent(t.group(settings.leaseGroups()), g -> new ArrayList<>()).add(t);
         }
         byGroup.replaceAll((g, list) -> List.copyOf(list));
         this.groups = Collections.unmodifiableMap(byGroup);
+        this.targets = targets;
         this.targetCount = targets.size();
         this.crawlPermits = new Semaphore(settings.maxConcurrentCrawls());
         this.records = new OplogRecords(oplog, config.replicaLabels());
@@ -164,6 +183,9 @@ public final class CrawlerService implements AutoCloseable {
         zookeeperWrites = Counter.builder("caiman_crawler_zookeeper_writes")
                 .description("ZooKeeper writes this crawler made: lock nodes created and deleted, member updates")
                 .register(registry);
+        triggersAccepted = triggered("accepted");
+        triggersSucceeded = triggered("succeeded");
+        triggersFailed = triggered("failed");
         lockWait = Timer.builder("caiman_crawler_lock_wait").description("Time to take a lease's ZooKeeper lock")
                 .register(registry);
         leaseHold = Timer.builder("caiman_crawler_lease_hold").description("How long leases were held, at release")
@@ -189,6 +211,12 @@ public final class CrawlerService implements AutoCloseable {
     private Counter crawls(String outcome) {
         return Counter.builder("caiman_crawler_crawls").description("Crawls committed, by outcome (failed: up = 0)")
                 .tag("outcome", outcome).register(registry);
+    }
+
+    private Counter triggered(String state) {
+        return Counter.builder("caiman_crawler_triggered_crawls")
+                .description("Triggered crawls (POST /api/v1/crawls) committed as accepted, and as done by outcome")
+                .tag("state", state).register(registry);
     }
 
     private Counter transactions(String outcome) {
@@ -217,6 +245,8 @@ public final class CrawlerService implements AutoCloseable {
             ledgerChecked = true;
             http = HttpService.builder("crawler", settings.listen(), registry)
                     .route("GET", "/api/v1/cluster/peers", this::peers)
+                    .route("POST", "/api/v1/crawls", this::trigger)
+                    .routePrefix("GET", "/api/v1/crawls/", this::crawlStatus)
                     .readiness(this::readiness)
                     .build();
             http.start();
@@ -328,8 +358,25 @@ public final class CrawlerService implements AutoCloseable {
         }
     }
 
-    /** Starts every crawl of the lease that is due, while crawl permits last. */
+    /** Starts every accepted triggered crawl and every crawl of the lease that is due, while crawl permits last. */
     private void schedule(Lease lease, long now) {
+        for (Trigger t; (t = lease.runnable.peek()) != null && lease.state == Lease.State.ACTIVE && crawlPermits.tryAcquire(); ) {
+            lease.runnable.poll();
+            Trigger trigger = t;
+            trigger.state = Trigger.State.RUNNING;
+            lease.inflight.incrementAndGet();
+            crawler.crawl(trigger.target, -1, now).whenComplete((result, failure) -> {
+                if (result != null) {
+                    trigger.result = result;
+                    lease.crawled.add(trigger);
+                } else { // crawl() fails only by a bug; the crawl stays promised, and is tried again
+                    trigger.state = Trigger.State.ACCEPTED;
+                    lease.runnable.add(trigger);
+                }
+                lease.inflight.decrementAndGet();
+                crawlPermits.release();
+            });
+        }
         long missed = 0;
         String example = null;
         while (!lease.queue.isEmpty() && lease.queue.peek().dueMs() <= now && lease.state == Lease.State.ACTIVE) {
@@ -473,6 +520,8 @@ public final class CrawlerService implements AutoCloseable {
             log.info("crawler [{}] released lease group {} ({})", node, lease.group, why);
         }
         leaseHold.record(System.nanoTime() - lease.acquiredNanos, TimeUnit.NANOSECONDS);
+        lease.triggers.values().forEach(t -> t.durable.completeExceptionally(new IllegalStateException(
+                "crawler " + node + " let go of lease group " + lease.group + " (" + why + ")")));
         zookeeperWrites.increment();
         try {
             lease.mutex.release(); // Curator deletes the lock node in the background until it succeeds
@@ -502,6 +551,7 @@ public final class CrawlerService implements AutoCloseable {
             Map<String, CrawlTarget> byId = new HashMap<>();
             lease.targets.forEach(t -> byId.put(t.id(), t));
             int entries = 0;
+            long expiredBefore = System.currentTimeMillis() - TRIGGER_RETENTION.toMillis();
             try (KafkaConsumer<byte[], byte[]> ledger = KafkaClients.newReader(config, oplog,
                     "caiman-crawler-" + node + "-ledger")) {
                 ledger.assign(List.of(partition));
@@ -509,6 +559,12 @@ public final class CrawlerService implements AutoCloseable {
                 long end = ledger.endOffsets(List.of(partition)).get(partition);
                 while (ledger.position(partition) < end) {
                     for (ConsumerRecord<byte[], byte[]> r : ledger.poll(Duration.ofMillis(200))) {
+                        String key = new String(r.key(), StandardCharsets.UTF_8);
+                        if (key.startsWith(Trigger.KEY_PREFIX)) {
+                            loadTrigger(lease, key.substring(Trigger.KEY_PREFIX.length()), r.value(), expiredBefore);
+                            entries++;
+                            continue;
+                        }
                         if (r.value() == null) {
                             continue;
                         }
@@ -524,6 +580,8 @@ public final class CrawlerService implements AutoCloseable {
                     }
                 }
             }
+            lease.triggers.values().stream().filter(t -> t.state == Trigger.State.ACCEPTED)
+                    .sorted((a, b) -> Long.compare(a.acceptedAtMs, b.acceptedAtMs)).forEach(lease.runnable::add);
             if (lease.state == Lease.State.LOADING) {
                 lease.state = Lease.State.LOADED;
                 log.info("crawler [{}] lease group {}: read {} ledger entries", node, lease.group, entries);
@@ -531,6 +589,31 @@ public final class CrawlerService implements AutoCloseable {
         } catch (RuntimeException e) {
             lease.lose("cannot open the group's producer or read its ledger: " + e.getMessage());
         }
+    }
+
+    /** One triggered-crawl entry of the ledger: the latest one for its id wins, as compaction keeps it. */
+    private void loadTrigger(Lease lease, String id, byte[] value, long expiredBefore) {
+        if (value == null) {
+            lease.triggers.remove(id);
+            return;
+        }
+        TriggeredCrawl r = Codecs.TRIGGERED_CRAWL.decode(value);
+        if (r.getCompletedAtMs() != null && r.getCompletedAtMs() < expiredBefore) {
+            lease.triggers.remove(id);
+            lease.expired.add(id);
+            return;
+        }
+        CrawlTarget configured = r.getConfigured() ? targetsById().get(r.getTargetId()) : null;
+        CrawlTarget target = configured != null ? configured : new CrawlTarget(r.getTargetId(), r.getKind(),
+                URI.create(r.getUrl()), Duration.ofMillis(r.getTimeoutMs()), Duration.ofMillis(r.getTimeoutMs()),
+                Map.copyOf(r.getLabels()), Map.of(), r.getTenant());
+        lease.triggers.put(id, Trigger.of(r, target));
+    }
+
+    private Map<String, CrawlTarget> targetsById() {
+        Map<String, CrawlTarget> byId = new HashMap<>();
+        targets.forEach(t -> byId.put(t.id(), t));
+        return byId;
     }
 
     private void commitAll() {
@@ -547,25 +630,52 @@ public final class CrawlerService implements AutoCloseable {
     /** Commits the lease's finished crawls and their ledger entries in one transaction. */
     private void commit(Lease lease) {
         Lease.State state = lease.state;
-        if (lease.finished.isEmpty() || (state != Lease.State.ACTIVE && state != Lease.State.RELEASING
+        if (!lease.hasWork() || (state != Lease.State.ACTIVE && state != Lease.State.RELEASING
                 && state != Lease.State.LOST)) {
             return;
         }
         lease.committing = true;
+        List<Trigger> accepts = new ArrayList<>();
         try {
             List<CrawlResult> batch = new ArrayList<>();
             for (CrawlResult r; (r = lease.finished.poll()) != null; ) {
                 batch.add(r);
             }
+            List<Trigger> crawled = new ArrayList<>();
+            for (Trigger t; (t = lease.crawled.poll()) != null; ) {
+                crawled.add(t);
+            }
+            for (Trigger t; (t = lease.toAccept.poll()) != null; ) {
+                accepts.add(t);
+            }
+            List<String> expired = new ArrayList<>();
+            for (String id; (id = lease.expired.poll()) != null; ) {
+                expired.add(id);
+            }
             if (lease.state == Lease.State.LOST || !connection.isConnected()) {
-                return; // the next holder redoes these slots if they have not passed
+                return; // the next holder redoes these slots if they have not passed, and the accepted triggered crawls
             }
             KafkaProducer<byte[], byte[]> producer = lease.producer;
             long t0 = System.nanoTime();
+            long nowMs = System.currentTimeMillis();
             List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
             for (CrawlResult r : batch) {
                 out.addAll(records.records(r.samples(), r.target().tenant(), r.startedMs(), "crawl", address));
                 out.add(ledgerRecord(lease.group, r));
+            }
+            for (Trigger t : accepts) {
+                out.add(new ProducerRecord<>(cluster.crawlLedgerTopic(), lease.group, t.ledgerKey(),
+                        Codecs.TRIGGERED_CRAWL.encode(t.acceptedRecord())));
+            }
+            for (Trigger t : crawled) {
+                CrawlResult r = t.result;
+                out.addAll(records.records(r.samples(), t.target.tenant(), r.startedMs(), "trigger", address));
+                out.add(new ProducerRecord<>(cluster.crawlLedgerTopic(), lease.group, t.ledgerKey(),
+                        Codecs.TRIGGERED_CRAWL.encode(t.doneRecord(r, nowMs, address))));
+            }
+            for (String id : expired) {
+                out.add(new ProducerRecord<>(cluster.crawlLedgerTopic(), lease.group,
+                        (Trigger.KEY_PREFIX + id).getBytes(StandardCharsets.UTF_8), null));
             }
             try {
                 producer.beginTransaction();
@@ -588,6 +698,20 @@ public final class CrawlerService implements AutoCloseable {
             FaultPoints.reach(FaultPoints.AFTER_COMMIT);
             commitTime.record(System.nanoTime() - t0, TimeUnit.NANOSECONDS);
             transactionsCommitted.increment();
+            for (Trigger t : accepts) {
+                t.state = Trigger.State.ACCEPTED;
+                t.durable.complete(null);
+                lease.runnable.add(t);
+                triggersAccepted.increment();
+            }
+            accepts.clear();
+            for (Trigger t : crawled) {
+                CrawlResult r = t.result;
+                t.completed(r, nowMs, address);
+                (r.succeeded() ? triggersSucceeded : triggersFailed).increment();
+                log.info("crawler [{}] triggered crawl {} ({}, key {}): {}", node, t.id, t.target.id(), t.key,
+                        r.succeeded() ? r.samples().size() + " samples" : "up = 0: " + r.error());
+            }
             for (CrawlResult r : batch) {
                 lease.done.merge(r.target().id(), r.slot(), Math::max);
                 (r.succeeded() ? crawlsSucceeded : crawlsFailed).increment();
@@ -597,6 +721,8 @@ public final class CrawlerService implements AutoCloseable {
             }
         } finally {
             lease.committing = false;
+            accepts.forEach(t -> t.durable.completeExceptionally(new IllegalStateException(
+                    "the transaction that would accept it did not commit (lease group " + lease.group + ")")));
         }
     }
 
@@ -659,6 +785,139 @@ public final class CrawlerService implements AutoCloseable {
         }
         json.append("]}\n");
         exchange.respond(200, "application/json", json.toString().getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    // ---- triggered crawls ----
+
+    /**
+     * {@code POST /api/v1/crawls}: 202 with the crawl's id once its accepted entry is committed to the ledger, by the
+     * holder of the crawl's lease group (a request to another crawler is forwarded there). Every request with the same
+     * idempotency key is the same crawl, whichever crawler it reaches.
+     */
+    private void trigger(HttpExchange exchange) {
+        exchange.body(TriggerRequest.MAX_BODY_BYTES).whenComplete((body, failure) -> {
+            try {
+                if (failure != null) {
+                    throw failure instanceof java.util.concurrent.CompletionException && failure.getCause() instanceof HttpError e
+                            ? e : failure instanceof HttpError e ? e : new HttpError(400, "cannot read the body: " + failure);
+                }
+                TriggerRequest request = TriggerRequest.parse(body, exchange.header("Idempotency-Key"), targets,
+                        config.gateway().defaultTenant(), settings.adHocCrawls());
+                String id = Trigger.idOf(request.key());
+                int group = Trigger.groupOf(id, settings.leaseGroups());
+                Lease lease = held.get(group);
+                if (lease != null && lease.state == Lease.State.ACTIVE && !terminating) {
+                    accept(exchange, lease, request);
+                } else {
+                    forward(exchange, group, id, body);
+                }
+            } catch (HttpError e) {
+                respondError(exchange, e.status(), e.getMessage(), null);
+            } catch (RuntimeException e) {
+                log.error("crawler [{}] POST /api/v1/crawls: {}", node, e.toString(), e);
+                respondError(exchange, 500, "internal error: " + e, null);
+            }
+        });
+    }
+
+    private void accept(HttpExchange exchange, Lease lease, TriggerRequest request) {
+        Trigger fresh = new Trigger(request.key(), request.target(), request.configured(), System.currentTimeMillis(),
+                address);
+        Trigger existing = lease.triggers.putIfAbsent(fresh.id, fresh);
+        Trigger t = existing != null ? existing : fresh;
+        if (existing == null) {
+            lease.toAccept.add(fresh);
+        } else if (!existing.target.id().equals(request.target().id())) {
+            respondError(exchange, 409, "idempotency key " + request.key() + " is crawl " + existing.id + " of "
+                    + existing.target.id() + "; use a new key for " + request.target().id(), null);
+            return;
+        }
+        t.durable.copy().orTimeout(ACCEPT_WAIT_MS, TimeUnit.MILLISECONDS).whenComplete((v, failure) -> {
+            if (failure != null) {
+                respondError(exchange, 503, "crawl " + t.id + " was not accepted: " + (failure.getCause() != null
+                        ? failure.getCause() : failure) + "; retry with the same key", "1");
+                return;
+            }
+            exchange.respond(202, "application/json", ("{\"status\":\"success\",\"data\":" + t.json() + "}\n")
+                    .getBytes(StandardCharsets.UTF_8), Map.of("Location", "/api/v1/crawls/" + t.id));
+        });
+    }
+
+    /** {@code GET /api/v1/crawls/{id}}: the crawl's state and result, from the holder of its lease group. */
+    private void crawlStatus(HttpExchange exchange) {
+        String id = exchange.path().substring("/api/v1/crawls/".length());
+        if (!Trigger.isId(id)) {
+            respondError(exchange, 404, "not a crawl id: " + id + " (crawl ids are 32 hex digits)", null);
+            return;
+        }
+        int group = Trigger.groupOf(id, settings.leaseGroups());
+        Lease lease = held.get(group);
+        if (lease != null && (lease.state == Lease.State.ACTIVE || lease.state == Lease.State.RELEASING)) {
+            Trigger t = lease.triggers.get(id);
+            if (t == null || t.state == Trigger.State.PENDING) {
+                respondError(exchange, 404, "no crawl " + id + ": never accepted, or done more than "
+                        + TRIGGER_RETENTION.toHours() + " h ago", null);
+            } else {
+                exchange.respond(200, "application/json", ("{\"status\":\"success\",\"data\":" + t.json() + "}\n")
+                        .getBytes(StandardCharsets.UTF_8), Map.of());
+            }
+            return;
+        }
+        forward(exchange, group, id, null);
+    }
+
+    /**
+     * Passes a request about crawl {@code id} to the crawler that holds its lease group, and its answer back. A
+     * forwarded request is never forwarded again: when leases move under it, the client is told to retry.
+     */
+    private void forward(HttpExchange exchange, int group, String id, byte[] body) {
+        String from = exchange.header(FORWARDED_BY);
+        if (from != null) {
+            respondError(exchange, 503, "crawler " + node + " got crawl " + id + " from " + from + " but does not hold "
+                    + "its lease group " + group + " (leases are moving); retry", "1");
+            return;
+        }
+        Membership.Member holder = membership == null ? null : membership.peers().stream()
+                .filter(m -> !m.node().equals(node) && m.leases().contains(group) && m.state().equals("running"))
+                .findFirst().orElse(null);
+        if (holder == null) {
+            Lease mine = held.get(group);
+            respondError(exchange, 503, mine != null ? "crawler " + node + " is taking over lease group " + group
+                    + " of crawl " + id + " (" + mine.state.name().toLowerCase() + "); retry"
+                    : "no crawler holds lease group " + group + " of crawl " + id + " now; retry", mine != null ? "1" : "2");
+            return;
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + holder.address() + exchange.path()))
+                .timeout(Duration.ofMillis(ACCEPT_WAIT_MS + 5_000)).header(FORWARDED_BY, node);
+        if (body != null) {
+            request.POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", "application/json");
+            String key = exchange.header("Idempotency-Key");
+            if (key != null) {
+                request.header("Idempotency-Key", key);
+            }
+        }
+        httpClient.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, failure) -> {
+            if (failure != null) {
+                respondError(exchange, 503, "cannot reach crawler " + holder.node() + " at " + holder.address()
+                        + ", which holds lease group " + group + " of crawl " + id + ": " + failure + "; retry", "1");
+                return;
+            }
+            Map<String, String> headers = new HashMap<>();
+            for (String h : List.of("Location", "Retry-After")) {
+                r.headers().firstValue(h).ifPresent(v -> headers.put(h, v));
+            }
+            exchange.respond(r.statusCode(), r.headers().firstValue("Content-Type").orElse("application/json"), r.body(),
+                    headers);
+        });
+    }
+
+    /** An error as Prometheus' API writes one, with {@code Retry-After} when a retry can succeed. */
+    private static void respondError(HttpExchange exchange, int status, String message, String retryAfter) {
+        String type = status == 400 ? "bad_data" : status == 404 ? "not_found" : status == 503 ? "unavailable"
+                : status == 409 ? "conflict" : status == 403 ? "forbidden" : "internal";
+        exchange.respond(status, "application/json", ("{\"status\":\"error\",\"errorType\":\"" + type
+                + "\",\"error\":" + Json.quote(message) + "}\n").getBytes(StandardCharsets.UTF_8),
+                retryAfter == null ? Map.of() : Map.of("Retry-After", retryAfter));
     }
 
     private static String hostName() {

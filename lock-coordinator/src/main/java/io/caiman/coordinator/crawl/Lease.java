@@ -47,6 +47,16 @@ final class Lease {
     final PriorityQueue<Due> queue = new PriorityQueue<>((a, b) -> Long.compare(a.dueMs(), b.dueMs()));
     final AtomicInteger inflight = new AtomicInteger();
     final ConcurrentLinkedQueue<CrawlResult> finished = new ConcurrentLinkedQueue<>();
+    /** The triggered crawls of this group the ledger and this holder know, by id. */
+    final Map<String, Trigger> triggers = new ConcurrentHashMap<>();
+    /** Triggered crawls asked for, whose accepted entry the next commit writes. */
+    final ConcurrentLinkedQueue<Trigger> toAccept = new ConcurrentLinkedQueue<>();
+    /** Accepted triggered crawls waiting for a crawl permit. */
+    final ConcurrentLinkedQueue<Trigger> runnable = new ConcurrentLinkedQueue<>();
+    /** Triggered crawls whose result the next commit writes. */
+    final ConcurrentLinkedQueue<Trigger> crawled = new ConcurrentLinkedQueue<>();
+    /** Ids of triggered crawls done longer ago than they are kept: the next commit deletes them from the ledger. */
+    final ConcurrentLinkedQueue<String> expired = new ConcurrentLinkedQueue<>();
     volatile boolean committing;
     /** Set by the lease thread when it lets go; a producer created after that closes itself. */
     volatile boolean released;
@@ -64,8 +74,13 @@ final class Lease {
         }
     }
 
-    /** Nothing of this lease is under way or waiting to be committed. */
+    /** Whether a commit has anything to write. */
+    boolean hasWork() {
+        return !finished.isEmpty() || !toAccept.isEmpty() || !crawled.isEmpty() || !expired.isEmpty();
+    }
+
+    /** Nothing of this lease is under way or waiting to be committed (accepted triggered crawls are durable). */
     boolean idle() {
-        return inflight.get() == 0 && finished.isEmpty() && !committing;
+        return inflight.get() == 0 && finished.isEmpty() && toAccept.isEmpty() && crawled.isEmpty() && !committing;
     }
 }

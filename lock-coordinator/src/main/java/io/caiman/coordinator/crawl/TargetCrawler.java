@@ -141,7 +141,7 @@ public final class TargetCrawler {
         samples.add(new ParsedSample("up", targetLabels, error == null ? 1 : 0, startedMs, MetricType.GAUGE, 0));
         samples.add(new ParsedSample("scrape_duration_seconds", targetLabels, seconds, startedMs, MetricType.GAUGE, 0));
         samples.add(new ParsedSample("scrape_samples_scraped", targetLabels, scraped, startedMs, MetricType.GAUGE, 0));
-        return new CrawlResult(target, slot, startedMs, List.copyOf(samples), error);
+        return new CrawlResult(target, slot, startedMs, List.copyOf(samples), Math.round(seconds * 1000), error);
     }
 
     private static ParsedSample sample(String name, double value, MetricType type) {
