@@ -203,6 +203,8 @@ final class DevCommand implements Callable<Integer> {
             out.println("See what the crawler wrote (after its first crawl), and the crawl cluster's members:");
             out.println("  curl -sS " + processorUrl + "/metrics | grep '^up{'");
             out.println("  curl -sS " + crawlerUrl + "/api/v1/cluster/peers");
+            out.println("Crawl the gateway now, once per key however often you run it:");
+            out.println("  ./caiman crawl trigger --crawler " + crawlerUrl + " --target " + gatewayUrl + "/metrics --key try-1");
             out.println();
             out.println("Replay what the oplog holds, and see its state (in another terminal):");
             out.println("  ./caiman replay -c " + toolsConfig + " --from 5m");

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code caiman} command. */
 @Command(name = "caiman", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Caiman: a Kafka-backed cluster for metrics.%n",
-        subcommands = {DevCommand.class, GatewayCommand.class, ProcessorCommand.class, CrawlerCommand.class, ReplayCommand.class, OplogCommand.class, ConfigCommand.class,
+        subcommands = {DevCommand.class, GatewayCommand.class, ProcessorCommand.class, CrawlerCommand.class, CrawlCommand.class, ReplayCommand.class, OplogCommand.class, ConfigCommand.class,
             CommandLine.HelpCommand.class},
         footer = {"%nRun 'caiman COMMAND --help' for a command's options. Configuration reference: docs/config.md"})
 public final class Main implements Runnable {

@@ -107,6 +107,18 @@ class DevEndToEndTest {
                         HttpResponse.BodyHandlers.ofString()).body();
                 assertThat(metrics).contains("up{instance=\"" + gatewayInstance + "\",job=\"caiman-gateway\"} 1\n");
             });
+
+            // the printed trigger line: one crawl, done, whichever times it runs
+            Matcher trigger = Pattern.compile("\\./caiman (crawl trigger .*)").matcher(out);
+            assertThat(trigger.find()).as(out).isTrue();
+            String[] args = trigger.group(1).split(" ");
+            for (int i = 0; i < 2; i++) {
+                CommandLineTest.Run run = CommandLineTest.run(args);
+                assertThat(run.code()).as(run.err()).isZero();
+                assertThat(run.out()).contains(" succeeded by ", ": up 1, ");
+            }
+            assertThat(dev.crawler.registry().get("caiman_crawler_triggered_crawls").tag("state", "succeeded").counter()
+                    .count()).isEqualTo(1);
         }
     }
 

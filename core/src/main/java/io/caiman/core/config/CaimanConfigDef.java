@@ -300,7 +300,7 @@ public final class CaimanConfigDef {
             "The `sharedlock` cluster this crawler joins. May be left out when exactly one is defined.");
     public static final Setting<HostPort> CRAWLER_LISTEN = optional("listen", SettingType.HOST_PORT,
             new HostPort("0.0.0.0", 9500), "The crawler's HTTP address: `/metrics`, `/-/healthy`, `/-/ready`, "
-                    + "`/api/v1/cluster/peers`.");
+                    + "`/api/v1/cluster/peers`, `/api/v1/crawls` (triggered crawls).");
     public static final Setting<String> CRAWLER_NODE = optional("node", SettingType.STRING, null,
             "This crawler's name among its peers (unique in the cluster). Defaults to `<host name>:<listen port>`.")
             .checkedBy(Setting.Rule.matches("[A-Za-z0-9_.:-]{1,200}", "1 to 200 of A-Z a-z 0-9 _ . : -"));
