@@ -2,6 +2,7 @@ package io.caiman.core.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,6 +12,15 @@ import java.util.Map;
  * @param labels extra labels for every sample of the target
  * @param headers HTTP headers sent with every crawl
  * @param tenant the tenant of the target's samples (the gateway's default tenant when not configured)
+ * @param url the target's URL, or {@code null} when {@code fileSd} lists the targets
+ * @param fileSd Prometheus file_sd files (globs) whose targets take this entry's other settings; empty with a URL
  */
 public record AggregateConfig(String kind, URI url, String cluster, HostPort instance, Duration interval, Duration timeout,
-        String job, Map<String, String> labels, Map<String, String> headers, String tenant) {}
+        String job, Map<String, String> labels, Map<String, String> headers, String tenant, List<String> fileSd) {
+
+    /** The same settings for another URL: one target of a file_sd entry. */
+    public AggregateConfig withUrl(URI target, String targetJob, Map<String, String> targetLabels) {
+        return new AggregateConfig(kind, target, cluster, instance, interval, timeout, targetJob, targetLabels, headers,
+                tenant, List.of());
+    }
+}

@@ -101,6 +101,10 @@ public record CaimanConfig(
         List<AggregateConfig> aggregates = new ArrayList<>();
         for (Values v : blocks.get(AGGREGATE)) {
             requireClusterOfType(v, AGGREGATE_CLUSTER, "sharedlock", clusterValues, problems);
+            if ((v.get(AGGREGATE_URL) == null) == v.get(AGGREGATE_FILE_SD).isEmpty()) {
+                problems.add(v.problem(AGGREGATE_URL, v.get(AGGREGATE_URL) == null
+                        ? "must be set, or file_sd given (files of targets)" : "must not be given with file_sd: one or the other"));
+            }
             if (v.get(AGGREGATE_TIMEOUT) != null && v.get(AGGREGATE_INTERVAL) != null
                     && v.get(AGGREGATE_TIMEOUT).compareTo(v.get(AGGREGATE_INTERVAL)) > 0) {
                 problems.add(v.problem(AGGREGATE_TIMEOUT, "must not be longer than interval ("
@@ -160,7 +164,8 @@ public record CaimanConfig(
                     v.get(AGGREGATE_INSTANCE), v.get(AGGREGATE_INTERVAL), v.get(AGGREGATE_TIMEOUT),
                     v.get(AGGREGATE_JOB) != null ? v.get(AGGREGATE_JOB) : kind, Map.copyOf(v.get(AGGREGATE_LABELS)),
                     Map.copyOf(v.get(AGGREGATE_HEADERS)),
-                    v.get(AGGREGATE_TENANT) != null ? v.get(AGGREGATE_TENANT) : gateway.defaultTenant()));
+                    v.get(AGGREGATE_TENANT) != null ? v.get(AGGREGATE_TENANT) : gateway.defaultTenant(),
+                    List.copyOf(v.get(AGGREGATE_FILE_SD))));
         }
 
         Values c = blocks.get(CRAWLER).get(0);
@@ -179,7 +184,7 @@ public record CaimanConfig(
         CrawlerSettings crawler = new CrawlerSettings(crawlerCluster, c.get(CRAWLER_LISTEN), c.get(CRAWLER_NODE),
                 c.get(CRAWLER_LEASE_GROUPS), c.get(CRAWLER_COMMIT_INTERVAL), c.get(CRAWLER_MAX_CONCURRENT_CRAWLS),
                 c.get(CRAWLER_MAX_RESPONSE_BYTES), c.get(CRAWLER_MIN_CLUSTER_SIZE), c.get(CRAWLER_CLUSTER_WAIT),
-                c.get(CRAWLER_AD_HOC_CRAWLS));
+                c.get(CRAWLER_AD_HOC_CRAWLS), c.get(CRAWLER_FILE_SD_REFRESH_INTERVAL));
 
         List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
         return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,

@@ -119,7 +119,16 @@ public final class CaimanConfigDef {
             "What the target is: `prometheus` (scrape the text format or OpenMetrics), `http` (up, status and "
                     + "latency of any URL), `elasticsearch` (cluster health and node stats; not crawled yet: a crawler "
                     + "refuses to start with one). docs/crawlers.md says what each crawl writes.");
-    public static final Setting<java.net.URI> AGGREGATE_URL = required("url", SettingType.URL, "The target's URL.");
+    public static final Setting<java.net.URI> AGGREGATE_URL = optional("url", SettingType.URL, null,
+            "The target's URL. Give either `url` or `file_sd`.");
+    public static final Setting<List<String>> AGGREGATE_FILE_SD = optional("file_sd",
+            SettingType.listOf(SettingType.STRING), List.of(),
+            "Prometheus `file_sd` files (JSON `.json`, YAML `.yml`/`.yaml`; a `*` glob in the file name) listing "
+                    + "targets instead of `url`: every `host:port` in them becomes a target with this entry's other "
+                    + "settings, and the labels of its group (`__scheme__` and `__metrics_path__` shape the URL; "
+                    + "other `__` labels are dropped). Paths are relative to the working directory. Crawlers re-read "
+                    + "the files when they change (`crawler.file_sd_refresh_interval`); a file that cannot be read "
+                    + "keeps its last good targets, and the problem is logged.");
     public static final Setting<String> AGGREGATE_CLUSTER = required("cluster", SettingType.STRING,
             "The `sharedlock` cluster whose locks make each crawl of this target happen once.");
     public static final Setting<HostPort> AGGREGATE_INSTANCE = optional("instance", SettingType.HOST_PORT, null,
@@ -335,6 +344,11 @@ public final class CaimanConfigDef {
                     + "the crawler's HTTP address can then make it fetch any URL it can reach; turn this off when "
                     + "that address is not private.");
 
+    public static final Setting<Duration> CRAWLER_FILE_SD_REFRESH_INTERVAL = optional("file_sd_refresh_interval",
+            SettingType.DURATION, Duration.ofSeconds(5), "How often a crawler checks the `file_sd` files of "
+                    + "`aggregate` for changes (their modification time and size) and re-reads the changed ones.")
+            .checkedBy(Setting.Rule.positive());
+
     // ---- series ----
     public static final String SERIES = "series";
 
@@ -356,7 +370,8 @@ public final class CaimanConfigDef {
             new SettingGroup(AGGREGATE, true, "Crawl targets, each crawled exactly once per interval through a "
                     + "sharedlock cluster.",
                     List.of(AGGREGATE_KIND, AGGREGATE_URL, AGGREGATE_CLUSTER, AGGREGATE_INSTANCE, AGGREGATE_INTERVAL,
-                            AGGREGATE_TIMEOUT, AGGREGATE_JOB, AGGREGATE_LABELS, AGGREGATE_HEADERS, AGGREGATE_TENANT)),
+                            AGGREGATE_TIMEOUT, AGGREGATE_JOB, AGGREGATE_LABELS, AGGREGATE_HEADERS, AGGREGATE_TENANT,
+                            AGGREGATE_FILE_SD)),
             new SettingGroup(KAFKA, false, "Kafka client settings passed through to the clients Caiman creates.",
                     List.of(KAFKA_CLIENT, KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_STREAMS, KAFKA_ADMIN)),
             new SettingGroup(ZOOKEEPER, false, "The Curator client used for sharedlock clusters.",
@@ -376,7 +391,7 @@ public final class CaimanConfigDef {
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
                     List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,
                             CRAWLER_MAX_CONCURRENT_CRAWLS, CRAWLER_MAX_RESPONSE_BYTES, CRAWLER_MIN_CLUSTER_SIZE,
-                            CRAWLER_CLUSTER_WAIT, CRAWLER_AD_HOC_CRAWLS)),
+                            CRAWLER_CLUSTER_WAIT, CRAWLER_AD_HOC_CRAWLS, CRAWLER_FILE_SD_REFRESH_INTERVAL)),
             new SettingGroup(SERIES, false, "How series are identified.", List.of(SERIES_REPLICA_LABELS)));
 
     static SettingGroup group(String key) {

@@ -19,4 +19,5 @@ public record CrawlerSettings(
         long maxResponseBytes,
         int minClusterSize,
         Duration clusterWait,
-        boolean adHocCrawls) {}
+        boolean adHocCrawls,
+        Duration fileSdRefreshInterval) {}

@@ -265,12 +265,16 @@ class ConfigLoaderTest {
                 "crawler: {cluster: metrics, lease_groups: 0}",
                 "aggregate:",
                 "  - {kind: http, url: 'http://x/', cluster: crawl, labels: {'bad-name': x}}",
+                "  - {kind: prometheus, cluster: crawl}",
+                "  - {kind: prometheus, cluster: crawl, url: 'http://y/', file_sd: [t.json]}",
                 ""), "caiman.yaml"))
                 .isInstanceOf(ConfigException.class)
                 .satisfies(e -> assertThat(((ConfigException) e).problems()).map(ConfigProblem::toString).containsExactlyInAnyOrder(
                         "caiman.yaml:4: crawler.cluster was metrics but must name a sharedlock cluster (clusters[0] is oplog)",
                         "caiman.yaml:4: crawler.lease_groups was 0 but must be from 1 to 1000",
                         "caiman.yaml:6: aggregate[0].labels was a mapping but has key bad-name: label name 'bad-name' has "
-                                + "'-' at position 4; allowed: [a-zA-Z_][a-zA-Z0-9_]*"));
+                                + "'-' at position 4; allowed: [a-zA-Z_][a-zA-Z0-9_]*",
+                        "caiman.yaml:7: aggregate[1].url was unset but must be set, or file_sd given (files of targets)",
+                        "caiman.yaml:8: aggregate[2].url was http://y/ but must not be given with file_sd: one or the other"));
     }
 }

@@ -55,12 +55,15 @@ public final class CrawlAudit {
 
     private CrawlAudit() {}
 
-    /** Every target of {@code sharedlock} with its crawls found in the oplog. */
+    /** Every target of {@code sharedlock} (configured, and in its file_sd files now) with its crawls in the oplog. */
     public static List<TargetCrawls> audit(CaimanConfig config, ClusterConfig sharedlock) {
         ClusterConfig oplog = config.requireCluster(sharedlock.oplog());
         Map<ByteBuffer, TargetCrawls> byKey = new HashMap<>();
         List<TargetCrawls> all = new ArrayList<>();
-        for (CrawlTarget t : CrawlTarget.of(config, sharedlock.name())) {
+        FileSd fileSd = new FileSd(config, sharedlock.name());
+        fileSd.refresh();
+        for (CrawlTarget t : CrawlTarget.withDiscovered(CrawlTarget.of(config, sharedlock.name()), fileSd.targets(),
+                new ArrayList<>())) {
             TargetCrawls crawls = new TargetCrawls(t, new TreeMap<>());
             byKey.put(ByteBuffer.wrap(SeriesKey.of(t.tenant(), "up", Labels.of(t.labels()), config.replicaLabels()).bytes()),
                     crawls);

@@ -39,8 +39,8 @@ public record CrawlTarget(String id, String kind, URI url, Duration interval, Du
         Map<Map<String, String>, Integer> seenLabels = new java.util.HashMap<>();
         for (int i = 0; i < config.aggregates().size(); i++) {
             AggregateConfig a = config.aggregates().get(i);
-            if (!a.cluster().equals(cluster)) {
-                continue;
+            if (!a.cluster().equals(cluster) || !a.fileSd().isEmpty()) {
+                continue; // file_sd entries: see FileSd
             }
             if (!KINDS.contains(a.kind())) {
                 problems.add("aggregate[" + i + "]: kind " + a.kind() + " cannot be crawled yet (crawlers crawl "
@@ -53,7 +53,7 @@ public record CrawlTarget(String id, String kind, URI url, Duration interval, Du
                 problems.add("aggregate[" + i + "] is the same target as aggregate[" + before + "] (" + t.id() + ")");
                 continue;
             }
-            before = seenLabels.putIfAbsent(Map.of("tenant", t.tenant(), "labels", new TreeMap<>(t.labels()).toString()), i);
+            before = seenLabels.putIfAbsent(t.seriesIdentity(), i);
             if (before != null) {
                 problems.add("aggregate[" + i + "] and aggregate[" + before + "] would write the same series (tenant "
                         + t.tenant() + ", " + new TreeMap<>(t.labels()) + "); give one a distinct job or label");
@@ -65,6 +65,41 @@ public record CrawlTarget(String id, String kind, URI url, Duration interval, Du
             throw new CaimanException("cannot crawl the targets of cluster " + cluster + ":\n  " + String.join("\n  ", problems));
         }
         return List.copyOf(targets);
+    }
+
+    /**
+     * The configured targets and then the discovered ones (file_sd), leaving out a discovered target that is the same
+     * as an earlier one or would write the same series.
+     *
+     * @param problems gets one line per target left out
+     */
+    static List<CrawlTarget> withDiscovered(List<CrawlTarget> configured, List<CrawlTarget> discovered, List<String> problems) {
+        List<CrawlTarget> all = new ArrayList<>(configured);
+        Map<String, CrawlTarget> ids = new java.util.HashMap<>();
+        Map<Map<String, String>, CrawlTarget> series = new java.util.HashMap<>();
+        configured.forEach(t -> {
+            ids.put(t.id(), t);
+            series.put(t.seriesIdentity(), t);
+        });
+        for (CrawlTarget t : discovered) {
+            if (ids.containsKey(t.id())) {
+                problems.add("file_sd target " + t.id() + " left out: it is already a target");
+                continue;
+            }
+            CrawlTarget before = series.putIfAbsent(t.seriesIdentity(), t);
+            if (before != null) {
+                problems.add("file_sd target " + t.id() + " left out: it would write the same series as " + before.id());
+                continue;
+            }
+            ids.put(t.id(), t);
+            all.add(t);
+        }
+        return List.copyOf(all);
+    }
+
+    /** What makes two targets write the same series: tenant and target labels. */
+    private Map<String, String> seriesIdentity() {
+        return Map.of("tenant", tenant, "labels", new TreeMap<>(labels).toString());
     }
 
     static CrawlTarget of(AggregateConfig a) {

@@ -101,9 +101,11 @@ public final class CrawlerService implements AutoCloseable {
     private final CrawlerSettings settings;
     private final ClusterConfig cluster;
     private final ClusterConfig oplog;
-    private final Map<Integer, List<CrawlTarget>> groups;
-    private final List<CrawlTarget> targets;
-    private final int targetCount;
+    /** The targets by lease group (every group, with or without targets); replaced when file_sd files change. */
+    private volatile Map<Integer, List<CrawlTarget>> groups;
+    private volatile List<CrawlTarget> targets;
+    private final List<CrawlTarget> configuredTargets;
+    private final FileSd fileSd;
     private final Lifecycle lifecycle = new Lifecycle("crawler");
     private final PrometheusMeterRegistry registry = Registries.newRegistry();
     private final Map<Integer, Lease> held = new ConcurrentHashMap<>();
@@ -122,6 +124,7 @@ public final class CrawlerService implements AutoCloseable {
     private final Counter transactionsAborted;
     private final Counter leasesLost;
     private final Counter zookeeperWrites;
+    private final Counter fileSdProblems;
     private final Counter triggersAccepted;
     private final Counter triggersSucceeded;
     private final Counter triggersFailed;
@@ -154,18 +157,9 @@ public final class CrawlerService implements AutoCloseable {
         }
         this.cluster = config.requireCluster(settings.cluster());
         this.oplog = config.requireCluster(cluster.oplog());
-        Map<Integer, List<CrawlTarget>> byGroup = new TreeMap<>();
-        for (int g = 0; g < settings.leaseGroups(); g++) { // a group with no target still takes triggered crawls
-            byGroup.put(g, new ArrayList<>());
-        }
-        List<CrawlTarget> targets = CrawlTarget.of(config, cluster.name());
-        for (CrawlTarget t : targets) {
-            byGroup.computeIfAbsent(t.group(settings.leaseGroups()), g -> new ArrayList<>()).add(t);
-        }
-        byGroup.replaceAll((g, list) -> List.copyOf(list));
-        this.groups = Collections.unmodifiableMap(byGroup);
-        this.targets = targets;
-        this.targetCount = targets.size();
+        this.configuredTargets = CrawlTarget.of(config, cluster.name());
+        this.fileSd = new FileSd(config, cluster.name());
+        setTargets(configuredTargets);
         this.crawlPermits = new Semaphore(settings.maxConcurrentCrawls());
         this.records = new OplogRecords(oplog, config.replicaLabels());
 
@@ -194,7 +188,14 @@ public final class CrawlerService implements AutoCloseable {
                 .register(registry);
         Gauge.builder("caiman_crawler_leases", held, Map::size).description("Lease groups this crawler holds")
                 .register(registry);
-        Gauge.builder("caiman_crawler_targets", () -> targetCount).description("Targets of the cluster").register(registry);
+        Gauge.builder("caiman_crawler_targets", () -> targets.size())
+                .description("Targets of the cluster: configured, and from file_sd files").register(registry);
+        fileSdProblems = Counter.builder("caiman_crawler_file_sd_problems")
+                .description("Problems found reading file_sd files (each logged once, until the file changes)")
+                .register(registry);
+        if (!fileSd.isEmpty()) {
+            refreshTargets();
+        }
         Gauge.builder("caiman_crawler_crawls_in_flight", () -> settings.maxConcurrentCrawls() - crawlPermits.availablePermits())
                 .description("Crawls under way").register(registry);
         for (ConnectionState s : List.of(ConnectionState.CONNECTED, ConnectionState.SUSPENDED, ConnectionState.LOST)) {
@@ -277,11 +278,19 @@ public final class CrawlerService implements AutoCloseable {
             // leases taken together (a peer left) load together: each waits on Kafka for most of a second
             loaders = Executors.newFixedThreadPool(4, r -> thread(r, "caiman-crawler-load"));
             leaseThread.scheduleWithFixedDelay(this::tick, 0, TICK_MS, TimeUnit.MILLISECONDS);
+            if (!fileSd.isEmpty()) {
+                long refreshMs = settings.fileSdRefreshInterval().toMillis();
+                leaseThread.scheduleWithFixedDelay(() -> {
+                    if (refreshTargets()) {
+                        applyTargets(System.currentTimeMillis());
+                    }
+                }, refreshMs, refreshMs, TimeUnit.MILLISECONDS);
+            }
             long commitMs = settings.commitInterval().toMillis();
             commitThread.scheduleWithFixedDelay(this::commitAll, commitMs, commitMs, TimeUnit.MILLISECONDS);
             lifecycle.running();
             log.info("crawler [{}] of cluster {} at {}: {} targets in {} lease groups, writing to {}", node, cluster.name(),
-                    address, targetCount, groups.size(), oplog.oplogTopic());
+                    address, targets.size(), groups.size(), oplog.oplogTopic());
         } catch (CaimanException e) {
             close();
             throw e;
@@ -299,6 +308,74 @@ public final class CrawlerService implements AutoCloseable {
 
     private Membership.Member member(String state) {
         return new Membership.Member(node, "crawler", address, state, List.copyOf(leases()));
+    }
+
+    // ---- the targets ----
+
+    private void setTargets(List<CrawlTarget> all) {
+        Map<Integer, List<CrawlTarget>> byGroup = new TreeMap<>();
+        for (int g = 0; g < settings.leaseGroups(); g++) { // a group with no target still takes triggered crawls
+            byGroup.put(g, new ArrayList<>());
+        }
+        for (CrawlTarget t : all) {
+            byGroup.get(t.group(settings.leaseGroups())).add(t);
+        }
+        byGroup.replaceAll((g, list) -> List.copyOf(list));
+        this.groups = Collections.unmodifiableMap(byGroup);
+        this.targets = List.copyOf(all);
+    }
+
+    /** Re-reads the file_sd files that changed; returns whether the targets changed. Runs on the lease thread. */
+    private boolean refreshTargets() {
+        try {
+            List<String> problems = new ArrayList<>(fileSd.refresh());
+            fileSdProblems.increment(problems.size());
+            problems.forEach(p -> log.warn("crawler: {}", p));
+            List<String> leftOut = new ArrayList<>();
+            List<CrawlTarget> next = CrawlTarget.withDiscovered(configuredTargets, fileSd.targets(), leftOut);
+            if (next.equals(targets)) {
+                return false;
+            }
+            leftOut.forEach(p -> log.warn("crawler: {}", p));
+            int before = targets.size();
+            setTargets(next);
+            log.info("crawler: file_sd files changed: {} targets, {} before", next.size(), before);
+            return true;
+        } catch (RuntimeException e) {
+            log.error("crawler: cannot refresh the file_sd targets: {}", e.toString(), e);
+            return false;
+        }
+    }
+
+    /**
+     * Gives the leases held their group's targets after a change: targets that left are no longer crawled (a crawl
+     * under way is still committed), and new ones are crawled from their current slot on (from after the last one
+     * the ledger has done, when the target was there before).
+     */
+    private void applyTargets(long now) {
+        for (Lease lease : held.values()) {
+            List<CrawlTarget> next = groups.get(lease.group);
+            if (next.equals(lease.targets)) {
+                continue;
+            }
+            java.util.Set<String> had = new java.util.HashSet<>();
+            lease.targets.forEach(t -> had.add(t.id()));
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            next.forEach(t -> ids.add(t.id()));
+            lease.targets = next;
+            if (lease.state != Lease.State.ACTIVE && lease.state != Lease.State.RELEASING) {
+                continue; // planned from lease.targets when loaded
+            }
+            lease.queue.removeIf(d -> !ids.contains(d.target().id()));
+            for (CrawlTarget t : next) {
+                if (!had.contains(t.id())) {
+                    long current = t.slotOf(now);
+                    Long lastStart = lease.done.get(t.id());
+                    long first = lastStart == null ? current : Math.max(current, t.slotOf(lastStart) + 1);
+                    lease.queue.add(new Lease.Due(t, first, t.dueMs(first)));
+                }
+            }
+        }
     }
 
     // ---- the lease thread ----
@@ -334,7 +411,8 @@ public final class CrawlerService implements AutoCloseable {
         List<String> examples = new ArrayList<>();
         for (CrawlTarget t : lease.targets) {
             long current = t.slotOf(now);
-            Long last = lease.done.get(t.id());
+            Long lastStart = lease.done.get(t.id());
+            Long last = lastStart == null ? null : t.slotOf(lastStart); // in the target's interval now
             long first = current;
             if (last != null && last >= current) {
                 slotsSkipped.increment(last - current + 1);
@@ -548,8 +626,6 @@ public final class CrawlerService implements AutoCloseable {
             }
             producer.initTransactions();
             TopicPartition partition = new TopicPartition(cluster.crawlLedgerTopic(), lease.group);
-            Map<String, CrawlTarget> byId = new HashMap<>();
-            lease.targets.forEach(t -> byId.put(t.id(), t));
             int entries = 0;
             long expiredBefore = System.currentTimeMillis() - TRIGGER_RETENTION.toMillis();
             try (KafkaConsumer<byte[], byte[]> ledger = KafkaClients.newReader(config, oplog,
@@ -569,10 +645,8 @@ public final class CrawlerService implements AutoCloseable {
                             continue;
                         }
                         LedgerEntry e = Codecs.LEDGER_ENTRY.decode(r.value());
-                        CrawlTarget t = byId.get(e.getTargetId());
-                        if (t != null) { // the slot holding the done slot's start, in the target's interval now
-                            lease.done.merge(t.id(), t.slotOf(e.getSlotStartMs()), Math::max);
-                        }
+                        // every target's, held or not: a file_sd target may come back
+                        lease.done.merge(e.getTargetId(), e.getSlotStartMs(), Math::max);
                         entries++;
                     }
                     if (lease.state == Lease.State.LOST) {
@@ -713,7 +787,7 @@ public final class CrawlerService implements AutoCloseable {
                         r.succeeded() ? r.samples().size() + " samples" : "up = 0: " + r.error());
             }
             for (CrawlResult r : batch) {
-                lease.done.merge(r.target().id(), r.slot(), Math::max);
+                lease.done.merge(r.target().id(), r.target().slotStartMs(r.slot()), Math::max);
                 (r.succeeded() ? crawlsSucceeded : crawlsFailed).increment();
                 if (!r.succeeded()) {
                     log.info("crawler [{}] {} slot {}: up = 0: {}", node, r.target().id(), r.slot(), r.error());
@@ -746,9 +820,9 @@ public final class CrawlerService implements AutoCloseable {
                 continue;
             }
             for (CrawlTarget t : lease.targets) {
-                Long last = lease.done.get(t.id());
-                if (last != null) {
-                    worst = Math.max(worst, now - t.slotStartMs(last + 2));
+                Long lastStart = lease.done.get(t.id());
+                if (lastStart != null) {
+                    worst = Math.max(worst, now - t.slotStartMs(t.slotOf(lastStart) + 2));
                 }
             }
         }

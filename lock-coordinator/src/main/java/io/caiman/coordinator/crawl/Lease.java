@@ -36,13 +36,14 @@ final class Lease {
     record Due(CrawlTarget target, long slot, long dueMs) {}
 
     final int group;
-    final List<CrawlTarget> targets;
+    /** The group's targets; replaced by the lease thread when file_sd files change. */
+    volatile List<CrawlTarget> targets;
     final InterProcessMutex mutex;
     final long acquiredNanos = System.nanoTime();
     volatile State state = State.LOADING;
     volatile String lostBecause;
     volatile KafkaProducer<byte[], byte[]> producer;
-    /** Target id to the last slot the ledger (or this holder's commits) records as done. */
+    /** Target id to the start (ms) of the last slot the ledger (or this holder's commits) records as done. */
     final Map<String, Long> done = new ConcurrentHashMap<>();
     final PriorityQueue<Due> queue = new PriorityQueue<>((a, b) -> Long.compare(a.dueMs(), b.dueMs()));
     final AtomicInteger inflight = new AtomicInteger();

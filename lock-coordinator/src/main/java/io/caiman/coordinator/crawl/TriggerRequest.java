@@ -55,8 +55,7 @@ record TriggerRequest(String key, CrawlTarget target, boolean configured) {
         try {
             root = JSON.readTree(body);
         } catch (JsonProcessingException e) {
-            throw new HttpError(400, "the body is not valid JSON: " + e.getOriginalMessage() + " (line "
-                    + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")");
+            throw new HttpError(400, "the body is " + invalidJson(e));
         } catch (java.io.IOException e) {
             throw new HttpError(400, "cannot read the body: " + e.getMessage());
         }
@@ -181,7 +180,14 @@ record TriggerRequest(String key, CrawlTarget target, boolean configured) {
             throw new HttpError(400, problem);
         }
         return CrawlTarget.of(new AggregateConfig(kind, uri, "", null, timeout, timeout, job != null ? job : kind, labels,
-                Map.of(), tenant));
+                Map.of(), tenant, List.of()));
+    }
+
+    /** "not valid JSON: what (line l, column c)", without Jackson's note on where the open bracket was. */
+    static String invalidJson(JsonProcessingException e) {
+        String what = e.getOriginalMessage().replaceFirst(" \\(start marker at .*", "");
+        return "not valid JSON: " + what + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr()
+                + ", column " + e.getLocation().getColumnNr() + ")");
     }
 
     /** A string field, or {@code null} when it is absent or null. */

@@ -13,6 +13,8 @@ import io.caiman.testing.SharedCluster;
 import io.caiman.testing.TestConfigs;
 import io.caiman.testing.TopicReader;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,6 +24,7 @@ import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 @Tag("integration")
 class CrawlerServiceTest {
@@ -157,5 +160,62 @@ class CrawlerServiceTest {
                 assertThat(t.duplicates()).as("slots crawled twice of " + t.target().id()).isEmpty();
             }
         }
+    }
+
+    @Test
+    void shouldCrawlTheTargetsOfFileSdFilesAndFollowTheirChanges(@TempDir Path dir) throws Exception {
+        String name = TestConfigs.uniqueName("crawl-filesd");
+        try (MetricsStub stub = new MetricsStub(2)) {
+            String address = URI.create(stub.url(0)).getAuthority();
+            Path file = dir.resolve("targets.json");
+            Files.writeString(file, groups(address, 0, 1));
+            String yaml = config(name, SharedCluster.zookeeper().connectString(),
+                    List.of("kind: prometheus, file_sd: ['" + dir + "/*.json'], labels: {source: sd}"), "sd")
+                    .replace("commit_interval: 200ms}", "commit_interval: 200ms, file_sd_refresh_interval: 200ms}");
+            CaimanConfig config = ConfigLoader.parse(yaml, "sd.yaml");
+            try (CrawlerService crawler = new CrawlerService(config)) {
+                crawler.start();
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    assertThat(stub.requests(stub.url(0))).isGreaterThanOrEqualTo(2);
+                    assertThat(stub.requests(stub.url(1))).isGreaterThanOrEqualTo(2);
+                });
+                assertThat(crawler.registry().get("caiman_crawler_targets").gauge().value()).isEqualTo(2);
+
+                // target 1 leaves, target 2 comes; a broken write in between changes nothing
+                Files.writeString(file, "[{\"targets\": [");
+                Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(5)));
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+                        crawler.registry().get("caiman_crawler_file_sd_problems").counter().count()).isEqualTo(1));
+                Files.writeString(file, groups(address, 0, 2));
+                Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(java.time.Instant.now().plusSeconds(10)));
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                        assertThat(stub.requests(stub.url(2))).isGreaterThanOrEqualTo(2));
+                int gone = stub.requests(stub.url(1));
+                int kept = stub.requests(stub.url(0));
+                Thread.sleep(4_500); // two more intervals
+                assertThat(stub.requests(stub.url(1))).as("a target no longer listed is not crawled").isEqualTo(gone);
+                assertThat(stub.requests(stub.url(0))).as("a target still listed goes on").isGreaterThanOrEqualTo(kept + 2);
+            }
+            List<CrawlAudit.TargetCrawls> audit = CrawlAudit.audit(config, config.requireCluster(name + "-locks"));
+            assertThat(audit).hasSize(2); // the targets listed now: 0 and 2
+            for (CrawlAudit.TargetCrawls t : audit) {
+                assertThat(t.duplicates()).isEmpty();
+                assertThat(t.slots()).hasSizeGreaterThanOrEqualTo(2);
+            }
+            List<String> keys = new ArrayList<>();
+            TopicReader.readAll(SharedCluster.kafka().bootstrapServers(), name + ".oplog")
+                    .forEach(r -> keys.add(SeriesKey.parse(r.key()).toString()));
+            assertThat(keys).contains("default/up{instance=\"" + address + "\",job=\"prometheus\",source=\"sd\",target=\"t2\"}");
+        }
+    }
+
+    /** A file_sd document with one group per stub target (each has its own path), labelled target=t<n>. */
+    private static String groups(String address, int... targets) {
+        List<String> groups = new ArrayList<>();
+        for (int n : targets) {
+            groups.add("{\"targets\": [\"" + address + "\"], \"labels\": {\"__metrics_path__\": \"/target/" + n
+                    + "\", \"target\": \"t" + n + "\"}}");
+        }
+        return "[" + String.join(",\n ", groups) + "]\n";
     }
 }
