@@ -11,6 +11,7 @@ import io.caiman.core.config.ConfigLoader;
 import io.caiman.core.http.PemKeyStore;
 import io.caiman.error.CaimanException;
 import io.caiman.gateway.http.Credentials;
+import io.caiman.testing.TestTls;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.exporter.otlp.http.metrics.OtlpHttpMetricExporter;
@@ -71,7 +72,7 @@ class AuthAndTlsTest {
                 "  - tenant: otel",
                 "    bearer_token: " + TOKEN_OTEL,
                 ""));
-        Path[] pem = selfSigned(dir);
+        Path[] pem = TestTls.selfSigned(dir, "gw");
         gateway = TestGateway.start("auth", String.join("\n",
                 "  - protocol: http",
                 "    listen: 127.0.0.1:0",
@@ -94,32 +95,6 @@ class AuthAndTlsTest {
     @AfterAll
     static void stop() {
         gateway.close();
-    }
-
-    /**
-     * A self-signed EC certificate for 127.0.0.1 from the JDK's keytool, written out as the PEM files an
-     * operator would have ({@code cert.pem}, PKCS#8 {@code key.pem}).
-     */
-    static Path[] selfSigned(Path dir) throws Exception {
-        Path store = dir.resolve("tls.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "gw", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
-                "-ext", "san=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", store.toString(),
-                "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-        String out = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(keytool.waitFor()).as(out).isZero();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (var in = Files.newInputStream(store)) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        Base64.Encoder mime = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-        Path cert = dir.resolve("cert.pem");
-        Path key = dir.resolve("key.pem");
-        Files.writeString(cert, "-----BEGIN CERTIFICATE-----\n" + mime.encodeToString(ks.getCertificate("gw").getEncoded())
-                + "\n-----END CERTIFICATE-----\n");
-        Files.writeString(key, "-----BEGIN PRIVATE KEY-----\n"
-                + mime.encodeToString(ks.getKey("gw", "changeit".toCharArray()).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
-        return new Path[] {cert, key};
     }
 
     static HttpResponse<String> post(HttpClient client, String url, String body, String... headers) throws Exception {

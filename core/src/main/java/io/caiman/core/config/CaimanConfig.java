@@ -105,6 +105,10 @@ public record CaimanConfig(
                 problems.add(v.problem(AGGREGATE_URL, v.get(AGGREGATE_URL) == null
                         ? "must be set, or file_sd given (files of targets)" : "must not be given with file_sd: one or the other"));
             }
+            if ((v.get(AGGREGATE_TLS_CERT_FILE) == null) != (v.get(AGGREGATE_TLS_KEY_FILE) == null)) {
+                problems.add(v.problem(v.get(AGGREGATE_TLS_CERT_FILE) == null ? AGGREGATE_TLS_KEY_FILE : AGGREGATE_TLS_CERT_FILE,
+                        "needs " + (v.get(AGGREGATE_TLS_CERT_FILE) == null ? "tls_cert_file" : "tls_key_file") + " too"));
+            }
             if (v.get(AGGREGATE_TIMEOUT) != null && v.get(AGGREGATE_INTERVAL) != null
                     && v.get(AGGREGATE_TIMEOUT).compareTo(v.get(AGGREGATE_INTERVAL)) > 0) {
                 problems.add(v.problem(AGGREGATE_TIMEOUT, "must not be longer than interval ("
@@ -165,7 +169,9 @@ public record CaimanConfig(
                     v.get(AGGREGATE_JOB) != null ? v.get(AGGREGATE_JOB) : kind, Map.copyOf(v.get(AGGREGATE_LABELS)),
                     Map.copyOf(v.get(AGGREGATE_HEADERS)),
                     v.get(AGGREGATE_TENANT) != null ? v.get(AGGREGATE_TENANT) : gateway.defaultTenant(),
-                    List.copyOf(v.get(AGGREGATE_FILE_SD))));
+                    List.copyOf(v.get(AGGREGATE_FILE_SD)), new ClientTls(v.get(AGGREGATE_TLS_CA_FILE),
+                            v.get(AGGREGATE_TLS_CERT_FILE), v.get(AGGREGATE_TLS_KEY_FILE),
+                            v.get(AGGREGATE_TLS_INSECURE_SKIP_VERIFY))));
         }
 
         Values c = blocks.get(CRAWLER).get(0);

@@ -152,6 +152,17 @@ public final class CaimanConfigDef {
     public static final Setting<String> AGGREGATE_TENANT = optional("tenant", SettingType.STRING, null,
             "The tenant the target's samples belong to. Defaults to `gateway.default_tenant`.");
 
+    public static final Setting<String> AGGREGATE_TLS_CA_FILE = optional("tls_ca_file", SettingType.STRING, null,
+            "PEM certificates of the CAs that sign the target's HTTPS certificate, trusted instead of the JDK's "
+                    + "(Prometheus' `tls_config.ca_file`).");
+    public static final Setting<String> AGGREGATE_TLS_CERT_FILE = optional("tls_cert_file", SettingType.STRING, null,
+            "A PEM client certificate (chain) the crawl presents, for targets that ask for one; with `tls_key_file`.");
+    public static final Setting<String> AGGREGATE_TLS_KEY_FILE = optional("tls_key_file", SettingType.STRING, null,
+            "The unencrypted PKCS#8 PEM key of `tls_cert_file`.");
+    public static final Setting<Boolean> AGGREGATE_TLS_INSECURE_SKIP_VERIFY = optional("tls_insecure_skip_verify",
+            SettingType.BOOLEAN, false, "Accept any server certificate, for any host name. Only for tests and labs: "
+                    + "anyone on the path can then read and change what is crawled.");
+
     // ---- kafka ----
     public static final String KAFKA = "kafka";
 
@@ -371,7 +382,8 @@ public final class CaimanConfigDef {
                     + "sharedlock cluster.",
                     List.of(AGGREGATE_KIND, AGGREGATE_URL, AGGREGATE_CLUSTER, AGGREGATE_INSTANCE, AGGREGATE_INTERVAL,
                             AGGREGATE_TIMEOUT, AGGREGATE_JOB, AGGREGATE_LABELS, AGGREGATE_HEADERS, AGGREGATE_TENANT,
-                            AGGREGATE_FILE_SD)),
+                            AGGREGATE_FILE_SD, AGGREGATE_TLS_CA_FILE, AGGREGATE_TLS_CERT_FILE, AGGREGATE_TLS_KEY_FILE,
+                            AGGREGATE_TLS_INSECURE_SKIP_VERIFY)),
             new SettingGroup(KAFKA, false, "Kafka client settings passed through to the clients Caiman creates.",
                     List.of(KAFKA_CLIENT, KAFKA_PRODUCER, KAFKA_CONSUMER, KAFKA_STREAMS, KAFKA_ADMIN)),
             new SettingGroup(ZOOKEEPER, false, "The Curator client used for sharedlock clusters.",

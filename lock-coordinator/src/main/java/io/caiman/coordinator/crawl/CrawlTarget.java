@@ -2,6 +2,7 @@ package io.caiman.coordinator.crawl;
 
 import io.caiman.core.config.AggregateConfig;
 import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClientTls;
 import io.caiman.error.CaimanException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -20,9 +21,10 @@ import java.util.zip.CRC32C;
  *     target's lease group, so it must not change while the target stays the same
  * @param labels the target labels every sample gets: {@code job}, {@code instance} (the URL's host:port), then the
  *     configured ones, in that order of precedence
+ * @param tls how an HTTPS target is checked
  */
 public record CrawlTarget(String id, String kind, URI url, Duration interval, Duration timeout, Map<String, String> labels,
-        Map<String, String> headers, String tenant) {
+        Map<String, String> headers, String tenant, ClientTls tls) {
 
     /** The kinds a crawler can crawl today. */
     public static final List<String> KINDS = List.of("prometheus", "http");
@@ -115,7 +117,7 @@ public record CrawlTarget(String id, String kind, URI url, Duration interval, Du
             id.append(" job=").append(a.job());
         }
         return new CrawlTarget(id.toString(), a.kind(), a.url(), a.interval(), a.timeout(), Map.copyOf(labels),
-                Map.copyOf(a.headers()), a.tenant());
+                Map.copyOf(a.headers()), a.tenant(), a.tls());
     }
 
     /** {@code host:port} of a URL, with the scheme's default port when it names none (Prometheus' {@code instance}). */

@@ -158,6 +158,7 @@ public final class CrawlerService implements AutoCloseable {
         this.cluster = config.requireCluster(settings.cluster());
         this.oplog = config.requireCluster(cluster.oplog());
         this.configuredTargets = CrawlTarget.of(config, cluster.name());
+        TargetCrawler.checkTls(config, cluster.name());
         this.fileSd = new FileSd(config, cluster.name());
         setTargets(configuredTargets);
         this.crawlPermits = new Semaphore(settings.maxConcurrentCrawls());
@@ -680,7 +681,7 @@ public final class CrawlerService implements AutoCloseable {
         CrawlTarget configured = r.getConfigured() ? targetsById().get(r.getTargetId()) : null;
         CrawlTarget target = configured != null ? configured : new CrawlTarget(r.getTargetId(), r.getKind(),
                 URI.create(r.getUrl()), Duration.ofMillis(r.getTimeoutMs()), Duration.ofMillis(r.getTimeoutMs()),
-                Map.copyOf(r.getLabels()), Map.of(), r.getTenant());
+                Map.copyOf(r.getLabels()), Map.of(), r.getTenant(), io.caiman.core.config.ClientTls.DEFAULT);
         lease.triggers.put(id, Trigger.of(r, target));
     }
 

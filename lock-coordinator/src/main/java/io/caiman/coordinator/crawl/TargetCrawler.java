@@ -1,5 +1,7 @@
 package io.caiman.coordinator.crawl;
 
+import io.caiman.core.config.ClientTls;
+import io.caiman.core.http.ClientSsl;
 import io.caiman.core.http.HttpError;
 import io.caiman.core.http.HttpExchange;
 import io.caiman.core.model.Labels;
@@ -21,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -46,6 +49,8 @@ public final class TargetCrawler {
     static final String ACCEPT = "application/openmetrics-text;version=1.0.0;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
     private final HttpClient client;
+    /** Clients of targets with their own TLS settings, one per setting. */
+    private final Map<ClientTls, HttpClient> tlsClients = new ConcurrentHashMap<>();
     private final PrometheusTextParser text;
     private final OpenMetricsParser openMetrics;
     private final long maxBytes;
@@ -61,8 +66,38 @@ public final class TargetCrawler {
 
     /** An HTTP client as crawls need it: HTTP/1.1, redirects followed as Prometheus follows them, a connect timeout. */
     public static HttpClient newHttpClient(Duration connectTimeout) {
+        return builder(connectTimeout).build();
+    }
+
+    private static HttpClient.Builder builder(Duration connectTimeout) {
         return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(connectTimeout).build();
+                .connectTimeout(connectTimeout);
+    }
+
+    /**
+     * Sets up the TLS settings of the cluster's targets once, so that a missing or bad file stops the crawler at start.
+     *
+     * @throws io.caiman.error.CaimanException naming the aggregate entry and the file that is wrong
+     */
+    static void checkTls(io.caiman.core.config.CaimanConfig config, String cluster) {
+        for (int i = 0; i < config.aggregates().size(); i++) {
+            io.caiman.core.config.AggregateConfig a = config.aggregates().get(i);
+            if (a.cluster().equals(cluster) && !a.tls().isDefault()) {
+                try {
+                    ClientSsl.context(a.tls());
+                } catch (io.caiman.error.CaimanException e) {
+                    throw new io.caiman.error.CaimanException("aggregate[" + i + "]: " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private HttpClient client(CrawlTarget target) {
+        if (target.tls().isDefault()) {
+            return client;
+        }
+        return tlsClients.computeIfAbsent(target.tls(), tls -> builder(client.connectTimeout().orElse(Duration.ofSeconds(10)))
+                .sslContext(ClientSsl.context(tls)).build());
     }
 
     /** Crawls {@code target} for {@code slot}; never completes exceptionally (a failure is a result with up = 0). */
@@ -77,8 +112,8 @@ public final class TargetCrawler {
         target.headers().forEach(request::header);
         CompletableFuture<HttpResponse<byte[]>> response;
         try {
-            response = client.sendAsync(request.build(), info -> new LimitedBody(maxBytes));
-        } catch (IllegalArgumentException e) {
+            response = client(target).sendAsync(request.build(), info -> new LimitedBody(maxBytes));
+        } catch (IllegalArgumentException | io.caiman.error.CaimanException e) {
             return CompletableFuture.completedFuture(result(target, slot, startedMs, t0, List.of(),
                     "cannot send the request: " + e.getMessage()));
         }

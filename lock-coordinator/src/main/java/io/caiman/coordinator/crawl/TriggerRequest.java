@@ -180,7 +180,7 @@ record TriggerRequest(String key, CrawlTarget target, boolean configured) {
             throw new HttpError(400, problem);
         }
         return CrawlTarget.of(new AggregateConfig(kind, uri, "", null, timeout, timeout, job != null ? job : kind, labels,
-                Map.of(), tenant, List.of()));
+                Map.of(), tenant, List.of(), io.caiman.core.config.ClientTls.DEFAULT));
     }
 
     /** "not valid JSON: what (line l, column c)", without Jackson's note on where the open bracket was. */

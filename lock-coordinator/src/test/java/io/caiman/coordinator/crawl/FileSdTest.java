@@ -20,7 +20,8 @@ class FileSdTest {
 
     private static final AggregateConfig TEMPLATE = new AggregateConfig("prometheus", null, "locks", null,
             Duration.ofSeconds(15), Duration.ofSeconds(5), "node", Map.of("dc", "eu-1"), Map.of("Authorization", "Bearer t"),
-            "default", List.of("targets.json"));
+            "default", List.of("targets.json"),
+            io.caiman.core.config.ClientTls.DEFAULT);
 
     @Test
     void shouldReadTargetsAndLabelsAsPrometheusFileSdDoes() {

@@ -66,7 +66,8 @@ class TargetCrawlerTest {
     private CrawlResult crawl(String path) throws Exception {
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
         CrawlTarget target = CrawlTarget.of(new AggregateConfig("prometheus", url, "locks", null, Duration.ofSeconds(15),
-                Duration.ofSeconds(2), "node", Map.of(), Map.of(), "default", java.util.List.of()));
+                Duration.ofSeconds(2), "node", Map.of(), Map.of(), "default", java.util.List.of(),
+                io.caiman.core.config.ClientTls.DEFAULT));
         return crawler.crawl(target, 7, 1_000).get(10, TimeUnit.SECONDS);
     }
 
