@@ -117,8 +117,8 @@ public final class CaimanConfigDef {
     public static final Setting<String> AGGREGATE_KIND = required("kind",
             SettingType.oneOf("prometheus", "elasticsearch", "http"),
             "What the target is: `prometheus` (scrape the text format or OpenMetrics), `http` (up, status and "
-                    + "latency of any URL), `elasticsearch` (cluster health and node stats; not crawled yet: a crawler "
-                    + "refuses to start with one). docs/crawlers.md says what each crawl writes.");
+                    + "latency of any URL), `elasticsearch` (cluster health and node stats under the URL, named as "
+                    + "elasticsearch_exporter names them). docs/crawlers.md says what each crawl writes.");
     public static final Setting<java.net.URI> AGGREGATE_URL = optional("url", SettingType.URL, null,
             "The target's URL. Give either `url` or `file_sd`.");
     public static final Setting<List<String>> AGGREGATE_FILE_SD = optional("file_sd",

@@ -26,13 +26,13 @@ import java.util.zip.CRC32C;
 public record CrawlTarget(String id, String kind, URI url, Duration interval, Duration timeout, Map<String, String> labels,
         Map<String, String> headers, String tenant, ClientTls tls) {
 
-    /** The kinds a crawler can crawl today. */
-    public static final List<String> KINDS = List.of("prometheus", "http");
+    /** The kinds a crawler crawls (the config allows no other). */
+    public static final List<String> KINDS = List.of("prometheus", "http", "elasticsearch");
 
     /**
      * The targets of {@code cluster}, in configuration order.
      *
-     * @throws CaimanException naming every target of a kind crawlers cannot crawl yet, or two identical targets
+     * @throws CaimanException naming every pair of identical targets, or of targets that would write the same series
      */
     public static List<CrawlTarget> of(CaimanConfig config, String cluster) {
         List<CrawlTarget> targets = new ArrayList<>();
@@ -43,11 +43,6 @@ public record CrawlTarget(String id, String kind, URI url, Duration interval, Du
             AggregateConfig a = config.aggregates().get(i);
             if (!a.cluster().equals(cluster) || !a.fileSd().isEmpty()) {
                 continue; // file_sd entries: see FileSd
-            }
-            if (!KINDS.contains(a.kind())) {
-                problems.add("aggregate[" + i + "]: kind " + a.kind() + " cannot be crawled yet (crawlers crawl "
-                        + String.join(", ", KINDS) + ")");
-                continue;
             }
             CrawlTarget t = of(a);
             Integer before = seen.putIfAbsent(t.id(), i);

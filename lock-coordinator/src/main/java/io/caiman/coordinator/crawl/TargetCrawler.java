@@ -13,6 +13,7 @@ import io.caiman.core.wire.openmetrics.OpenMetricsParser;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
 import io.caiman.schemas.oplog.MetricType;
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -36,6 +37,8 @@ import java.util.concurrent.Flow;
  *       accepted), {@code Accept-Encoding: gzip} and {@code X-Prometheus-Scrape-Timeout-Seconds}; the body is
  *       parsed by the format its {@code Content-Type} names. A non-2xx answer, a timeout, a body over the limit
  *       or any parse error fails the crawl, as in Prometheus: none of its samples are kept.
+ *   <li>{@code elasticsearch}: {@code GET _cluster/health} and {@code GET _nodes/stats} under the URL, turned into
+ *       elasticsearch_exporter's metrics ({@link ElasticsearchMetrics}); both must answer 2xx with valid JSON.
  *   <li>{@code http}: GET; {@code probe_http_status_code} and {@code probe_duration_seconds} (blackbox_exporter's
  *       names), {@code up} = 1 for a 2xx or 3xx answer.
  * </ul>
@@ -100,16 +103,24 @@ public final class TargetCrawler {
                 .sslContext(ClientSsl.context(tls)).build());
     }
 
-    /** Crawls {@code target} for {@code slot}; never completes exceptionally (a failure is a result with up = 0). */
-    public CompletableFuture<CrawlResult> crawl(CrawlTarget target, long slot, long startedMs) {
-        long t0 = System.nanoTime();
-        HttpRequest.Builder request = HttpRequest.newBuilder(target.url()).GET().timeout(target.timeout())
+    private HttpRequest.Builder request(CrawlTarget target, URI url) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(url).GET().timeout(target.timeout())
                 .header("User-Agent", userAgent)
                 .header("X-Prometheus-Scrape-Timeout-Seconds", Double.toString(target.timeout().toMillis() / 1000.0));
         if (target.kind().equals("prometheus")) {
             request.header("Accept", ACCEPT).header("Accept-Encoding", "gzip");
         }
         target.headers().forEach(request::header);
+        return request;
+    }
+
+    /** Crawls {@code target} for {@code slot}; never completes exceptionally (a failure is a result with up = 0). */
+    public CompletableFuture<CrawlResult> crawl(CrawlTarget target, long slot, long startedMs) {
+        long t0 = System.nanoTime();
+        if (target.kind().equals("elasticsearch")) {
+            return elasticsearch(target, slot, startedMs, t0);
+        }
+        HttpRequest.Builder request = request(target, target.url());
         CompletableFuture<HttpResponse<byte[]>> response;
         try {
             response = client(target).sendAsync(request.build(), info -> new LimitedBody(maxBytes));
@@ -128,6 +139,36 @@ public final class TargetCrawler {
                 return result(target, slot, startedMs, t0, List.of(), "cannot read the answer: " + e.getMessage());
             }
         });
+    }
+
+    /** Cluster health and node stats, asked for together; both must answer for the crawl to succeed. */
+    private CompletableFuture<CrawlResult> elasticsearch(CrawlTarget target, long slot, long startedMs, long t0) {
+        String base = target.url().toString().endsWith("/") ? target.url().toString() : target.url() + "/";
+        CompletableFuture<HttpResponse<byte[]>> health;
+        CompletableFuture<HttpResponse<byte[]>> nodes;
+        try {
+            HttpClient c = client(target);
+            health = c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.HEALTH_PATH)).build(),
+                    info -> new LimitedBody(maxBytes));
+            nodes = c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.NODE_STATS_PATH)).build(),
+                    info -> new LimitedBody(maxBytes));
+        } catch (IllegalArgumentException | io.caiman.error.CaimanException e) {
+            return CompletableFuture.completedFuture(result(target, slot, startedMs, t0, List.of(),
+                    "cannot send the request: " + e.getMessage()));
+        }
+        return health.thenCombine(nodes, (h, n) -> {
+            for (HttpResponse<byte[]> r : List.of(h, n)) {
+                if (r.statusCode() / 100 != 2) {
+                    return result(target, slot, startedMs, t0, List.of(), "GET " + r.uri().getPath()
+                            + ": server returned HTTP status " + r.statusCode());
+                }
+            }
+            try {
+                return result(target, slot, startedMs, t0, ElasticsearchMetrics.of(h.body(), n.body()), null);
+            } catch (IllegalArgumentException e) {
+                return result(target, slot, startedMs, t0, List.of(), e.getMessage());
+            }
+        }).exceptionally(failure -> result(target, slot, startedMs, t0, List.of(), describe(failure, target)));
     }
 
     private CrawlResult scrape(CrawlTarget target, long slot, long startedMs, long t0, HttpResponse<byte[]> r) {

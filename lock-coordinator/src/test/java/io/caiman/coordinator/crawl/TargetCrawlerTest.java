@@ -25,7 +25,7 @@ class TargetCrawlerTest {
 
     private HttpServer server;
     private final TargetCrawler crawler = new TargetCrawler(TargetCrawler.newHttpClient(Duration.ofSeconds(5)),
-            new SampleLimits(100, 200, 2048), 1024, "test");
+            new SampleLimits(100, 200, 2048), 2048, "test");
 
     @BeforeEach
     void serve() throws Exception {
@@ -36,6 +36,10 @@ class TargetCrawlerTest {
         route("/bad", "text/plain; version=0.0.4", false, "ok 1\nbad{job=\"x\" 1\n");
         route("/huge", "text/plain; version=0.0.4", false, "x 1\n".repeat(1000));
         route("/hugegzip", "text/plain; version=0.0.4", true, "x 1\n".repeat(1000));
+        route("/es/_cluster/health", "application/json", false, ES_HEALTH);
+        route("/es/_nodes/stats", "application/json", false, ES_NODE_STATS);
+        route("/es-broken/_cluster/health", "application/json", false, ES_HEALTH);
+        route("/es-broken/_nodes/stats", "application/json", false, "{\"nodes\": {\"x\": ");
         server.start();
     }
 
@@ -63,9 +67,40 @@ class TargetCrawlerTest {
         server.stop(0);
     }
 
+    /** Elasticsearch 8's answers, cut down to what is read (and one field from another version's, left alone). */
+    static final String ES_HEALTH = """
+            {"cluster_name": "logs", "status": "yellow", "timed_out": false, "number_of_nodes": 2,
+             "number_of_data_nodes": 2, "active_primary_shards": 11, "active_shards": 20, "relocating_shards": 0,
+             "initializing_shards": 0, "unassigned_shards": 2, "delayed_unassigned_shards": 0,
+             "number_of_pending_tasks": 0, "number_of_in_flight_fetch": 0, "task_max_waiting_in_queue_millis": 0,
+             "active_shards_percent_as_number": 90.9090909090909}
+            """;
+    static final String ES_NODE_STATS = """
+            {"_nodes": {"total": 1, "successful": 1, "failed": 0}, "cluster_name": "logs", "nodes": {
+              "aB3dE": {"name": "es-1", "host": "10.0.0.5", "ip": "10.0.0.5:9300",
+                "indices": {"docs": {"count": 1200, "deleted": 3}, "store": {"size_in_bytes": 5242880},
+                  "indexing": {"index_total": 4000, "index_time_in_millis": 1500},
+                  "search": {"query_total": 300, "query_time_in_millis": 250}, "segments": {"count": 40}},
+                "os": {"cpu": {"percent": 7, "load_average": {"1m": 0.42}}},
+                "process": {"open_file_descriptors": 512, "cpu": {"percent": 3}},
+                "jvm": {"mem": {"heap_used_in_bytes": 268435456, "heap_committed_in_bytes": 536870912,
+                    "heap_max_in_bytes": 1073741824, "non_heap_used_in_bytes": 134217728},
+                  "gc": {"collectors": {"young": {"collection_count": 12, "collection_time_in_millis": 340},
+                    "old": {"collection_count": 1, "collection_time_in_millis": 25}}}},
+                "thread_pool": {"search": {"threads": 7, "queue": 0, "active": 1, "rejected": 5}},
+                "fs": {"total": {"total_in_bytes": 107374182400, "free_in_bytes": 53687091200,
+                  "available_in_bytes": 48318382080}},
+                "transport": {"rx_size_in_bytes": 9000, "tx_size_in_bytes": 8000},
+                "breakers": {"parent": {"estimated_size_in_bytes": 300000000, "tripped": 0}}}}}
+            """;
+
     private CrawlResult crawl(String path) throws Exception {
+        return crawl("prometheus", path);
+    }
+
+    private CrawlResult crawl(String kind, String path) throws Exception {
         URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
-        CrawlTarget target = CrawlTarget.of(new AggregateConfig("prometheus", url, "locks", null, Duration.ofSeconds(15),
+        CrawlTarget target = CrawlTarget.of(new AggregateConfig(kind, url, "locks", null, Duration.ofSeconds(15),
                 Duration.ofSeconds(2), "node", Map.of(), Map.of(), "default", java.util.List.of(),
                 io.caiman.core.config.ClientTls.DEFAULT));
         return crawler.crawl(target, 7, 1_000).get(10, TimeUnit.SECONDS);
@@ -109,7 +144,7 @@ class TargetCrawlerTest {
     void shouldFailAnAnswerOverTheLimitPlainOrUnzipped() throws Exception {
         for (String path : List.of("/huge", "/hugegzip")) {
             CrawlResult r = crawl(path);
-            assertThat(r.error()).as(path).contains("crawler.max_response_bytes (1024)");
+            assertThat(r.error()).as(path).contains("crawler.max_response_bytes (2048)");
             assertThat(named(r, "up").value()).isZero();
         }
     }
@@ -120,5 +155,43 @@ class TargetCrawlerTest {
         CrawlResult r = crawl("/good");
         assertThat(r.error()).contains("ConnectException");
         assertThat(named(r, "up").value()).isZero();
+    }
+
+    @Test
+    void shouldTurnElasticsearchHealthAndNodeStatsIntoElasticsearchExporterMetrics() throws Exception {
+        CrawlResult r = crawl("elasticsearch", "/es");
+        assertThat(r.error()).isNull();
+        List<String> series = r.samples().stream().map(x -> x.name() + x.labels() + " " + x.value()).toList();
+        assertThat(series).contains(
+                "elasticsearch_cluster_health_status{cluster=\"logs\",color=\"yellow\",instance=\"127.0.0.1:"
+                        + server.getAddress().getPort() + "\",job=\"node\"} 1.0",
+                "elasticsearch_cluster_health_status{cluster=\"logs\",color=\"green\",instance=\"127.0.0.1:"
+                        + server.getAddress().getPort() + "\",job=\"node\"} 0.0");
+        assertThat(named(r, "elasticsearch_cluster_health_unassigned_shards").value()).isEqualTo(2);
+        assertThat(named(r, "elasticsearch_cluster_health_active_shards_percent_as_number").value()).isBetween(90.9, 91.0);
+        ParsedSample heap = r.samples().stream().filter(x -> x.name().equals("elasticsearch_jvm_memory_used_bytes")
+                && x.labels().get("area").equals("heap")).findFirst().orElseThrow();
+        assertThat(heap.value()).isEqualTo(268435456);
+        assertThat(heap.labels().get("name")).isEqualTo("es-1");
+        assertThat(heap.labels().get("es_node_id")).isEqualTo("aB3dE");
+        assertThat(heap.timestampMs()).isEqualTo(1_000L);
+        ParsedSample gc = r.samples().stream().filter(x -> x.name().equals("elasticsearch_jvm_gc_collection_seconds_sum")
+                && x.labels().get("gc").equals("young")).findFirst().orElseThrow();
+        assertThat(gc.value()).isEqualTo(0.34);
+        assertThat(named(r, "elasticsearch_thread_pool_rejected_count").value()).isEqualTo(5);
+        assertThat(named(r, "elasticsearch_filesystem_data_available_bytes").value()).isEqualTo(48318382080d);
+        assertThat(named(r, "elasticsearch_indices_docs").value()).isEqualTo(1200);
+        assertThat(named(r, "up").value()).isEqualTo(1);
+        assertThat(named(r, "scrape_samples_scraped").value()).isEqualTo(r.samples().size() - 3);
+    }
+
+    @Test
+    void shouldFailAnElasticsearchCrawlWhenEitherAnswerIsMissingOrBroken() throws Exception {
+        CrawlResult broken = crawl("elasticsearch", "/es-broken");
+        assertThat(broken.error()).contains("_nodes/stats answered not valid JSON");
+        assertThat(named(broken, "up").value()).isZero();
+        CrawlResult missing = crawl("elasticsearch", "/nothing");
+        assertThat(missing.error()).contains("GET /nothing/_cluster/health: server returned HTTP status 404");
+        assertThat(missing.samples()).hasSize(3);
     }
 }
