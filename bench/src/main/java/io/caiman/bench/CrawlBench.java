@@ -66,6 +66,13 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
     @Option(names = "--lease-groups", defaultValue = "16", description = "crawler.lease_groups (default ${DEFAULT-VALUE}).")
     int leaseGroups;
 
+    @Option(names = "--jfr", paramLabel = "FILE", description = "Record the first crawler with Java Flight Recorder "
+            + "(profile settings) into FILE, to see where its CPU goes.")
+    Path jfr;
+
+    @Option(names = "--keep", description = "Keep the working directory (the processes' logs) and print where it is.")
+    boolean keep;
+
     @Option(names = "--baseline-only", description = "Internal: run the uncoordinated baseline on CONFIG for SECONDS.",
             arity = "2", hidden = true)
     List<String> baselineOnly;
@@ -73,6 +80,7 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     public static void main(String[] args) {
+        io.caiman.core.lifecycle.CommonPool.atLeastTwoThreads(); // as the crawlers (Main) do
         System.exit(new CommandLine(new CrawlBench()).execute(args));
     }
 
@@ -98,7 +106,9 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
             for (int i = 0; i < crawlers; i++) {
                 int port = Ports.free();
                 ports.add(port);
-                processes.add(java(dir, "crawler-" + i, Main.class.getName(), "crawler", "-c", config.toString(),
+                List<String> jvm = i == 0 && jfr != null ? List.of("-XX:StartFlightRecording=dumponexit=true,settings=profile,"
+                        + "filename=" + jfr.toAbsolutePath()) : List.of();
+                processes.add(java(dir, "crawler-" + i, jvm, Main.class.getName(), "crawler", "-c", config.toString(),
                         "--set", "crawler.node=c" + i, "--set", "crawler.listen=127.0.0.1:" + port,
                         "--set", "crawler.min_cluster_size=" + crawlers));
             }
@@ -118,6 +128,7 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
             sleepUntil((first + slots) * intervalMs + 2_000); // the last slot's crawls committed
             double[] cpu1 = cpu(processes);
             Map<String, double[]> after = scrape(ports);
+            double[] takeover = killOne(processes, ports);
             for (Process p : processes) {
                 p.destroy();
             }
@@ -151,7 +162,7 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
             }
 
             System.err.println("crawl-bench: baseline, the same crawls from one process without coordination");
-            Process base = java(dir, "baseline", CrawlBench.class.getName(), "--baseline-only", config.toString(),
+            Process base = java(dir, "baseline", List.of(), CrawlBench.class.getName(), "--baseline-only", config.toString(),
                     Long.toString((slots + 1) * (long) interval + 3));
             base.waitFor();
             String baseOut = Files.readString(dir.resolve("baseline.out"));
@@ -172,11 +183,19 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
                     crawls / (slots * (double) interval), spread);
             System.out.printf("  ZooKeeper writes per crawl %.4f (%.0f writes); Kafka transactions per crawl %.4f (%.0f)%n",
                     zkWrites / crawls, zkWrites, txns / crawls, txns);
+            System.out.printf("  threads started per crawl %.3f%n", delta(before, after, "threads") / crawls);
+            System.out.printf("  crawler c%d killed (SIGKILL) holding %.0f lease groups: all %d groups crawled again by the "
+                    + "others after %.1f s (zookeeper.session_timeout %d s); slots they reported missed meanwhile: %.0f%n",
+                    crawlers - 1, takeover[0], leaseGroups, takeover[1], sessionTimeout(), takeover[2]);
             System.out.printf("  CPU per crawl: coordinated %.3f ms (%.1f CPU-s over %d crawlers), uncoordinated %.3f ms "
                     + "(%.1f CPU-s, %.0f crawls): ratio %.2f%n", cpuSeconds * 1000 / crawls, cpuSeconds, crawlers,
                     baseCpu * 1000 / baseCrawls, baseCpu, baseCrawls, (cpuSeconds / crawls) / (baseCpu / baseCrawls));
         } finally {
-            io.caiman.embedded.Dirs.deleteQuietly(dir);
+            if (keep) {
+                System.err.println("crawl-bench: logs kept in " + dir);
+            } else {
+                io.caiman.embedded.Dirs.deleteQuietly(dir);
+            }
         }
         return 0;
     }
@@ -186,7 +205,7 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
                 "clusters:",
                 "  - {name: bench, type: oplog, servers: [" + kafka + "], partitions: 6, replica_factor: 1}",
                 "  - {name: bench-locks, type: sharedlock, servers: [" + zk + "], oplog: bench}",
-                "zookeeper: {session_timeout: " + Math.max(1, Math.min(5, interval / 3)) + "s}",
+                "zookeeper: {session_timeout: " + sessionTimeout() + "s}",
                 "crawler: {lease_groups: " + leaseGroups + ", commit_interval: 1s}",
                 "aggregate:", ""));
         for (int i = 0; i < targets; i++) {
@@ -194,6 +213,53 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
                     .append("}, cluster: bench-locks, interval: ").append(interval).append("s, timeout: ").append(Math.min(5, interval)).append("s}\n");
         }
         return yaml.toString();
+    }
+
+    private int sessionTimeout() {
+        return Math.max(1, Math.min(5, interval / 3));
+    }
+
+    /**
+     * Kills the last crawler with SIGKILL and waits until the others have taken over and crawl all the lease groups.
+     *
+     * @return the groups it held, the seconds until every group was active elsewhere, and the slots the others
+     *     reported missed in that time (and for one interval after)
+     */
+    private double[] killOne(List<Process> processes, List<Integer> ports) throws Exception {
+        int victim = processes.size() - 1;
+        List<Integer> survivors = ports.subList(0, victim);
+        String victimMetrics = metrics(ports.get(victim));
+        double held = MetricsText.sumOf(victimMetrics, "caiman_crawler_leases");
+        double missed0 = 0;
+        for (int port : survivors) {
+            missed0 += MetricsText.sumOf(metrics(port), "caiman_crawler_slots_missed_total");
+        }
+        long t0 = System.nanoTime();
+        processes.get(victim).destroyForcibly(); // SIGKILL: no leaving, the session must expire
+        System.err.printf("crawl-bench: killed crawler c%d holding %.0f lease groups%n", victim, held);
+        double seconds = Double.NaN;
+        while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60)) {
+            double active = 0;
+            for (int port : survivors) {
+                active += MetricsText.sumOf(metrics(port), "caiman_crawler_leases_active");
+            }
+            if (active >= leaseGroups) {
+                seconds = (System.nanoTime() - t0) / 1e9;
+                break;
+            }
+            Thread.sleep(50);
+        }
+        Thread.sleep(interval * 1000L); // slots due meanwhile are crawled, or reported missed
+        double missed1 = 0;
+        for (int port : survivors) {
+            missed1 += MetricsText.sumOf(metrics(port), "caiman_crawler_slots_missed_total");
+        }
+        return new double[] {held, seconds, missed1 - missed0};
+    }
+
+    private static String metrics(int port) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /** The uncoordinated baseline: every target once per slot, HTTP + parse + idempotent produce. */
@@ -252,9 +318,10 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
         return 0;
     }
 
-    private static Process java(Path dir, String name, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m",
-                "-cp", System.getProperty("java.class.path")));
+    private static Process java(Path dir, String name, List<String> jvm, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx512m"));
+        command.addAll(jvm);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
         command.addAll(List.of(args));
         return new ProcessBuilder(command).redirectOutput(dir.resolve(name + ".out").toFile())
                 .redirectError(dir.resolve(name + ".err").toFile()).start();
@@ -301,14 +368,15 @@ public final class CrawlBench implements java.util.concurrent.Callable<Integer> 
         double[] crawls = new double[ports.size()];
         double[] txns = new double[ports.size()];
         double[] zk = new double[ports.size()];
+        double[] threads = new double[ports.size()];
         for (int i = 0; i < ports.size(); i++) {
-            String text = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports.get(i) + "/metrics"))
-                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            String text = metrics(ports.get(i));
             crawls[i] = MetricsText.sumOf(text, "caiman_crawler_crawls_total");
             txns[i] = MetricsText.sumOf(text, "caiman_crawler_transactions_total");
             zk[i] = MetricsText.sumOf(text, "caiman_crawler_zookeeper_writes_total");
+            threads[i] = MetricsText.sumOf(text, "jvm_threads_started_threads_total");
         }
-        return Map.of("crawls", crawls, "transactions", txns, "zk", zk);
+        return Map.of("crawls", crawls, "transactions", txns, "zk", zk, "threads", threads);
     }
 
 

@@ -15,6 +15,7 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        io.caiman.core.lifecycle.CommonPool.atLeastTwoThreads();
         System.exit(commandLine().execute(args));
     }
 

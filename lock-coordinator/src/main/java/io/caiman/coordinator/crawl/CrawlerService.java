@@ -114,6 +114,9 @@ public final class CrawlerService implements AutoCloseable {
     private final Map<Integer, Long> handedBack = new HashMap<>();
     private final Semaphore crawlPermits;
     private final OplogRecords records;
+    /** Idle readers of the crawl ledger, for the loader threads. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<KafkaConsumer<byte[], byte[]>> ledgerReaders =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final long startedNanos = System.nanoTime();
 
     private final Counter crawlsSucceeded;
@@ -188,6 +191,10 @@ public final class CrawlerService implements AutoCloseable {
         commitTime = Timer.builder("caiman_crawler_commit").description("Time to commit one transaction of crawls")
                 .register(registry);
         Gauge.builder("caiman_crawler_leases", held, Map::size).description("Lease groups this crawler holds")
+                .register(registry);
+        Gauge.builder("caiman_crawler_leases_active", held, h -> h.values().stream()
+                        .filter(l -> l.state == Lease.State.ACTIVE).count())
+                .description("Lease groups this crawler holds and crawls: fenced, ledger read, slots planned")
                 .register(registry);
         Gauge.builder("caiman_crawler_targets", () -> targets.size())
                 .description("Targets of the cluster: configured, and from file_sd files").register(registry);
@@ -625,12 +632,17 @@ public final class CrawlerService implements AutoCloseable {
                 producer.close(Duration.ZERO);
                 return;
             }
+            long t0 = System.nanoTime();
             producer.initTransactions();
+            long fencedNanos = System.nanoTime() - t0;
             TopicPartition partition = new TopicPartition(cluster.crawlLedgerTopic(), lease.group);
             int entries = 0;
             long expiredBefore = System.currentTimeMillis() - TRIGGER_RETENTION.toMillis();
-            try (KafkaConsumer<byte[], byte[]> ledger = KafkaClients.newReader(config, oplog,
-                    "caiman-crawler-" + node + "-ledger")) {
+            KafkaConsumer<byte[], byte[]> ledger = ledgerReaders.poll();
+            if (ledger == null) {
+                ledger = KafkaClients.newReader(config, oplog, "caiman-crawler-" + node + "-ledger");
+            }
+            try {
                 ledger.assign(List.of(partition));
                 ledger.seekToBeginning(List.of(partition));
                 long end = ledger.endOffsets(List.of(partition)).get(partition);
@@ -654,12 +666,22 @@ public final class CrawlerService implements AutoCloseable {
                         return;
                     }
                 }
+            } catch (RuntimeException e) {
+                ledger.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(1)));
+                ledger = null;
+                throw e;
+            } finally {
+                if (ledger != null) {
+                    ledger.assign(List.of());
+                    ledgerReaders.add(ledger); // kept for the next load: no new client, no metadata round trips
+                }
             }
             lease.triggers.values().stream().filter(t -> t.state == Trigger.State.ACCEPTED)
                     .sorted((a, b) -> Long.compare(a.acceptedAtMs, b.acceptedAtMs)).forEach(lease.runnable::add);
             if (lease.state == Lease.State.LOADING) {
                 lease.state = Lease.State.LOADED;
-                log.info("crawler [{}] lease group {}: read {} ledger entries", node, lease.group, entries);
+                log.info("crawler [{}] lease group {}: fenced in {} ms, read {} ledger entries in {} ms", node, lease.group,
+                        fencedNanos / 1_000_000, entries, (System.nanoTime() - t0 - fencedNanos) / 1_000_000);
             }
         } catch (RuntimeException e) {
             lease.lose("cannot open the group's producer or read its ledger: " + e.getMessage());
@@ -1065,6 +1087,9 @@ public final class CrawlerService implements AutoCloseable {
             shutdown(leaseThread);
             shutdown(commitThread);
             shutdown(loaders);
+            for (KafkaConsumer<byte[], byte[]> reader; (reader = ledgerReaders.poll()) != null; ) {
+                reader.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(1)));
+            }
             if (leaseCache != null) {
                 leaseCache.close();
             }
