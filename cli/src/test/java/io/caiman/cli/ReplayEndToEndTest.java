@@ -308,6 +308,8 @@ class ReplayEndToEndTest {
                     new byte[] {(byte) 0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 9})).get();
             producer.send(new ProducerRecord<>(other + ".oplog", 1, "default/deploys".getBytes(StandardCharsets.UTF_8),
                     increment)).get();
+            producer.send(new ProducerRecord<>(other + ".oplog", 1, "no tenant here".getBytes(StandardCharsets.UTF_8),
+                    good)).get();
         }
         Run fail = CommandLineTest.run("replay", "-c", cfg.toString(), "--progress", "none");
         assertThat(fail.code()).isEqualTo(1);
@@ -317,7 +319,7 @@ class ReplayEndToEndTest {
         Run skip = CommandLineTest.run("replay", "-c", cfg.toString(), "--progress", "none", "--on-bad-record", "skip");
         assertThat(skip.code()).as(skip.err()).isZero();
         assertThat(skip.out()).isEqualTo("ok 5 1000\n");
-        assertThat(skip.err()).contains("1 unreadable").doesNotContain("skipped " + other)
+        assertThat(skip.err()).contains("2 unreadable").doesNotContain("skipped " + other)
                 .contains("1 StatsD increments, gauge deltas or set members were not written");
 
         Run log = CommandLineTest.run("replay", "-c", cfg.toString(), "--progress", "none", "--on-bad-record", "log",
@@ -325,6 +327,16 @@ class ReplayEndToEndTest {
         assertThat(log.code()).as(log.err()).isZero();
         assertThat(log.err()).contains("skipped " + other + ".oplog partition 1 offset 1: unreadable record");
         assertThat(log.out().lines()).hasSize(2).anyMatch(l -> l.contains("\"kind\":\"increment\"") && l.contains("\"value\":2"));
+
+        // sinks that copy records check keys and values without decoding them, and find the same bad records
+        Run discard = CommandLineTest.run("replay", "-c", cfg.toString(), "--progress", "none", "--discard");
+        assertThat(discard.code()).isEqualTo(1);
+        assertThat(discard.err()).contains(other + ".oplog partition 1 offset 1: unreadable record");
+        Run discardLog = CommandLineTest.run("replay", "-c", cfg.toString(), "--progress", "none", "--discard",
+                "--on-bad-record", "log");
+        assertThat(discardLog.code()).as(discardLog.err()).isZero();
+        assertThat(discardLog.err()).contains("skipped " + other + ".oplog partition 1 offset 1: unreadable record",
+                "skipped " + other + ".oplog partition 1 offset 3: unreadable record", "series key has no tenant");
     }
 
     /** Runs the command in this JVM, stopping it (as Ctrl-C would) after {@code stopAfter} records, or never when 0. */

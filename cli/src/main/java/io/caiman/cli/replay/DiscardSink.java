@@ -9,6 +9,11 @@ public final class DiscardSink implements ReplaySink {
     }
 
     @Override
+    public boolean decodes() {
+        return false;
+    }
+
+    @Override
     public void flush() {}
 
     @Override

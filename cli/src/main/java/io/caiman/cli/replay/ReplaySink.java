@@ -17,6 +17,14 @@ public interface ReplaySink extends AutoCloseable {
      */
     boolean write(ReplayRecord record) throws IOException;
 
+    /**
+     * Whether the sink reads {@link ReplayRecord#key()} and {@link ReplayRecord#sample()}. A sink that copies records
+     * as they are says no, and the replay then checks each key's and value's structure instead of building them.
+     */
+    default boolean decodes() {
+        return true;
+    }
+
     /** Delivers everything written so far, or throws saying why it could not. */
     void flush() throws IOException;
 

@@ -89,6 +89,10 @@ public final class Replayer {
 
     private final Consumer<byte[], byte[]> consumer;
     private final ReplaySink sink;
+    /** Whether values are decoded (the sink reads them, or sample times are the range) or only checked. */
+    private final boolean decode;
+    /** Whether keys are parsed (the sink reads them, or a filter does) or only checked. */
+    private final boolean parseKeys;
     private final Options options;
     private final Progress progress;
     private final PrintStream log;
@@ -115,6 +119,8 @@ public final class Replayer {
             PrintStream log, BooleanSupplier stopRequested) {
         this.consumer = consumer;
         this.sink = sink;
+        this.decode = sink.decodes() || options.by() == By.SAMPLE_TIME;
+        this.parseKeys = sink.decodes() || options.tenant() != null || !options.match().isEmpty();
         this.options = options;
         this.progress = progress;
         this.log = log;
@@ -251,8 +257,18 @@ public final class Replayer {
             if (record.value() == null) {
                 throw new IllegalArgumentException("it has no value (a tombstone)");
             }
-            key = keys.get(record.key());
-            sample = Codecs.SAMPLE.decode(record.value());
+            if (parseKeys) {
+                key = keys.get(record.key());
+            } else { // nothing reads the key: check it as parsing would, without building it
+                SeriesKey.check(record.key());
+                key = null;
+            }
+            if (decode) {
+                sample = Codecs.SAMPLE.decode(record.value());
+            } else { // the sink copies the bytes: check them as decoding would, without building the sample
+                Codecs.SAMPLE.check(record.value());
+                sample = null;
+            }
         } catch (IllegalArgumentException | CodecException e) {
             BadRecordException error = new BadRecordException(record.topic(), record.partition(), record.offset(),
                     e.getMessage(), e);
@@ -268,7 +284,7 @@ public final class Replayer {
             filtered++;
             return false;
         }
-        if ((options.tenant() != null && !options.tenant().equals(key.tenant())) || !selected(key)) {
+        if (parseKeys && ((options.tenant() != null && !options.tenant().equals(key.tenant())) || !selected(key))) {
             filtered++;
             return false;
         }

@@ -87,6 +87,11 @@ public final class TopicSink implements ReplaySink {
     }
 
     @Override
+    public boolean decodes() {
+        return false;
+    }
+
+    @Override
     public void flush() throws IOException {
         producer.flush();
         throwIfFailed();

@@ -122,6 +122,114 @@ public final class SeriesKey implements Comparable<SeriesKey> {
         return of(tenant, name, Labels.of(pairs.toArray(new String[0])));
     }
 
+    /**
+     * Checks key bytes as {@link #parse(byte[])} reads them, without building anything: for readers that pass records
+     * on as they are (a replay to a topic) and must still refuse an unreadable key. It scans the bytes once; the
+     * structural characters and every character a tenant or a name may hold are ASCII, and UTF-8 never uses those
+     * bytes inside a multi-byte character. Written by hand because it replaces a parse that allocates, per record.
+     *
+     * @throws IllegalArgumentException saying what is wrong, as {@link #parse} would
+     */
+    public static void check(byte[] bytes) {
+        if (!wellFormed(bytes)) {
+            parse(bytes); // throws with the reason
+        }
+    }
+
+    /** Whether {@link #parse} would accept the bytes: the same grammar, and {@link #of}'s name rules. */
+    static boolean wellFormed(byte[] b) {
+        int n = b.length;
+        int slash = 0;
+        while (slash < n && b[slash] != '/') {
+            slash++;
+        }
+        if (slash == n || !tenantOk(b, slash)) {
+            return false;
+        }
+        int brace = slash + 1;
+        while (brace < n && b[brace] != '{') {
+            brace++;
+        }
+        if (!nameOk(b, slash + 1, brace, true)) {
+            return false;
+        }
+        if (brace == n) {
+            return true; // no labels
+        }
+        int[] names = new int[8]; // start and end of each kept label name
+        int kept = 0;
+        int i = brace + 1;
+        while (i < n && b[i] != '}') {
+            int eq = i;
+            while (eq + 1 < n && !(b[eq] == '=' && b[eq + 1] == '"')) {
+                eq++;
+            }
+            if (eq + 1 >= n) {
+                return false;
+            }
+            int nameStart = i;
+            i = eq + 2;
+            int valueStart = i;
+            while (i < n && b[i] != '"') {
+                i += b[i] == '\\' && i + 1 < n ? 2 : 1;
+            }
+            if (i >= n) {
+                return false;
+            }
+            if (i > valueStart) { // a label with an empty value is dropped, unchecked, as Labels does
+                if (!nameOk(b, nameStart, eq, false)) {
+                    return false;
+                }
+                for (int k = 0; k < kept; k += 2) {
+                    if (java.util.Arrays.equals(b, names[k], names[k + 1], b, nameStart, eq)) {
+                        return false; // given twice
+                    }
+                }
+                if (kept == names.length) {
+                    names = java.util.Arrays.copyOf(names, kept * 2);
+                }
+                names[kept++] = nameStart;
+                names[kept++] = eq;
+            }
+            i++;
+            if (i < n && b[i] == ',') {
+                i++;
+            }
+        }
+        return i == n - 1;
+    }
+
+    /** {@link Naming#validateTenant} on bytes: its characters are ASCII, so a byte is a character. */
+    private static boolean tenantOk(byte[] b, int end) {
+        if (end == 0 || end > 150 || (end == 1 && b[0] == '.') || (end == 2 && b[0] == '.' && b[1] == '.')) {
+            return false;
+        }
+        for (int i = 0; i < end; i++) {
+            int c = b[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' || c == '_'
+                    || c == '.' || c == '*' || c == '\'' || c == '(' || c == ')' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@link Naming#validateMetricName} ({@code colon}) or {@link Naming#validateLabelName} on bytes. */
+    private static boolean nameOk(byte[] b, int start, int end, boolean colon) {
+        if (end <= start) {
+            return false;
+        }
+        for (int i = start; i < end; i++) {
+            int c = b[i];
+            boolean ok = c == '_' || (colon && c == ':') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                    || (i > start && c >= '0' && c <= '9');
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Parses canonical key bytes; see {@link #parse(String)}. */
     public static SeriesKey parse(byte[] bytes) {
         return parse(new String(bytes, StandardCharsets.UTF_8));

@@ -58,4 +58,61 @@ class SeriesKeyTest {
         assertThat(SeriesKey.parse(key.bytes())).isEqualTo(key);
         assertThat(SeriesKey.parse(key.toString()).labels()).isEqualTo(key.labels());
     }
+
+    @Property(tries = 3000)
+    void shouldCheckKeyBytesExactlyAsParseReadsThem(
+            @ForAll @net.jqwik.api.constraints.CharRange(from = ' ', to = '~') @StringLength(max = 24) String noise,
+            @ForAll("keyish") String keyish, @ForAll("editedKey") String edited) {
+        for (String text : List.of(noise, keyish, edited)) {
+            byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            boolean parses;
+            try {
+                SeriesKey.parse(bytes);
+                parses = true;
+            } catch (IllegalArgumentException e) {
+                parses = false;
+            }
+            // the fast scan accepts exactly what parse accepts (so check never has to fall back on a valid key)
+            assertThat(SeriesKey.wellFormed(bytes)).as(text).isEqualTo(parses);
+        }
+    }
+
+    /** Strings made of the characters that give a key its structure, and a few others (one not ASCII). */
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> keyish() {
+        return net.jqwik.api.Arbitraries.strings().withChars('a', 'b', '1', ':', '.', '/', '{', '}', '=', '"', '\\', ',', 'é')
+                .ofMaxLength(16);
+    }
+
+    /** A key with two labels (names valid or not, values empty, escaped or not), then one character added or taken. */
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> editedKey() {
+        net.jqwik.api.Arbitrary<String> names = net.jqwik.api.Arbitraries.of("a", "b", "job", "a1", "1a", "", "é", "a-b");
+        net.jqwik.api.Arbitrary<String> values = net.jqwik.api.Arbitraries.of("", "x", "a\"b", "c\\d", "n\ne", "é");
+        return net.jqwik.api.Combinators.combine(names, values, names, values, net.jqwik.api.Arbitraries.integers().between(0, 40),
+                net.jqwik.api.Arbitraries.of('"', '=', '{', '}', ',', '\\', 'a', '/', '.'),
+                net.jqwik.api.Arbitraries.integers().between(0, 2)).as((n1, v1, n2, v2, at, c, edit) -> {
+                    StringBuilder key = new StringBuilder("t1/m:x{").append(n1).append("=\"");
+                    SeriesKey.escape(key, v1);
+                    key.append("\",").append(n2).append("=\"");
+                    SeriesKey.escape(key, v2);
+                    key.append("\"}");
+                    int p = Math.min(at, key.length() - 1);
+                    if (edit == 1) {
+                        key.insert(p, (char) c);
+                    } else if (edit == 2) {
+                        key.deleteCharAt(p);
+                    }
+                    return key.toString();
+                });
+    }
+
+    @Test
+    void shouldCheckRealKeys() {
+        SeriesKey key = SeriesKey.of("t1", "http_requests_total", Labels.of("path", "/a\"b\nc", "job", "api"));
+        SeriesKey.check(key.bytes());
+        SeriesKey.check("default/up".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> SeriesKey.check("default/up{job=\"x\"".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .hasMessageContaining("expected '}' at the end");
+    }
 }

@@ -3,7 +3,13 @@ package io.caiman.schemas.codec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BadHeaderException;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
@@ -37,14 +43,20 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
+    /** Every schema records may be written with (current and stored), by fingerprint, for {@link #check}. */
+    private final Map<Long, Schema> writers = new HashMap<>();
+    private final long currentFingerprint;
 
     private SingleObjectCodec(Class<T> type) {
         SpecificData model = SpecificData.getForClass(type);
         this.schema = model.getSchema(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
+        this.currentFingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        writers.put(currentFingerprint, schema);
         for (Schema stored : SchemaHistory.versions(schema.getFullName())) {
             decoder.addSchema(stored);
+            writers.put(SchemaNormalization.parsingFingerprint64(stored), stored);
         }
     }
 
@@ -90,6 +102,37 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
                     bytes.length, hexPrefix(bytes), schema.getFullName()), e);
         } catch (IOException | RuntimeException e) {
             // Avro reports a corrupt body in many ways (EOF, bad lengths, bad enum index, size limits)
+            throw new CodecException(String.format("record body is corrupt (%d bytes) for %s: %s",
+                    bytes.length, schema.getFullName(), e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Checks {@code bytes} as {@link #decode} would, without building the record: the header, a known fingerprint,
+     * and a body that reads to its end under its schema (Avro's skip: lengths, varints, union branches). For readers
+     * that pass records on as they are and must still refuse an unreadable one.
+     *
+     * @throws UnknownSchemaException if the fingerprint is not a known version of this record
+     * @throws CodecException if the bytes are not single-object encoded or the body is corrupt
+     */
+    public void check(byte[] bytes) {
+        if (bytes == null) {
+            throw new CodecException("record has no value (null); expected a " + schema.getFullName(), null);
+        }
+        if (bytes.length < 10 || bytes[0] != (byte) 0xC3 || bytes[1] != (byte) 0x01) {
+            throw new CodecException(String.format(
+                    "record is not Avro single-object encoded (%d bytes, starting %s); expected a %s",
+                    bytes.length, hexPrefix(bytes), schema.getFullName()), null);
+        }
+        long fingerprint = fingerprintOf(bytes);
+        Schema writer = fingerprint == currentFingerprint ? schema : writers.get(fingerprint);
+        if (writer == null) {
+            throw new UnknownSchemaException(schema.getFullName(), fingerprint, null);
+        }
+        try {
+            BinaryDecoder body = DecoderFactory.get().binaryDecoder(bytes, 10, bytes.length - 10, null);
+            GenericDatumReader.skip(writer, body);
+        } catch (IOException | RuntimeException e) {
             throw new CodecException(String.format("record body is corrupt (%d bytes) for %s: %s",
                     bytes.length, schema.getFullName(), e.getMessage()), e);
         }

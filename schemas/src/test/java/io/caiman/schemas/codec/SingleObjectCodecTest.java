@@ -122,4 +122,38 @@ class SingleObjectCodecTest {
             }
         }
     }
+
+    @Test
+    void shouldCheckBytesAsDecodeWouldWithoutBuildingTheRecord() {
+        byte[] bytes = Codecs.SAMPLE.encode(sample(5));
+        Codecs.SAMPLE.check(bytes); // passes
+        for (int length = 0; length < bytes.length; length++) {
+            byte[] truncated = Arrays.copyOf(bytes, length);
+            assertThatThrownBy(() -> Codecs.SAMPLE.check(truncated)).as("truncated to " + length)
+                    .isInstanceOf(CodecException.class);
+        }
+        assertThatThrownBy(() -> Codecs.SAMPLE.check("hello world".getBytes()))
+                .hasMessageContaining("not Avro single-object encoded");
+        byte[] unknown = bytes.clone();
+        unknown[5] ^= 0x55; // another fingerprint
+        assertThatThrownBy(() -> Codecs.SAMPLE.check(unknown)).isInstanceOf(UnknownSchemaException.class);
+        assertThatThrownBy(() -> Codecs.SAMPLE.check(null)).isInstanceOf(CodecException.class);
+    }
+
+    @Test
+    void shouldCheckArbitraryBodiesWithNothingButCodecExceptionAndAlwaysFinish() {
+        java.util.Random random = new java.util.Random(11);
+        byte[] valid = Codecs.SAMPLE.encode(sample(3));
+        for (int i = 0; i < 5_000; i++) {
+            byte[] bytes = valid.clone();
+            for (int j = 0; j < 3; j++) {
+                bytes[10 + random.nextInt(bytes.length - 10)] = (byte) random.nextInt();
+            }
+            try {
+                Codecs.SAMPLE.check(bytes);
+            } catch (CodecException expected) {
+                // a clear error is the only acceptable failure
+            }
+        }
+    }
 }
