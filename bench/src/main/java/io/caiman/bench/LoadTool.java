@@ -92,6 +92,7 @@ public final class LoadTool implements Callable<Integer> {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     public static void main(String[] args) {
+        io.caiman.core.lifecycle.CommonPool.atLeastTwoThreads(); // sendAsync: no thread per request on 2 cores
         if (args.length > 1 && args[0].equals("server")) {
             Server.main(args);
             return;
