@@ -638,6 +638,8 @@ public final class CrawlerService implements AutoCloseable {
             TopicPartition partition = new TopicPartition(cluster.crawlLedgerTopic(), lease.group);
             int entries = 0;
             long expiredBefore = System.currentTimeMillis() - TRIGGER_RETENTION.toMillis();
+            Map<String, CrawlTarget> byId = new HashMap<>();
+            targets.forEach(t -> byId.put(t.id(), t));
             KafkaConsumer<byte[], byte[]> ledger = ledgerReaders.poll();
             if (ledger == null) {
                 ledger = KafkaClients.newReader(config, oplog, "caiman-crawler-" + node + "-ledger");
@@ -650,7 +652,7 @@ public final class CrawlerService implements AutoCloseable {
                     for (ConsumerRecord<byte[], byte[]> r : ledger.poll(Duration.ofMillis(200))) {
                         String key = new String(r.key(), StandardCharsets.UTF_8);
                         if (key.startsWith(Trigger.KEY_PREFIX)) {
-                            loadTrigger(lease, key.substring(Trigger.KEY_PREFIX.length()), r.value(), expiredBefore);
+                            loadTrigger(lease, key.substring(Trigger.KEY_PREFIX.length()), r.value(), expiredBefore, byId);
                             entries++;
                             continue;
                         }
@@ -689,7 +691,7 @@ public final class CrawlerService implements AutoCloseable {
     }
 
     /** One triggered-crawl entry of the ledger: the latest one for its id wins, as compaction keeps it. */
-    private void loadTrigger(Lease lease, String id, byte[] value, long expiredBefore) {
+    private void loadTrigger(Lease lease, String id, byte[] value, long expiredBefore, Map<String, CrawlTarget> byId) {
         if (value == null) {
             lease.triggers.remove(id);
             return;
@@ -700,17 +702,11 @@ public final class CrawlerService implements AutoCloseable {
             lease.expired.add(id);
             return;
         }
-        CrawlTarget configured = r.getConfigured() ? targetsById().get(r.getTargetId()) : null;
+        CrawlTarget configured = r.getConfigured() ? byId.get(r.getTargetId()) : null;
         CrawlTarget target = configured != null ? configured : new CrawlTarget(r.getTargetId(), r.getKind(),
                 URI.create(r.getUrl()), Duration.ofMillis(r.getTimeoutMs()), Duration.ofMillis(r.getTimeoutMs()),
                 Map.copyOf(r.getLabels()), Map.of(), r.getTenant(), io.caiman.core.config.ClientTls.DEFAULT);
         lease.triggers.put(id, Trigger.of(r, target));
-    }
-
-    private Map<String, CrawlTarget> targetsById() {
-        Map<String, CrawlTarget> byId = new HashMap<>();
-        targets.forEach(t -> byId.put(t.id(), t));
-        return byId;
     }
 
     private void commitAll() {
