@@ -13,6 +13,7 @@ import io.caiman.testing.MetricsText;
 import io.caiman.testing.SharedCluster;
 import io.caiman.testing.TestConfigs;
 import io.caiman.testing.Timing;
+import io.caiman.testing.TopicReader;
 import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +29,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -126,6 +128,68 @@ class CrawlerFaultTest {
                 }
             }
         }
+    }
+
+    @Test
+    void shouldDoATriggeredCrawlOnceWhenTheCrawlerThatAcceptedItIsKilledWithItsTransactionOpen() throws Exception {
+        String name = TestConfigs.uniqueName("fault-trigger");
+        try (MetricsStub stub = new MetricsStub(3)) {
+            Path config = dir.resolve("trigger.yaml");
+            Files.writeString(config, String.join("\n",
+                    "clusters:",
+                    "  - {name: " + name + ", type: oplog, servers: [" + SharedCluster.kafka().bootstrapServers()
+                            + "], partitions: 3, replica_factor: 1}",
+                    "  - {name: " + name + "-locks, type: sharedlock, servers: [" + ensemble.connectString() + "], oplog: "
+                            + name + "}",
+                    "zookeeper: {session_timeout: 1s, connection_timeout: 5s}",
+                    "crawler: {lease_groups: 1, commit_interval: 200ms}",
+                    ""));
+            int portA = Ports.free();
+            int portB = Ports.free();
+            Process a = crawler(config, "a", portA, FaultPoints.TRIGGERED_BEFORE_COMMIT);
+            Process b = null;
+            try {
+                String body = "{\"idempotency_key\": \"k-kill\", \"url\": \"" + stub.url(7) + "\"}";
+                // accepted (committed to the ledger) by a; a crawls it and stops with the result's transaction open
+                HttpResponse<String> accepted = Awaitility.await().atMost(Timing.seconds(60))
+                        .pollInterval(java.time.Duration.ofMillis(250)).ignoreExceptions()
+                        .until(() -> post(portA, body), r -> r.statusCode() == 202);
+                String id = accepted.body().replaceAll("(?s).*\"id\":\"([0-9a-f]{32})\".*", "$1");
+                awaitLine(dir.resolve("a.out"), "CAIMAN PAUSED AT " + FaultPoints.TRIGGERED_BEFORE_COMMIT, a);
+                b = crawler(config, "b", portB, null);
+                a.destroyForcibly(); // SIGKILL
+                assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+                // b fences a (aborting the open transaction), finds the crawl promised in the ledger, and does it
+                Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(250)).ignoreExceptions()
+                        .untilAsserted(() -> assertThat(HTTP.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + portB + "/api/v1/crawls/" + id)).build(),
+                                HttpResponse.BodyHandlers.ofString()).body()).contains("\"state\":\"succeeded\"",
+                                "\"completed_by\":\"127.0.0.1:" + portB + "\""));
+                HttpResponse<String> again = post(portB, body);
+                assertThat(again.statusCode()).isEqualTo(202);
+                assertThat(again.body()).contains("\"id\":\"" + id + "\"", "\"state\":\"succeeded\"");
+                b.destroy();
+                assertThat(b.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            } finally {
+                a.destroyForcibly();
+                if (b != null) {
+                    b.destroyForcibly();
+                }
+            }
+            assertThat(stub.requests(stub.url(7))).as("asked by a, then by b").isEqualTo(2);
+            String instance = URI.create(stub.url(7)).getAuthority();
+            long ups = TopicReader.readAll(SharedCluster.kafka().bootstrapServers(), name + ".oplog").stream()
+                    .map(r -> io.caiman.core.model.SeriesKey.parse(r.key()))
+                    .filter(k -> k.name().equals("up") && k.labels().get("instance").equals(instance)).count();
+            assertThat(ups).as("the crawl in the oplog once").isEqualTo(1);
+        }
+    }
+
+    private static HttpResponse<String> post(int port, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/crawls"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** {@code caiman crawler} in a JVM of its own, stdout and stderr to {@code <node>.out} and {@code <node>.err}. */

@@ -17,6 +17,8 @@ public final class FaultPoints {
     public static final String BEFORE_REQUEST = "before-request";
     /** A transaction holds a group's crawl samples and ledger entries, not yet committed. */
     public static final String BEFORE_COMMIT = "before-commit";
+    /** A transaction holds a triggered crawl's samples and its done entry, not yet committed. */
+    public static final String TRIGGERED_BEFORE_COMMIT = "triggered-before-commit";
     /** The transaction committed; the crawler has not yet noted it or released anything. */
     public static final String AFTER_COMMIT = "after-commit";
 

@@ -776,6 +776,9 @@ public final class CrawlerService implements AutoCloseable {
                     producer.send(record);
                 }
                 FaultPoints.reach(FaultPoints.BEFORE_COMMIT);
+                if (!crawled.isEmpty()) {
+                    FaultPoints.reach(FaultPoints.TRIGGERED_BEFORE_COMMIT);
+                }
                 if (lease.state == Lease.State.LOST || !connection.isConnected()) {
                     producer.abortTransaction();
                     transactionsAborted.increment();
