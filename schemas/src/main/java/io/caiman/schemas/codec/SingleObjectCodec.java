@@ -46,6 +46,8 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
     /** Every schema records may be written with (current and stored), by fingerprint, for {@link #check}. */
     private final Map<Long, Schema> writers = new HashMap<>();
     private final long currentFingerprint;
+    /** The current schema's body walk, or null when it has unions, arrays or maps (then Avro's skip checks it). */
+    private final SkipProgram currentSkip;
 
     private SingleObjectCodec(Class<T> type) {
         SpecificData model = SpecificData.getForClass(type);
@@ -53,6 +55,7 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
         this.currentFingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        this.currentSkip = SkipProgram.of(schema);
         writers.put(currentFingerprint, schema);
         for (Schema stored : SchemaHistory.versions(schema.getFullName())) {
             decoder.addSchema(stored);
@@ -125,6 +128,15 @@ public final class SingleObjectCodec<T extends SpecificRecord> {
                     bytes.length, hexPrefix(bytes), schema.getFullName()), null);
         }
         long fingerprint = fingerprintOf(bytes);
+        if (fingerprint == currentFingerprint && currentSkip != null) {
+            try {
+                currentSkip.walk(bytes, 10);
+                return;
+            } catch (IllegalArgumentException e) {
+                throw new CodecException(String.format("record body is corrupt (%d bytes) for %s: %s",
+                        bytes.length, schema.getFullName(), e.getMessage()), e);
+            }
+        }
         Schema writer = fingerprint == currentFingerprint ? schema : writers.get(fingerprint);
         if (writer == null) {
             throw new UnknownSchemaException(schema.getFullName(), fingerprint, null);

@@ -115,22 +115,29 @@ class SingleObjectCodecTest {
             for (int j = 0; j < 3; j++) {
                 bytes[10 + random.nextInt(bytes.length - 10)] = (byte) random.nextInt();
             }
+            boolean decodes;
             try {
                 Codecs.SAMPLE.decode(bytes);
-            } catch (CodecException expected) {
-                // a clear error is the only acceptable failure
+                decodes = true;
+            } catch (CodecException expected) { // a clear error is the only acceptable failure
+                decodes = false;
             }
+            boolean checks;
             try {
-                Codecs.SAMPLE.check(bytes); // nor for the check that does not build the record; and it finishes
+                Codecs.SAMPLE.check(bytes); // the same for the check that does not build the record
+                checks = true;
             } catch (CodecException expected) {
-                // the same
+                checks = false;
             }
+            assertThat(checks).as("check agrees with decode on %s", java.util.HexFormat.of().formatHex(bytes))
+                    .isEqualTo(decodes);
         }
     }
 
     @Test
     void shouldCheckBytesAsDecodeWouldWithoutBuildingTheRecord() {
         byte[] bytes = Codecs.SAMPLE.encode(sample(5));
+        assertThat(SkipProgram.of(Codecs.SAMPLE.schema())).as("samples are walked by a compiled program").isNotNull();
         Codecs.SAMPLE.check(bytes); // passes
         for (int length = 0; length < bytes.length; length++) {
             byte[] truncated = Arrays.copyOf(bytes, length);
