@@ -66,15 +66,8 @@ class CrawlerFaultTest {
     void shouldCrawlEachSlotAtMostOnceAndReportTheRestWhenACrawlerIsKilledAt(String step) throws Exception {
         String name = TestConfigs.uniqueName("fault");
         try (MetricsStub stub = new MetricsStub(3)) {
-            List<String> lines = new ArrayList<>(List.of(
-                    "clusters:",
-                    "  - {name: " + name + ", type: oplog, servers: [" + SharedCluster.kafka().bootstrapServers()
-                            + "], partitions: 3, replica_factor: 1}",
-                    "  - {name: " + name + "-locks, type: sharedlock, servers: [" + ensemble.connectString() + "], oplog: "
-                            + name + "}",
-                    "zookeeper: {session_timeout: 1s, connection_timeout: 5s}",
-                    "crawler: {lease_groups: 1, commit_interval: 200ms}",
-                    "aggregate:"));
+            List<String> lines = clusters(name);
+            lines.add("aggregate:");
             for (int i = 0; i < TARGETS; i++) {
                 lines.add("  - {kind: prometheus, url: '" + stub.url(i) + "', labels: {target: t" + i + "}, cluster: "
                         + name + "-locks, interval: 8s, timeout: 2s}");
@@ -135,15 +128,7 @@ class CrawlerFaultTest {
         String name = TestConfigs.uniqueName("fault-trigger");
         try (MetricsStub stub = new MetricsStub(3)) {
             Path config = dir.resolve("trigger.yaml");
-            Files.writeString(config, String.join("\n",
-                    "clusters:",
-                    "  - {name: " + name + ", type: oplog, servers: [" + SharedCluster.kafka().bootstrapServers()
-                            + "], partitions: 3, replica_factor: 1}",
-                    "  - {name: " + name + "-locks, type: sharedlock, servers: [" + ensemble.connectString() + "], oplog: "
-                            + name + "}",
-                    "zookeeper: {session_timeout: 1s, connection_timeout: 5s}",
-                    "crawler: {lease_groups: 1, commit_interval: 200ms}",
-                    ""));
+            Files.writeString(config, String.join("\n", clusters(name)) + "\n");
             int portA = Ports.free();
             int portB = Ports.free();
             Process a = crawler(config, "a", portA, FaultPoints.TRIGGERED_BEFORE_COMMIT);
@@ -184,6 +169,21 @@ class CrawlerFaultTest {
                     .filter(k -> k.name().equals("up") && k.labels().get("instance").equals(instance)).count();
             assertThat(ups).as("the crawl in the oplog once").isEqualTo(1);
         }
+    }
+
+    /**
+     * The config's lines up to {@code aggregate}: oplog {@code name} on the shared broker, sharedlock
+     * {@code name-locks} on the ensemble, a 1 s session and one lease group.
+     */
+    private static List<String> clusters(String name) {
+        return new ArrayList<>(List.of(
+                "clusters:",
+                "  - {name: " + name + ", type: oplog, servers: [" + SharedCluster.kafka().bootstrapServers()
+                        + "], partitions: 3, replica_factor: 1}",
+                "  - {name: " + name + "-locks, type: sharedlock, servers: [" + ensemble.connectString() + "], oplog: "
+                        + name + "}",
+                "zookeeper: {session_timeout: 1s, connection_timeout: 5s}",
+                "crawler: {lease_groups: 1, commit_interval: 200ms}"));
     }
 
     private static HttpResponse<String> post(int port, String body) throws Exception {
