@@ -109,7 +109,9 @@ class GatewayIntegrationTest {
         assertThat(a.getTenant()).isEqualTo("team-7");
         assertThat(a.getOrigin().getProtocol()).isEqualTo("prometheus-text");
         assertThat(a.getOrigin().getGateway()).isEqualTo("127.0.0.1:0");
+        assertThat(a.getReplica()).as("the replica label leaves the key but is kept in the sample").isEqualTo("r1");
         Sample b = Codecs.SAMPLE.decode(byKey.get("team-7/shard_test_total{job=\"b\"}").value());
+        assertThat(b.getReplica()).isEmpty();
         assertThat(b.getTimestampMs()).isBetween(t0, System.currentTimeMillis());
         assertThat(Codecs.SAMPLE.decode(byKey.get("team-7/other_metric{x=\"y\"}").value()).getValue())
                 .isEqualTo(Double.NEGATIVE_INFINITY);

@@ -12,8 +12,8 @@ import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Turns parsed samples into one cluster's oplog records: key = canonical series key, partition = the sharding
- * function, value = the Avro sample. Pure: no Kafka client, so benchmarks and tests build records alone.
+ * Turns parsed samples into one cluster's oplog records: key = canonical series key (without the replica labels),
+ * partition = the sharding function, value = the Avro sample, which records the HA replica. Pure: no Kafka client, so benchmarks and tests build records alone.
  */
 public final class OplogRecords {
 
@@ -43,9 +43,20 @@ public final class OplogRecords {
         for (ParsedSample s : samples) {
             SeriesKey key = SeriesKey.of(tenant, s.name(), s.labels(), replicaLabels);
             byte[] value = values.encode(s.value(), s.timestampMs() != null ? s.timestampMs() : receivedMs, s.type(),
-                    s.kind());
+                    s.kind(), replica(s));
             records.add(new ProducerRecord<>(topic, sharding.partition(key), key.bytes(), value));
         }
         return records;
+    }
+
+    /** The value of the first replica label the sample carries, or {@code ""}. */
+    private String replica(ParsedSample s) {
+        for (String label : replicaLabels) {
+            String value = s.labels().get(label);
+            if (value != null) {
+                return value;
+            }
+        }
+        return "";
     }
 }

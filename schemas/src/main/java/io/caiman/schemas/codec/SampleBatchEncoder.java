@@ -22,14 +22,17 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * {@code SampleBatchEncoderTest} proves the bytes equal the codec's for arbitrary samples.
  *
  * <p>The layout follows the field order of {@code Sample.avsc}: value, timestamp_ms, metric_type, tenant,
- * origin, kind. A change to that schema must change this class; the test fails until it does.
+ * origin, kind, replica. A change to that schema must change this class; the test fails until it does.
  */
 public final class SampleBatchEncoder {
 
     private static final byte[] HEADER = header();
 
     private final byte[] shared;
-    private final byte[] scratch;
+    private byte[] scratch;
+    /** The last replica encoded and its Avro string bytes (length and UTF-8): a batch mostly has one. */
+    private String lastReplica = "";
+    private byte[] lastReplicaBytes = {0};
 
     /** @param tenant the tenant of every sample of the batch */
     public SampleBatchEncoder(String tenant, Origin origin) {
@@ -40,15 +43,32 @@ public final class SampleBatchEncoder {
             new SpecificDatumWriter<>(Origin.class).write(origin, enc);
             enc.flush();
             this.shared = out.toByteArray();
-            // header + double (8) + long (at most 10) + enum (at most 5) + shared + enum (at most 5)
-            this.scratch = new byte[HEADER.length + 8 + 10 + 5 + shared.length + 5];
+            // header + double (8) + long (at most 10) + enum (at most 5) + shared + enum (at most 5) + replica
+            this.scratch = new byte[HEADER.length + 8 + 10 + 5 + shared.length + 5 + 16];
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** The single-object-encoded {@code Sample}. Not thread-safe: one encoder per batch and thread. */
+    /** The single-object-encoded {@code Sample} of no HA replica. Not thread-safe: one encoder per batch and thread. */
     public byte[] encode(double value, long timestampMs, MetricType type, SampleKind kind) {
+        return encode(value, timestampMs, type, kind, "");
+    }
+
+    /** The single-object-encoded {@code Sample} sent by HA replica {@code replica} ({@code ""}: none). */
+    public byte[] encode(double value, long timestampMs, MetricType type, SampleKind kind, String replica) {
+        if (!replica.equals(lastReplica)) {
+            byte[] utf8 = replica.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] avro = new byte[5 + utf8.length];
+            int n = BinaryData.encodeInt(utf8.length, avro, 0);
+            System.arraycopy(utf8, 0, avro, n, utf8.length);
+            lastReplica = replica;
+            lastReplicaBytes = Arrays.copyOf(avro, n + utf8.length);
+        }
+        int size = HEADER.length + 8 + 10 + 5 + shared.length + 5 + lastReplicaBytes.length;
+        if (scratch.length < size) {
+            scratch = new byte[size];
+        }
         byte[] buf = scratch;
         System.arraycopy(HEADER, 0, buf, 0, HEADER.length);
         int pos = HEADER.length;
@@ -58,6 +78,8 @@ public final class SampleBatchEncoder {
         System.arraycopy(shared, 0, buf, pos, shared.length);
         pos += shared.length;
         pos += BinaryData.encodeInt(kind.ordinal(), buf, pos);
+        System.arraycopy(lastReplicaBytes, 0, buf, pos, lastReplicaBytes.length);
+        pos += lastReplicaBytes.length;
         return Arrays.copyOf(buf, pos);
     }
 

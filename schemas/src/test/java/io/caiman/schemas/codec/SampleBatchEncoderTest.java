@@ -15,12 +15,15 @@ class SampleBatchEncoderTest {
     @Property(tries = 2000)
     void shouldWriteExactlyTheCodecsBytes(@ForAll double value, @ForAll long timestampMs, @ForAll MetricType type,
             @ForAll SampleKind kind, @ForAll String tenant, @ForAll String protocol, @ForAll String gateway,
-            @ForAll long receivedMs) {
+            @ForAll long receivedMs, @ForAll String replica) {
         Origin origin = Origin.newBuilder().setProtocol(protocol).setGateway(gateway).setReceivedMs(receivedMs).build();
         Sample sample = Sample.newBuilder().setValue(value).setTimestampMs(timestampMs).setMetricType(type)
-                .setTenant(tenant).setOrigin(origin).setKind(kind).build();
-        assertThat(new SampleBatchEncoder(tenant, origin).encode(value, timestampMs, type, kind))
-                .isEqualTo(Codecs.SAMPLE.encode(sample));
+                .setTenant(tenant).setOrigin(origin).setKind(kind).setReplica(replica).build();
+        SampleBatchEncoder encoder = new SampleBatchEncoder(tenant, origin);
+        assertThat(encoder.encode(value, timestampMs, type, kind, replica)).isEqualTo(Codecs.SAMPLE.encode(sample));
+        // and again after another replica, so the cached replica bytes are replaced, not reused
+        encoder.encode(value, timestampMs, type, kind, replica + "x");
+        assertThat(encoder.encode(value, timestampMs, type, kind, replica)).isEqualTo(Codecs.SAMPLE.encode(sample));
     }
 
     @Test
