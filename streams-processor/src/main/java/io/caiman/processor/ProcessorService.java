@@ -10,7 +10,12 @@ import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.core.metrics.Registries;
 import io.caiman.error.CaimanException;
+import io.caiman.processor.query.AggregateExposition;
 import io.caiman.processor.query.SeriesExposition;
+import io.caiman.processor.rules.CompiledRule;
+import io.caiman.processor.rules.RuleMetrics;
+import io.caiman.processor.rules.WindowStage;
+import io.caiman.schemas.aggregate.Aggregate;
 import io.caiman.processor.topology.ProcessorTopology;
 import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.Counter;
@@ -57,6 +62,7 @@ public final class ProcessorService implements AutoCloseable {
     private final Lifecycle lifecycle = new Lifecycle("processor");
     private final PrometheusMeterRegistry registry = Registries.newRegistry();
     private final CountDownLatch stoppedOnItsOwn = new CountDownLatch(1);
+    private final List<CompiledRule> rules;
     private volatile Throwable failure;
     private KafkaStreams streams;
     private KafkaStreamsMetrics streamsMetrics;
@@ -71,6 +77,7 @@ public final class ProcessorService implements AutoCloseable {
                     + "oplog cluster; name the cluster to process");
         }
         this.cluster = config.requireCluster(name);
+        this.rules = CompiledRule.compile(config.rules(name));
     }
 
     /**
@@ -83,6 +90,14 @@ public final class ProcessorService implements AutoCloseable {
         try {
             try (Admin admin = KafkaClients.newAdmin(config, cluster, "caiman-processor-admin")) {
                 Topics.ensure(admin, TopicSpec.oplog(cluster));
+                if (!rules.isEmpty()) {
+                    Topics.ensure(admin, TopicSpec.aggregates(cluster));
+                }
+            }
+            for (CompiledRule rule : rules) {
+                log.info("rule {} (id {}): {} every {}, outputs {} as {}<output>", rule.name(), rule.id(),
+                        rule.config().match(), io.caiman.core.config.SettingType.formatDuration(rule.config().interval()),
+                        rule.config().outputs(), "<metric>" + rule.config().nameSuffix());
             }
             Counter badRecords = Counter.builder("caiman_processor_bad_records")
                     .description("Unreadable oplog records skipped (processor.on_bad_record=skip)").register(registry);
@@ -116,8 +131,11 @@ public final class ProcessorService implements AutoCloseable {
     }
 
     private KafkaStreams newStreams(Counter badRecords) {
+        ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(rules, cluster.aggregatesTopic(),
+                config.replicaTimeout(), config.processor().maxFuture(), config.processor().idleClose(),
+                new RuleMetrics(registry, 10_000));
         return new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
-                badRecords, config.processor().setWindow()), new StreamsConfig(properties()));
+                badRecords, config.processor().setWindow(), aggregation), new StreamsConfig(properties()));
     }
 
     /**
@@ -152,7 +170,10 @@ public final class ProcessorService implements AutoCloseable {
         return p;
     }
 
-    /** The Prometheus text of every series this processor owns. */
+    /**
+     * The Prometheus text of every series this processor owns (but the input of rules without {@code keep_input}),
+     * then the latest closed window of every rule output it owns.
+     */
     String exposition() {
         KafkaStreams s = streams;
         if (s == null || s.state() != KafkaStreams.State.RUNNING) {
@@ -161,12 +182,35 @@ public final class ProcessorService implements AutoCloseable {
         try {
             ReadOnlyKeyValueStore<byte[], SeriesState> store = s.store(StoreQueryParameters.fromNameAndType(
                     ProcessorTopology.SERIES_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+            StringBuilder out = new StringBuilder();
             try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
-                return SeriesExposition.render(all);
+                out.append(SeriesExposition.render(all, this::shownAsInput));
             }
+            if (!rules.isEmpty()) {
+                ReadOnlyKeyValueStore<byte[], Aggregate> latest = s.store(StoreQueryParameters.fromNameAndType(
+                        WindowStage.LATEST_STORE, QueryableStoreTypes.keyValueStore()));
+                try (KeyValueIterator<byte[], Aggregate> all = latest.all()) {
+                    out.append(AggregateExposition.render(all));
+                }
+            }
+            return out.toString();
         } catch (InvalidStateStoreException e) {
             return "# series state is not available right now (" + e.getMessage() + ")\n";
         }
+    }
+
+    /** Whether an input series stays on /metrics: no rule matches it, or one that matches keeps its input. */
+    private boolean shownAsInput(io.caiman.core.model.SeriesKey key) {
+        boolean matched = false;
+        for (CompiledRule rule : rules) {
+            if (rule.matches(key)) {
+                if (rule.config().keepInput()) {
+                    return true;
+                }
+                matched = true;
+            }
+        }
+        return !matched;
     }
 
     private Readiness readiness() {

@@ -22,7 +22,14 @@ public record CaimanConfig(
         GatewaySettings gateway,
         ProcessorSettings processor,
         CrawlerSettings crawler,
-        List<String> replicaLabels) {
+        List<RuleConfig> rules,
+        List<String> replicaLabels,
+        java.time.Duration replicaTimeout) {
+
+    /** The stream aggregation rules of the oplog cluster {@code cluster}. */
+    public List<RuleConfig> rules(String cluster) {
+        return rules.stream().filter(r -> r.cluster().equals(cluster)).toList();
+    }
 
     /** The cluster named {@code name}, if defined. */
     public Optional<ClusterConfig> cluster(String name) {
@@ -160,7 +167,45 @@ public record CaimanConfig(
         }
         ProcessorSettings processor = new ProcessorSettings(processorCluster, p.get(PROCESSOR_LISTEN),
                 p.get(PROCESSOR_STATE_DIR), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
-                p.get(PROCESSOR_SET_WINDOW));
+                p.get(PROCESSOR_SET_WINDOW), p.get(PROCESSOR_IDLE_CLOSE), p.get(PROCESSOR_MAX_FUTURE));
+
+        List<RuleConfig> rules = new ArrayList<>();
+        Map<String, String> ruleIds = new HashMap<>();
+        for (Values v : blocks.get(STREAM_AGGREGATION)) {
+            String ruleCluster = v.get(RULE_CLUSTER);
+            if (ruleCluster != null) {
+                requireClusterOfType(v, RULE_CLUSTER, "oplog", clusterValues, problems);
+            } else if (oplogs.size() == 1) {
+                ruleCluster = oplogs.get(0);
+            } else {
+                problems.add(new ConfigProblem(v.origin, v.key(RULE_CLUSTER), "is missing but is required when "
+                        + (oplogs.isEmpty() ? "no oplog cluster is defined" : "several oplog clusters are defined ("
+                        + String.join(", ", oplogs) + ")")));
+            }
+            if (!v.get(RULE_BY).isEmpty() && !v.get(RULE_WITHOUT).isEmpty()) {
+                problems.add(v.problem(RULE_WITHOUT, "cannot be given with by: group by some labels or without some"));
+            }
+            if (v.get(RULE_MATCH) == null || v.get(RULE_INTERVAL) == null || v.get(RULE_OUTPUTS) == null
+                    || problems.stream().anyMatch(pr -> pr.key().startsWith(v.prefix + "."))) {
+                continue; // already reported
+            }
+            java.time.Duration staleness = v.get(RULE_STALENESS_INTERVAL) != null ? v.get(RULE_STALENESS_INTERVAL)
+                    : v.get(RULE_INTERVAL).multipliedBy(2);
+            RuleConfig rule = new RuleConfig(v.get(RULE_NAME), ruleCluster,
+                    io.caiman.core.model.SeriesSelector.parse(v.get(RULE_MATCH)), v.get(RULE_INTERVAL),
+                    List.copyOf(v.get(RULE_BY)), List.copyOf(v.get(RULE_WITHOUT)),
+                    v.get(RULE_OUTPUTS).stream().map(RuleConfig.Output::parse).toList(), v.get(RULE_GRACE), staleness,
+                    v.get(RULE_DEDUP_INTERVAL), v.get(RULE_KEEP_INPUT));
+            String same = ruleIds.putIfAbsent(rule.cluster() + "/" + rule.id(), v.prefix);
+            if (same != null) {
+                problems.add(new ConfigProblem(v.origin, v.prefix, "defines the same rule as " + same));
+            }
+            String named = rule.name() == null ? null : ruleIds.putIfAbsent("name/" + rule.name(), v.prefix);
+            if (named != null) {
+                problems.add(v.problem(RULE_NAME, "must be unique (" + named + " has it too)"));
+            }
+            rules.add(rule);
+        }
 
         for (Values v : blocks.get(AGGREGATE)) {
             String kind = v.get(AGGREGATE_KIND);
@@ -194,7 +239,8 @@ public record CaimanConfig(
 
         List<String> replicaLabels = blocks.get(SERIES).get(0).get(SERIES_REPLICA_LABELS);
         return new CaimanConfig(List.copyOf(clusters), List.copyOf(entrypoints), List.copyOf(aggregates), kafka,
-                zookeeper, gateway, processor, crawler, replicaLabels);
+                zookeeper, gateway, processor, crawler, List.copyOf(rules), replicaLabels,
+                blocks.get(SERIES).get(0).get(SERIES_REPLICA_TIMEOUT));
     }
 
     private static Map<String, Long> rates(Map<String, String> text) {

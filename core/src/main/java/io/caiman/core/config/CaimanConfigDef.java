@@ -163,6 +163,80 @@ public final class CaimanConfigDef {
             SettingType.BOOLEAN, false, "Accept any server certificate, for any host name. Only for tests and labs: "
                     + "anyone on the path can then read and change what is crawled.");
 
+    // ---- stream_aggregation[] ----
+    public static final String STREAM_AGGREGATION = "stream_aggregation";
+
+    public static final Setting<String> RULE_NAME = optional("name", SettingType.STRING, null,
+            "A name for the rule in logs and in the `rule` label of the processor's metrics. Defaults to the rule's id "
+                    + "(12 hex digits of a hash of its definition; docs/processors.md).")
+            .checkedBy(Setting.Rule.matches("[A-Za-z0-9_.:-]{1,100}", "1 to 100 of A-Z a-z 0-9 _ . : -"));
+    public static final Setting<String> RULE_CLUSTER = optional("cluster", SettingType.STRING, null,
+            "The `oplog` cluster whose samples the rule aggregates. May be left out when exactly one is defined.");
+    public static final Setting<String> RULE_MATCH = required("match", SettingType.STRING,
+            "A Prometheus series selector choosing the input series, e.g. `{__name__=~\"http_.*\", job=\"api\"}` "
+                    + "or `http_requests_total`.")
+            .checkedBy(new Setting.Rule<>("a series selector", v -> {
+                try {
+                    io.caiman.core.model.SeriesSelector.parse(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return "must be a series selector: " + e.getMessage();
+                }
+            }));
+    public static final Setting<Duration> RULE_INTERVAL = required("interval", SettingType.DURATION,
+            "The window length. Windows are aligned to the interval since the epoch (a 1m window starts on the "
+                    + "minute), by the samples' own timestamps.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<List<String>> RULE_BY = optional("by", SettingType.listOf(SettingType.STRING), List.of(),
+            "Group the input series by their metric name and these labels; the output series carry only them.")
+            .checkedBy(Setting.Rule.each(Naming::validateLabelName, "label names"));
+    public static final Setting<List<String>> RULE_WITHOUT = optional("without", SettingType.listOf(SettingType.STRING),
+            List.of(), "Group by every label except these (and the metric name). Not with `by`; with neither, a "
+                    + "group is one metric name.")
+            .checkedBy(Setting.Rule.each(Naming::validateLabelName, "label names"));
+    public static final Setting<List<String>> RULE_OUTPUTS = required("outputs", SettingType.listOf(SettingType.STRING),
+            "What each window computes per group: `count_samples`, `count_series`, `sum_samples`, `min`, `max`, "
+                    + "`avg`, `last`, `total` and `increase` (counters; resets handled), `rate_sum`, `rate_avg`, "
+                    + "`stddev`, `stdvar`, `quantiles(φ, …)` (a KLL sketch; docs/processors.md states its error), "
+                    + "`histogram_bucket` or `histogram_bucket(bound, …)` (cumulative `le` buckets; Prometheus' "
+                    + "default bounds without arguments). An output series is named "
+                    + "`<metric>:<interval>[_by_<labels>|_without_<labels>]_<output>`, as vmagent names them.")
+            .checkedBy(new Setting.Rule<>("outputs", v -> {
+                if (v.isEmpty()) {
+                    return "must list at least one output";
+                }
+                java.util.Set<String> seen = new java.util.HashSet<>();
+                for (String o : v) {
+                    try {
+                        if (!seen.add(RuleConfig.Output.parse(o).name())) {
+                            return "lists " + RuleConfig.Output.parse(o).name() + " twice";
+                        }
+                    } catch (IllegalArgumentException e) {
+                        return e.getMessage();
+                    }
+                }
+                return null;
+            }));
+    public static final Setting<Duration> RULE_GRACE = optional("grace", SettingType.DURATION, Duration.ofSeconds(5),
+            "How long after a window's end its late samples still count. A window closes when a sample this much "
+                    + "past its end arrives on its partition (or by the wall clock, see `processor.idle_close`); a "
+                    + "sample of a closed window is counted in `caiman_processor_rule_late_samples_total`, not "
+                    + "aggregated.")
+            .checkedBy(Setting.Rule.notNegative());
+    public static final Setting<Duration> RULE_STALENESS_INTERVAL = optional("staleness_interval", SettingType.DURATION,
+            null, "After this long without a sample (by sample time), a series starts afresh: a counter's next "
+                    + "sample is its new baseline, and a group's outputs leave `/metrics`. Defaults to twice "
+                    + "`interval`. A Prometheus stale marker ends a series at once.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Duration> RULE_DEDUP_INTERVAL = optional("dedup_interval", SettingType.DURATION,
+            Duration.ZERO, "Keep one sample per series per this long (the first, by the slot its timestamp falls "
+                    + "in; aligned to the epoch), as vmagent's deduplication. 0 keeps every sample.")
+            .checkedBy(Setting.Rule.notNegative());
+    public static final Setting<Boolean> RULE_KEEP_INPUT = optional("keep_input", SettingType.BOOLEAN, false,
+            "Whether the processor's `/metrics` still shows the input series this rule matches (their latest "
+                    + "value). A series matched by several rules is shown when one of them keeps its input. Input "
+                    + "samples stay in the oplog either way.");
+
     // ---- kafka ----
     public static final String KAFKA = "kafka";
 
@@ -313,6 +387,19 @@ public final class CaimanConfigDef {
                     + "the epoch (StatsD's flush interval); a set series shows the count of its latest window.")
             .checkedBy(Setting.Rule.positive());
 
+    public static final Setting<Duration> PROCESSOR_IDLE_CLOSE = optional("idle_close", SettingType.DURATION,
+            Duration.ofSeconds(30), "Windows of `stream_aggregation` rules close when newer samples arrive on their "
+                    + "partition. When a partition has received nothing for this long (by the wall clock), its windows "
+                    + "whose end plus grace has passed on the wall clock close anyway, so a quiet group is not held "
+                    + "open. Keep it longer than a rebalance takes, or a replay's pause could close windows early.")
+            .checkedBy(Setting.Rule.positive());
+    public static final Setting<Duration> PROCESSOR_MAX_FUTURE = optional("max_future", SettingType.DURATION,
+            Duration.ofMinutes(10), "A sample whose timestamp is more than this ahead of when the oplog accepted it is "
+                    + "not aggregated by `stream_aggregation` rules (it is counted in "
+                    + "`caiman_processor_rule_rejected_samples_total{reason=\"future\"}`): windows close by sample time, "
+                    + "so one sender with a clock far ahead would otherwise close every open window.")
+            .checkedBy(Setting.Rule.positive());
+
     // ---- crawler ----
     public static final String CRAWLER = "crawler";
 
@@ -368,6 +455,11 @@ public final class CaimanConfigDef {
             "Labels that name which member of an HA pair sent a sample. They are kept out of the series key, "
                     + "so both copies of a series land on one partition under one key.")
             .checkedBy(Setting.Rule.each(Naming::validateLabelName, "label names"));
+    public static final Setting<Duration> SERIES_REPLICA_TIMEOUT = optional("replica_timeout", SettingType.DURATION,
+            Duration.ofSeconds(30), "HA pairs: per series, processors aggregate the samples of one replica (the first "
+                    + "seen) and switch to another only when the elected one has sent no sample for this long, by "
+                    + "sample time (Mimir's HA tracker failover timeout, per series).")
+            .checkedBy(Setting.Rule.positive());
 
     /** Every block, in the order the reference documents them. */
     public static final List<SettingGroup> GROUPS = List.of(
@@ -398,13 +490,18 @@ public final class CaimanConfigDef {
                             GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
-                            PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW)),
+                            PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE)),
             new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
                     List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,
                             CRAWLER_MAX_CONCURRENT_CRAWLS, CRAWLER_MAX_RESPONSE_BYTES, CRAWLER_MIN_CLUSTER_SIZE,
                             CRAWLER_CLUSTER_WAIT, CRAWLER_AD_HOC_CRAWLS, CRAWLER_FILE_SD_REFRESH_INTERVAL)),
-            new SettingGroup(SERIES, false, "How series are identified.", List.of(SERIES_REPLICA_LABELS)));
+            new SettingGroup(STREAM_AGGREGATION, true, "Stream aggregation rules: what processors compute from the "
+                    + "oplog, per window (docs/processors.md).",
+                    List.of(RULE_NAME, RULE_CLUSTER, RULE_MATCH, RULE_INTERVAL, RULE_BY, RULE_WITHOUT, RULE_OUTPUTS,
+                            RULE_GRACE, RULE_STALENESS_INTERVAL, RULE_DEDUP_INTERVAL, RULE_KEEP_INPUT)),
+            new SettingGroup(SERIES, false, "How series are identified.",
+                    List.of(SERIES_REPLICA_LABELS, SERIES_REPLICA_TIMEOUT)));
 
     static SettingGroup group(String key) {
         for (SettingGroup g : GROUPS) {

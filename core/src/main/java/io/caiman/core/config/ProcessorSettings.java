@@ -8,7 +8,9 @@ import java.time.Duration;
  * @param cluster the oplog cluster to process (resolved when only one is defined)
  * @param skipBadRecords whether unreadable oplog records are skipped (logged and counted) instead of failing
  * @param setWindow the window StatsD sets count distinct members in
+ * @param idleClose how long a partition receives nothing before its due windows close by the wall clock
+ * @param maxFuture how far ahead of the oplog's append time a sample's timestamp may be and still be aggregated
  */
 public record ProcessorSettings(
         String cluster, HostPort listen, String stateDir, Duration commitInterval, boolean skipBadRecords,
-        Duration setWindow) {}
+        Duration setWindow, Duration idleClose, Duration maxFuture) {}

@@ -257,7 +257,7 @@ public abstract class SettingType<T> {
         }
     };
 
-    static String formatDuration(Duration d) {
+    public static String formatDuration(Duration d) {
         long ms = d.toMillis();
         if (ms == 0) {
             return "0s";

@@ -35,6 +35,20 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
     }
 
     /**
+     * The aggregates: {@code <name>.aggregates}, one record per output series and closed window of the processors'
+     * stream aggregation rules; partitioned and replicated like the oplog, kept for {@code retention_time} ({@code
+     * delete}), record timestamps the windows' starts.
+     */
+    public static TopicSpec aggregates(ClusterConfig cluster) {
+        Map<String, String> configs = new TreeMap<>();
+        configs.put("cleanup.policy", "delete");
+        configs.put("min.insync.replicas", Integer.toString(cluster.minInsyncReplicas()));
+        configs.put("retention.ms", Long.toString(cluster.retentionTime().toMillis()));
+        return new TopicSpec(cluster.aggregatesTopic(), cluster.partitions(), (short) cluster.replicaFactor(),
+                Map.copyOf(configs));
+    }
+
+    /**
      * A sharedlock cluster's crawl ledger, on its oplog cluster: {@code <name>.crawl-ledger}, one partition per lease
      * group (a group's entries are written only by its lease holder's transactional producer, so once that
      * producer has fenced its predecessor no transaction is open on the partition and a read to its end sees

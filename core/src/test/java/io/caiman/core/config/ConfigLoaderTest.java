@@ -103,7 +103,7 @@ class ConfigLoaderTest {
                 "caiman.yaml:12: entrypoints[0].cluster was other but must name a cluster defined under clusters (defined: repl)",
                 "caiman.yaml:14: gateway.max_request_bytes was '12 parsecs' but must be a size such as 65536, 512KiB or 64MiB",
                 "caiman.yaml:15: gateway.default_tenant was 'a b' but tenant 'a b' has ' ' at position 2; allowed: [a-zA-Z0-9!_.*'()-]",
-                "caiman.yaml:16: bogus is not a known setting; known here: clusters, entrypoints, aggregate, kafka, zookeeper, gateway, processor, crawler, series");
+                "caiman.yaml:16: bogus is not a known setting; known here: clusters, entrypoints, aggregate, kafka, zookeeper, gateway, processor, crawler, stream_aggregation, series");
     }
 
     @Test
@@ -276,5 +276,73 @@ class ConfigLoaderTest {
                                 + "'-' at position 4; allowed: [a-zA-Z_][a-zA-Z0-9_]*",
                         "caiman.yaml:7: aggregate[1].url was unset but must be set, or file_sd given (files of targets)",
                         "caiman.yaml:8: aggregate[2].url was http://y/ but must not be given with file_sd: one or the other"));
+    }
+
+    @Test
+    void shouldReadStreamAggregationRulesWithTheirDefaultsAndAStableId() {
+        String rules = String.join("\n",
+                "stream_aggregation:",
+                "  - match: '{__name__=~\"http_.*\", job=\"api\"}'",
+                "    interval: 1m",
+                "    by: [job, code]",
+                "    outputs: [sum_samples, 'quantiles(0.5, 0.99)', histogram_bucket]",
+                "  - name: cpu",
+                "    match: node_cpu_seconds_total",
+                "    interval: 30s",
+                "    without: [cpu]",
+                "    outputs: [rate_sum]",
+                "    dedup_interval: 15s",
+                "    keep_input: true",
+                "");
+        CaimanConfig config = ConfigLoader.parse(VALID + rules, "caiman.yaml");
+        assertThat(config.rules("repl")).hasSize(2);
+        RuleConfig http = config.rules("repl").get(0);
+        assertThat(http.cluster()).isEqualTo("repl");
+        assertThat(http.stalenessInterval()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(http.grace()).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(http.outputs().get(1).args()).containsExactly(0.5, 0.99);
+        assertThat(http.outputs().get(2).args()).isEqualTo(RuleConfig.DEFAULT_BUCKETS);
+        assertThat(http.nameSuffix()).isEqualTo(":1m_by_job_code_");
+        assertThat(http.id()).hasSize(12).isEqualTo(ConfigLoader.parse(VALID + rules.replace("by: [job, code]",
+                "by: [job, code]\n    keep_input: false"), "caiman.yaml").rules("repl").get(0).id())
+                .isNotEqualTo(ConfigLoader.parse(VALID + rules.replace("interval: 1m", "interval: 2m"), "caiman.yaml")
+                        .rules("repl").get(0).id());
+        RuleConfig cpu = config.rules("repl").get(1);
+        assertThat(cpu.displayName()).isEqualTo("cpu");
+        assertThat(cpu.nameSuffix()).isEqualTo(":30s_without_cpu_");
+        assertThat(cpu.dedupInterval()).isEqualTo(java.time.Duration.ofSeconds(15));
+        assertThat(cpu.keepInput()).isTrue();
+    }
+
+    @Test
+    void shouldListEveryProblemOfABadRuleFile() {
+        String rules = String.join("\n",
+                "stream_aggregation:",
+                "  - match: '{job=~\".*\"}'",
+                "    interval: 0s",
+                "    outputs: [sum, 'quantiles(2)']",
+                "  - match: up",
+                "    interval: 1m",
+                "    by: [job]",
+                "    without: [instance]",
+                "    outputs: [min, min]",
+                "  - match: up",
+                "    interval: 1m",
+                "    outputs: []",
+                "    staleness_interval: 0s",
+                "");
+        assertThat(problems(VALID + rules)).containsExactlyInAnyOrder(
+                "caiman.yaml:12: stream_aggregation[0].match was {job=~\".*\"} but must be a series selector: selector "
+                        + "{job=~\".*\"} matches every series: it needs a metric name or a matcher that does not match "
+                        + "the empty string",
+                "caiman.yaml:13: stream_aggregation[0].interval was 0s but must be more than 0",
+                "caiman.yaml:14: stream_aggregation[0].outputs was [sum, quantiles(2)] but has unknown output sum "
+                        + "(known: count_samples, count_series, sum_samples, min, max, avg, last, total, increase, "
+                        + "rate_sum, rate_avg, stddev, stdvar, quantiles, histogram_bucket)",
+                "caiman.yaml:18: stream_aggregation[1].without was [instance] but cannot be given with by: group by "
+                        + "some labels or without some",
+                "caiman.yaml:19: stream_aggregation[1].outputs was [min, min] but lists min twice",
+                "caiman.yaml:22: stream_aggregation[2].outputs was [] but must list at least one output",
+                "caiman.yaml:23: stream_aggregation[2].staleness_interval was 0s but must be more than 0");
     }
 }

@@ -33,12 +33,20 @@ public final class SeriesExposition {
     private SeriesExposition() {}
 
     public static String render(Iterator<KeyValue<byte[], SeriesState>> states) {
+        return render(states, key -> true);
+    }
+
+    /** Renders the series {@code shown} accepts (the input of rules without {@code keep_input} is left out). */
+    public static String render(Iterator<KeyValue<byte[], SeriesState>> states, java.util.function.Predicate<SeriesKey> shown) {
         Map<String, StringBuilder> families = new TreeMap<>();
         Map<String, MetricType> types = new TreeMap<>();
         StringBuilder counts = new StringBuilder();
         while (states.hasNext()) {
             KeyValue<byte[], SeriesState> kv = states.next();
             SeriesKey key = SeriesKey.parse(kv.key);
+            if (!shown.test(key)) {
+                continue;
+            }
             SeriesState state = kv.value;
             Labels labels = key.labels();
             if (!key.tenant().equals(Naming.DEFAULT_TENANT)) {

@@ -1,17 +1,25 @@
 package io.caiman.processor.topology;
 
+import io.caiman.processor.rules.CompiledRule;
+import io.caiman.processor.rules.RuleMetrics;
+import io.caiman.processor.rules.SeriesRuleStage;
+import io.caiman.processor.rules.WindowStage;
 import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.oplog.Sample;
 import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Grouped;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -21,10 +29,16 @@ import org.apache.kafka.streams.state.Stores;
  * oplog-source (key: series key, value: Avro sample bytes)
  *   → oplog-decode   (unreadable records: fail, or log + count + skip)
  *   → series-state-aggregate  (per series: value by the samples' kinds, count; RocksDB store "series-state")
+ *   → rule-series-stage  (with stream aggregation rules: per series and rule, stores "rule-series" and
+ *                         "series-replica"; see {@link SeriesRuleStage})
+ *     → rule-groups (repartition by rule and output group: topic {@code <application.id>-rule-groups-repartition})
+ *     → rule-window-stage  (per group and window; stores "rule-windows", "rule-window-series", "rule-totals",
+ *                           "aggregate-latest", "rule-window-marks"; see {@link WindowStage})
+ *     → aggregates-sink  ({@code <cluster>.aggregates}, Avro {@code Aggregate})
  * </pre>
  *
- * The oplog key is already the series key, so grouping by it needs no repartition topic: state is
- * co-partitioned with the oplog. Every processor, store and internal topic is named here, because renaming
+ * The oplog key is already the series key, so grouping by it needs no repartition topic: per-series state is
+ * co-partitioned with the oplog; only grouping across series (the rules' output groups) is repartitioned. Every processor, store and internal topic is named here, because renaming
  * a store loses its state.
  */
 public final class ProcessorTopology {
@@ -35,8 +49,25 @@ public final class ProcessorTopology {
     public static final String AGGREGATE = "series-state-aggregate";
     /** The per-series state store; its changelog is {@code <application.id>-series-state-changelog}. */
     public static final String SERIES_STATE_STORE = "series-state";
+    public static final String RULE_SERIES_STAGE = "rule-series-stage";
+    /** The repartition by output group: topic {@code <application.id>-rule-groups-repartition}. */
+    public static final String RULE_GROUPS = "rule-groups";
+    public static final String RULE_WINDOW_STAGE = "rule-window-stage";
+    public static final String AGGREGATES_SINK = "aggregates-sink";
 
     private ProcessorTopology() {}
+
+    /**
+     * The stream aggregation half of the topology.
+     *
+     * @param rules the rules of the cluster; none builds no rule stages
+     * @param aggregatesTopic where closed windows go
+     * @param replicaTimeout how long an HA replica may be silent before another takes over its series
+     * @param maxFuture how far ahead of the oplog's append time a sample may be and still be aggregated
+     * @param idleClose how long a quiet partition waits before its due windows close by the wall clock
+     */
+    public record Aggregation(List<CompiledRule> rules, String aggregatesTopic, Duration replicaTimeout,
+            Duration maxFuture, Duration idleClose, RuleMetrics metrics) {}
 
     /**
      * @param oplogTopic the oplog to read
@@ -45,17 +76,49 @@ public final class ProcessorTopology {
      * @param setWindow the window StatsD sets count distinct members in
      */
     public static Topology build(String oplogTopic, boolean skipBadRecords, Counter badRecords, Duration setWindow) {
+        return build(oplogTopic, skipBadRecords, badRecords, setWindow, null);
+    }
+
+    /** The topology with stream aggregation ({@code aggregation} may be {@code null}: none). */
+    public static Topology build(String oplogTopic, boolean skipBadRecords, Counter badRecords, Duration setWindow,
+            Aggregation aggregation) {
         SeriesStates states = new SeriesStates(setWindow);
         AvroSerde<Sample> sampleSerde = new AvroSerde<>(Codecs.SAMPLE);
         AvroSerde<SeriesState> stateSerde = new AvroSerde<>(Codecs.SERIES_STATE);
         StreamsBuilder builder = new StreamsBuilder();
-        builder.stream(oplogTopic, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
-                .processValues(() -> new DecodeSample(skipBadRecords, badRecords), Named.as(DECODE))
-                .groupByKey(Grouped.with(GROUPED, Serdes.ByteArray(), sampleSerde))
+        KStream<byte[], Sample> decoded = builder.stream(oplogTopic,
+                        Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
+                .processValues(() -> new DecodeSample(skipBadRecords, badRecords), Named.as(DECODE));
+        decoded.groupByKey(Grouped.with(GROUPED, Serdes.ByteArray(), sampleSerde))
                 .aggregate(SeriesStates::empty, (key, sample, state) -> states.add(state, sample), Named.as(AGGREGATE),
                         Materialized.<byte[], SeriesState>as(Stores.persistentKeyValueStore(SERIES_STATE_STORE))
                                 .withKeySerde(Serdes.ByteArray())
                                 .withValueSerde(stateSerde));
+        if (aggregation != null && !aggregation.rules().isEmpty()) {
+            addRules(builder, decoded, aggregation);
+        }
         return builder.build();
+    }
+
+    private static void addRules(StreamsBuilder builder, KStream<byte[], Sample> decoded, Aggregation a) {
+        store(builder, SeriesRuleStage.RULE_SERIES_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
+        store(builder, SeriesRuleStage.REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
+        store(builder, WindowStage.WINDOW_STORE, new AvroSerde<>(Codecs.WINDOW_STATE));
+        store(builder, WindowStage.WINDOW_SERIES_STORE, new AvroSerde<>(Codecs.WINDOW_SERIES));
+        store(builder, WindowStage.TOTAL_STORE, new AvroSerde<>(Codecs.GROUP_TOTAL));
+        store(builder, WindowStage.LATEST_STORE, new AvroSerde<>(Codecs.AGGREGATE));
+        store(builder, WindowStage.MARK_STORE, Serdes.Long());
+        decoded.process(() -> new SeriesRuleStage(a.rules(), a.replicaTimeout(), a.maxFuture(), a.metrics()),
+                        Named.as(RULE_SERIES_STAGE), SeriesRuleStage.RULE_SERIES_STORE, SeriesRuleStage.REPLICA_STORE)
+                .repartition(Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withName(RULE_GROUPS))
+                .process(() -> new WindowStage(a.rules(), a.idleClose(), a.metrics()), Named.as(RULE_WINDOW_STAGE),
+                        WindowStage.WINDOW_STORE, WindowStage.WINDOW_SERIES_STORE, WindowStage.TOTAL_STORE,
+                        WindowStage.LATEST_STORE, WindowStage.MARK_STORE)
+                .to(a.aggregatesTopic(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.AGGREGATE))
+                        .withName(AGGREGATES_SINK));
+    }
+
+    private static <V> void store(StreamsBuilder builder, String name, org.apache.kafka.common.serialization.Serde<V> values) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.ByteArray(), values));
     }
 }

@@ -1,0 +1,119 @@
+package io.caiman.processor.rules;
+
+import io.caiman.core.config.RuleConfig;
+import io.caiman.core.model.Labels;
+import io.caiman.core.model.SeriesKey;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A stream aggregation rule ready to run: its id as key bytes, its times in milliseconds, which outputs it computes,
+ * and how an input series maps to its output group.
+ */
+public final class CompiledRule {
+
+    /** Length of a rule id in a state or repartition key (12 hex digits), then a space. */
+    static final int ID_LENGTH = 12;
+
+    final RuleConfig config;
+    final String id;
+    final byte[] idBytes;
+    final long intervalMs;
+    final long graceMs;
+    final long stalenessMs;
+    final long dedupMs;
+    final Set<String> outputs = new HashSet<>();
+    final double[] quantiles;
+    final double[] bounds;
+    private final Set<String> by;
+    private final Set<String> without;
+
+    public CompiledRule(RuleConfig config) {
+        this.config = config;
+        this.id = config.id();
+        this.idBytes = (id + " ").getBytes(StandardCharsets.US_ASCII);
+        this.intervalMs = config.interval().toMillis();
+        this.graceMs = config.grace().toMillis();
+        this.stalenessMs = config.stalenessInterval().toMillis();
+        this.dedupMs = config.dedupInterval().toMillis();
+        double[] q = {};
+        double[] b = {};
+        for (RuleConfig.Output o : config.outputs()) {
+            outputs.add(o.name());
+            if (o.name().equals("quantiles")) {
+                q = o.args().stream().mapToDouble(Double::doubleValue).toArray();
+            } else if (o.name().equals("histogram_bucket")) {
+                b = o.args().stream().mapToDouble(Double::doubleValue).toArray();
+            }
+        }
+        this.quantiles = q;
+        this.bounds = b;
+        this.by = Set.copyOf(config.by());
+        this.without = Set.copyOf(config.without());
+    }
+
+    public RuleConfig config() {
+        return config;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return config.displayName();
+    }
+
+    public boolean matches(SeriesKey key) {
+        return config.match().matches(key);
+    }
+
+    /** Whether windows must keep each input series apart (count_series and the rates need it). */
+    boolean perSeries() {
+        return outputs.contains("count_series") || outputs.contains("rate_sum") || outputs.contains("rate_avg");
+    }
+
+    /** The output group of an input series: its tenant and metric name, and the labels {@code by} keeps. */
+    SeriesKey group(SeriesKey input) {
+        Labels labels = input.labels();
+        if (by.isEmpty() && without.isEmpty()) {
+            return SeriesKey.of(input.tenant(), input.name(), Labels.EMPTY);
+        }
+        java.util.TreeMap<String, String> kept = new java.util.TreeMap<>();
+        labels.forEach((name, value) -> {
+            if (by.isEmpty() ? !without.contains(name) : by.contains(name)) {
+                kept.put(name, value);
+            }
+        });
+        return SeriesKey.of(input.tenant(), input.name(), Labels.of(kept));
+    }
+
+    /** The key of something of this rule: the id, a space, then {@code key}. */
+    byte[] key(byte[] key) {
+        byte[] out = new byte[idBytes.length + key.length];
+        System.arraycopy(idBytes, 0, out, 0, idBytes.length);
+        System.arraycopy(key, 0, out, idBytes.length, key.length);
+        return out;
+    }
+
+    /** The rule id a key of {@link #key} starts with, or {@code null} when it is too short to hold one. */
+    static String idOf(byte[] key) {
+        return key.length <= ID_LENGTH ? null : new String(key, 0, ID_LENGTH, StandardCharsets.US_ASCII);
+    }
+
+    /** What follows the rule id and its space in a key of {@link #key}. */
+    static byte[] rest(byte[] key, int offset) {
+        return java.util.Arrays.copyOfRange(key, offset + ID_LENGTH + 1, key.length);
+    }
+
+    /** The name of an output series of a group: {@code <metric>:<interval>_by_<labels>_<output>}. */
+    String outputName(String metric, String output) {
+        return metric + config.nameSuffix() + output;
+    }
+
+    public static List<CompiledRule> compile(List<RuleConfig> rules) {
+        return rules.stream().map(CompiledRule::new).toList();
+    }
+}

@@ -1,0 +1,168 @@
+package io.caiman.processor.rules;
+
+import io.caiman.core.wire.Numbers;
+import io.caiman.schemas.state.Contribution;
+import io.caiman.schemas.state.WindowSeries;
+import io.caiman.schemas.state.WindowState;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.datasketches.kll.KllDoublesSketch;
+import org.apache.datasketches.memory.Memory;
+import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
+
+/**
+ * How a window's state takes a sample and what its outputs are when it closes. Pure functions, so the same
+ * arithmetic can be checked against an independent reference in tests.
+ *
+ * <p>{@code quantiles} come from an Apache DataSketches KLL sketch with k = {@value #KLL_K}: exact while a window
+ * holds at most k samples, then within ±{@value #KLL_RANK_ERROR_PERCENT}% of rank with 99% confidence (the
+ * sketch's normalized rank error for one quantile). It is mergeable and at most a few KiB per window and group.
+ */
+public final class WindowMath {
+
+    static final int KLL_K = 200;
+    /** {@code KllDoublesSketch.getNormalizedRankError(200, false)}, rounded up; {@code WindowMathTest} checks it. */
+    public static final String KLL_RANK_ERROR_PERCENT = "1.33";
+
+    private WindowMath() {}
+
+    /** One output value of a closed window: the output's name, its value, and extra values keyed by φ or bound. */
+    public record Output(String name, double value, Map<String, Double> values) {}
+
+    static WindowState empty(CompiledRule rule) {
+        WindowState.Builder b = WindowState.newBuilder().setCount(0).setSum(0).setMin(Double.POSITIVE_INFINITY)
+                .setMax(Double.NEGATIVE_INFINITY).setLastValue(Double.NaN).setLastTimestampMs(Long.MIN_VALUE).setMean(0)
+                .setM2(0).setIncrease(0);
+        if (rule.bounds.length > 0) {
+            List<Long> buckets = new ArrayList<>(rule.bounds.length + 1);
+            for (int i = 0; i <= rule.bounds.length; i++) {
+                buckets.add(0L);
+            }
+            b.setBuckets(buckets);
+        }
+        return b.build();
+    }
+
+    static WindowState add(WindowState s, Contribution c, CompiledRule rule) {
+        double v = c.getValue();
+        long count = s.getCount() + 1;
+        double delta = v - s.getMean();
+        double mean = s.getMean() + delta / count;
+        WindowState.Builder b = WindowState.newBuilder(s).setCount(count).setSum(s.getSum() + v)
+                .setMin(Math.min(s.getMin(), v)).setMax(Math.max(s.getMax(), v))
+                .setMean(mean).setM2(s.getM2() + delta * (v - mean));
+        if (c.getTimestampMs() >= s.getLastTimestampMs()) {
+            b.setLastValue(v).setLastTimestampMs(c.getTimestampMs());
+        }
+        if (!Double.isNaN(c.getIncrease())) {
+            b.setIncrease(s.getIncrease() + c.getIncrease());
+        }
+        if (rule.quantiles.length > 0 && !Double.isNaN(v)) {
+            ByteBuffer stored = s.getSketch();
+            KllDoublesSketch sketch = stored.hasRemaining()
+                    ? KllDoublesSketch.heapify(Memory.wrap(bytes(stored))) : KllDoublesSketch.newHeapInstance(KLL_K);
+            sketch.update(v);
+            b.setSketch(ByteBuffer.wrap(sketch.toByteArray()));
+        }
+        if (rule.bounds.length > 0 && !Double.isNaN(v)) {
+            List<Long> buckets = new ArrayList<>(s.getBuckets());
+            int i = 0;
+            while (i < rule.bounds.length && v > rule.bounds[i]) {
+                i++;
+            }
+            buckets.set(i, buckets.get(i) + 1);
+            b.setBuckets(buckets);
+        }
+        return b.build();
+    }
+
+    /** A series' part of a window after one more contribution with an increase ({@code previous} may be null). */
+    static WindowSeries addSeries(WindowSeries previous, Contribution c) {
+        boolean hasIncrease = !Double.isNaN(c.getIncrease()) && c.getPreviousMs() != 0;
+        if (previous == null) {
+            return WindowSeries.newBuilder().setIncrease(hasIncrease ? c.getIncrease() : 0)
+                    .setFirstMs(hasIncrease ? c.getPreviousMs() : 0).setLastMs(hasIncrease ? c.getTimestampMs() : 0).build();
+        }
+        if (!hasIncrease) {
+            return previous;
+        }
+        return WindowSeries.newBuilder().setIncrease(previous.getIncrease() + c.getIncrease())
+                .setFirstMs(previous.getFirstMs() == 0 ? c.getPreviousMs() : Math.min(previous.getFirstMs(), c.getPreviousMs()))
+                .setLastMs(Math.max(previous.getLastMs(), c.getTimestampMs())).build();
+    }
+
+    /**
+     * The outputs of a closed window, in the rule's order. {@code rate_sum} and {@code rate_avg} are left out when
+     * no series had two samples to measure a rate between; everything else is always there.
+     *
+     * @param series the window's per-series parts (empty unless the rule needs them)
+     * @param total the group's running total including this window (for {@code total})
+     */
+    static List<Output> outputs(CompiledRule rule, WindowState s, List<WindowSeries> series, double total) {
+        List<Output> out = new ArrayList<>();
+        for (io.caiman.core.config.RuleConfig.Output o : rule.config.outputs()) {
+            switch (o.name()) {
+                case "count_samples" -> out.add(single(o.name(), s.getCount()));
+                case "count_series" -> out.add(single(o.name(), series.size()));
+                case "sum_samples" -> out.add(single(o.name(), s.getSum()));
+                case "min" -> out.add(single(o.name(), s.getMin()));
+                case "max" -> out.add(single(o.name(), s.getMax()));
+                case "avg" -> out.add(single(o.name(), s.getSum() / s.getCount()));
+                case "last" -> out.add(single(o.name(), s.getLastValue()));
+                case "total" -> out.add(single(o.name(), total));
+                case "increase" -> out.add(single(o.name(), s.getIncrease()));
+                case "stdvar" -> out.add(single(o.name(), s.getM2() / s.getCount()));
+                case "stddev" -> out.add(single(o.name(), Math.sqrt(s.getM2() / s.getCount())));
+                case "rate_sum", "rate_avg" -> {
+                    double sum = 0;
+                    int n = 0;
+                    for (WindowSeries w : series) {
+                        if (w.getLastMs() > w.getFirstMs() && w.getFirstMs() != 0) {
+                            sum += w.getIncrease() / ((w.getLastMs() - w.getFirstMs()) / 1000.0);
+                            n++;
+                        }
+                    }
+                    if (n > 0) {
+                        out.add(single(o.name(), o.name().equals("rate_sum") ? sum : sum / n));
+                    }
+                }
+                case "quantiles" -> {
+                    Map<String, Double> values = new LinkedHashMap<>();
+                    ByteBuffer stored = s.getSketch();
+                    KllDoublesSketch sketch = stored.hasRemaining() ? KllDoublesSketch.heapify(Memory.wrap(bytes(stored))) : null;
+                    for (double phi : rule.quantiles) {
+                        values.put(Numbers.formatSample(phi), sketch == null || sketch.isEmpty() ? Double.NaN
+                                : sketch.getQuantile(phi, QuantileSearchCriteria.INCLUSIVE));
+                    }
+                    out.add(new Output(o.name(), Double.NaN, values));
+                }
+                case "histogram_bucket" -> {
+                    Map<String, Double> values = new LinkedHashMap<>();
+                    long cumulative = 0;
+                    for (int i = 0; i < rule.bounds.length; i++) {
+                        cumulative += s.getBuckets().get(i);
+                        values.put(Numbers.formatSample(rule.bounds[i]), (double) cumulative);
+                    }
+                    cumulative += s.getBuckets().get(rule.bounds.length);
+                    values.put("+Inf", (double) cumulative);
+                    out.add(new Output(o.name(), Double.NaN, values));
+                }
+                default -> throw new IllegalStateException("output " + o.name() + " has no arithmetic");
+            }
+        }
+        return out;
+    }
+
+    private static Output single(String name, double value) {
+        return new Output(name, value, Map.of());
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] b = new byte[buffer.remaining()];
+        buffer.duplicate().get(b);
+        return b;
+    }
+}

@@ -1,0 +1,219 @@
+package io.caiman.processor.rules;
+
+import io.caiman.core.model.SeriesKey;
+import io.caiman.schemas.aggregate.Aggregate;
+import io.caiman.schemas.state.Contribution;
+import io.caiman.schemas.state.GroupTotal;
+import io.caiman.schemas.state.WindowSeries;
+import io.caiman.schemas.state.WindowState;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-group half of stream aggregation, after the repartition by output group. It keeps each open window of
+ * each group (store {@code rule-windows}, keyed so that RocksDB orders windows by when they close) and closes a
+ * window once the partition's stream time (the newest sample timestamp it has seen) reaches the window's end plus
+ * the rule's grace; or, when the partition has received nothing for {@code processor.idle_close}, once the wall
+ * clock does. A closed window's outputs go downstream (to {@code <cluster>.aggregates}) and into the store
+ * {@code aggregate-latest}, served on {@code /metrics}.
+ *
+ * <p>A window closes once: the newest close bound is kept in the store {@code rule-window-marks}, and a sample
+ * of a window at or before it is late (counted, logged at a limited rate, not aggregated). Everything here is
+ * state in Kafka Streams stores, committed with the input offsets and the output records in one transaction
+ * (exactly_once_v2), so a crash neither loses nor repeats a window.
+ */
+public final class WindowStage implements Processor<byte[], Contribution, byte[], Aggregate> {
+
+    public static final String WINDOW_STORE = "rule-windows";
+    public static final String WINDOW_SERIES_STORE = "rule-window-series";
+    public static final String TOTAL_STORE = "rule-totals";
+    public static final String LATEST_STORE = "aggregate-latest";
+    public static final String MARK_STORE = "rule-window-marks";
+
+    private static final Logger log = LoggerFactory.getLogger(WindowStage.class);
+    private static final byte[] CLOSED_MARK = {'c'};
+
+    private final Map<String, CompiledRule> rules = new HashMap<>();
+    private final long idleCloseMs;
+    private final RuleMetrics metrics;
+    private ProcessorContext<byte[], Aggregate> context;
+    private KeyValueStore<byte[], WindowState> windows;
+    private KeyValueStore<byte[], WindowSeries> windowSeries;
+    private KeyValueStore<byte[], GroupTotal> totals;
+    private KeyValueStore<byte[], Aggregate> latest;
+    private KeyValueStore<byte[], Long> marks;
+    /** The earliest close time of an open window (Long.MAX_VALUE: none): below it, nothing needs a scan. */
+    private long nextDue = Long.MAX_VALUE;
+    private long closedUpTo = Long.MIN_VALUE;
+    private long lastArrivalWallMs;
+
+    public WindowStage(List<CompiledRule> rules, Duration idleClose, RuleMetrics metrics) {
+        rules.forEach(r -> this.rules.put(r.id, r));
+        this.idleCloseMs = idleClose.toMillis();
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void init(ProcessorContext<byte[], Aggregate> context) {
+        this.context = context;
+        this.windows = context.getStateStore(WINDOW_STORE);
+        this.windowSeries = context.getStateStore(WINDOW_SERIES_STORE);
+        this.totals = context.getStateStore(TOTAL_STORE);
+        this.latest = context.getStateStore(LATEST_STORE);
+        this.marks = context.getStateStore(MARK_STORE);
+        Long mark = marks.get(CLOSED_MARK);
+        closedUpTo = mark == null ? Long.MIN_VALUE : mark;
+        nextDue = firstDue();
+        lastArrivalWallMs = context.currentSystemTimeMs();
+        context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::idleClose);
+        context.schedule(Duration.ofSeconds(10), PunctuationType.WALL_CLOCK_TIME, this::purgeLatest);
+    }
+
+    @Override
+    public void process(Record<byte[], Contribution> record) {
+        lastArrivalWallMs = context.currentSystemTimeMs();
+        byte[] groupKey = record.key();
+        CompiledRule rule = rules.get(CompiledRule.idOf(groupKey));
+        Contribution c = record.value();
+        if (rule == null) {
+            // written before a restart that removed the rule: nothing aggregates it any more
+            metrics.logLimited(log, "unknown-rule", "a sample for rule id {} reached a processor without that rule; "
+                    + "it is left out (the rule was removed or changed)", CompiledRule.idOf(groupKey));
+            return;
+        }
+        long closeAt = c.getWindowStartMs() + rule.intervalMs + rule.graceMs;
+        long streamTime = context.currentStreamTimeMs();
+        if (closeAt <= Math.max(streamTime, closedUpTo)) {
+            metrics.late(rule);
+            metrics.logLimited(log, "late-" + rule.id, "rule {}: a sample of {} at {} came after its window "
+                    + "[{}, {}) closed (grace {} ms); it is counted in caiman_processor_rule_late_samples_total, not "
+                    + "aggregated", rule.name(), SeriesKey.parse(CompiledRule.rest(groupKey, 0)), c.getTimestampMs(),
+                    c.getWindowStartMs(), c.getWindowStartMs() + rule.intervalMs, rule.graceMs);
+            closeDue(streamTime, "stream");
+            return;
+        }
+        byte[] windowKey = windowKey(closeAt, c.getWindowStartMs(), groupKey);
+        WindowState state = windows.get(windowKey);
+        if (state == null) {
+            state = WindowMath.empty(rule);
+            nextDue = Math.min(nextDue, closeAt);
+        }
+        windows.put(windowKey, WindowMath.add(state, c, rule));
+        if (rule.perSeries()) {
+            byte[] seriesKey = ByteBuffer.allocate(windowKey.length + 8).put(windowKey).putLong(c.getSeriesHash()).array();
+            windowSeries.put(seriesKey, WindowMath.addSeries(windowSeries.get(seriesKey), c));
+        }
+        closeDue(streamTime, "stream");
+    }
+
+    /** Closes every window due at {@code bound}: its close time is at or before it. */
+    private void closeDue(long bound, String how) {
+        if (nextDue > bound) {
+            return;
+        }
+        List<KeyValue<byte[], WindowState>> due = new ArrayList<>();
+        try (KeyValueIterator<byte[], WindowState> it = windows.range(new byte[0], ordered(bound + 1))) {
+            while (it.hasNext()) {
+                due.add(it.next());
+            }
+        }
+        for (KeyValue<byte[], WindowState> kv : due) {
+            close(kv.key, kv.value, how);
+        }
+        closedUpTo = Math.max(closedUpTo, bound);
+        marks.put(CLOSED_MARK, closedUpTo);
+        nextDue = firstDue();
+    }
+
+    private void close(byte[] windowKey, WindowState state, String how) {
+        windows.delete(windowKey);
+        List<WindowSeries> series = new ArrayList<>();
+        List<byte[]> seriesKeys = new ArrayList<>();
+        try (KeyValueIterator<byte[], WindowSeries> it = windowSeries.prefixScan(windowKey, new ByteArraySerializer())) {
+            while (it.hasNext()) {
+                KeyValue<byte[], WindowSeries> kv = it.next();
+                if (kv.key.length == windowKey.length + 8) { // not a longer window key that shares the prefix
+                    series.add(kv.value);
+                    seriesKeys.add(kv.key);
+                }
+            }
+        }
+        seriesKeys.forEach(windowSeries::delete);
+        byte[] groupKey = java.util.Arrays.copyOfRange(windowKey, 16, windowKey.length);
+        CompiledRule rule = rules.get(CompiledRule.idOf(groupKey));
+        if (rule == null) {
+            return;
+        }
+        long windowStart = ByteBuffer.wrap(windowKey, 8, 8).getLong() ^ Long.MIN_VALUE;
+        long windowEnd = windowStart + rule.intervalMs;
+        double total = Double.NaN;
+        if (rule.outputs.contains("total")) {
+            GroupTotal previous = totals.get(groupKey);
+            double base = previous == null || windowStart - previous.getLastWindowEndMs() > rule.stalenessMs
+                    ? 0 : previous.getTotal();
+            total = base + state.getIncrease();
+            totals.put(groupKey, GroupTotal.newBuilder().setTotal(total).setLastWindowEndMs(windowEnd).build());
+        }
+        SeriesKey group = SeriesKey.parse(CompiledRule.rest(groupKey, 0));
+        for (WindowMath.Output o : WindowMath.outputs(rule, state, series, total)) {
+            SeriesKey output = SeriesKey.of(group.tenant(), rule.outputName(group.name(), o.name()), group.labels());
+            Aggregate aggregate = Aggregate.newBuilder().setWindowStartMs(windowStart).setWindowEndMs(windowEnd)
+                    .setTenant(group.tenant()).setSeries(output.toString()).setValue(o.value())
+                    .setValues(new java.util.LinkedHashMap<>(o.values())).setSampleCount(state.getCount()).build();
+            byte[] outputKey = output.bytes();
+            context.forward(new Record<>(outputKey, aggregate, windowStart));
+            latest.put(rule.key(outputKey), aggregate);
+        }
+        metrics.windowClosed(rule, how);
+    }
+
+    /** Closes due windows by the wall clock on a partition that has been quiet for {@code idle_close}. */
+    private void idleClose(long wallNow) {
+        if (wallNow - lastArrivalWallMs >= idleCloseMs) {
+            closeDue(wallNow, "idle");
+        }
+    }
+
+    /** Takes the outputs of groups with no window for their rule's staleness interval off {@code /metrics}. */
+    private void purgeLatest(long wallNow) {
+        long now = Math.max(wallNow, context.currentStreamTimeMs());
+        StoreSweep.deleteWhere(latest, (key, a) -> gone(key, a.getWindowEndMs(), now));
+        StoreSweep.deleteWhere(totals, (key, t) -> gone(key, t.getLastWindowEndMs(), now));
+    }
+
+    /** Whether a group's last window ended longer ago than its rule's staleness (or its rule is gone). */
+    private boolean gone(byte[] key, long lastWindowEndMs, long now) {
+        CompiledRule rule = rules.get(CompiledRule.idOf(key));
+        return rule == null || now - lastWindowEndMs > rule.stalenessMs + rule.graceMs + rule.intervalMs;
+    }
+
+    private long firstDue() {
+        try (KeyValueIterator<byte[], WindowState> it = windows.all()) {
+            return it.hasNext() ? ByteBuffer.wrap(it.next().key, 0, 8).getLong() ^ Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
+    /** The key of a window: its close time and start (sign-flipped, so bytes order like the numbers), then the group. */
+    static byte[] windowKey(long closeAt, long windowStart, byte[] groupKey) {
+        return ByteBuffer.allocate(16 + groupKey.length).putLong(closeAt ^ Long.MIN_VALUE)
+                .putLong(windowStart ^ Long.MIN_VALUE).put(groupKey).array();
+    }
+
+    private static byte[] ordered(long time) {
+        return ByteBuffer.allocate(8).putLong(time ^ Long.MIN_VALUE).array();
+    }
+}

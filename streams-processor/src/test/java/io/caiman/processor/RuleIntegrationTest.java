@@ -1,0 +1,122 @@
+package io.caiman.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.gateway.GatewayService;
+import io.caiman.schemas.aggregate.Aggregate;
+import io.caiman.schemas.codec.Codecs;
+import io.caiman.testing.SharedCluster;
+import io.caiman.testing.TestConfigs;
+import io.caiman.testing.TopicReader;
+import io.caiman.testing.Timing;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stream aggregation through a real gateway, broker and processor: the aggregates topic and /metrics. */
+@Tag("integration")
+class RuleIntegrationTest {
+
+    /** A minute-aligned time an hour ago: every window of the test is in the past. */
+    static final long T = (System.currentTimeMillis() / 60_000 - 60) * 60_000;
+
+    static final String SUM_RULE = String.join("\n",
+            "  - name: requests",
+            "    match: 'requests_total{job=~\"api|db\"}'",
+            "    interval: 1m",
+            "    by: [job]",
+            "    outputs: [sum_samples, count_series, increase]",
+            "");
+    static final String MAX_RULE = String.join("\n",
+            "  - match: requests_total",
+            "    interval: 1m",
+            "    outputs: [max]",
+            "    keep_input: true",
+            "");
+
+    static CaimanConfig config(String name, Path state, String rules) {
+        return ConfigLoader.parse(TestConfigs.oplog(name, 3, state.toString())
+                + "  idle_close: 10m\nstream_aggregation:\n" + rules, "test.yaml");
+    }
+
+    static void send(String gatewayUrl, String job, int instance, double value, long ts) throws Exception {
+        String line = "requests_total{job=\"" + job + "\",instance=\"i" + instance + "\"} " + value + " " + ts + "\n";
+        assertThat(ProcessorIntegrationTest.post(gatewayUrl, line)).isEqualTo(204);
+    }
+
+    static Map<String, Aggregate> aggregates(String name) {
+        return TopicReader.readAll(SharedCluster.kafka().bootstrapServers(), name + ".aggregates").stream()
+                .map(r -> Codecs.AGGREGATE.decode(r.value()))
+                .collect(Collectors.toMap(a -> a.getSeries() + "@" + (a.getWindowStartMs() - T) / 1000, a -> a,
+                        (a, b) -> {
+                            throw new AssertionError("two aggregates for one output and window: " + a + " and " + b);
+                        }));
+    }
+
+    @Test
+    void shouldWriteClosedWindowsKeepStateOfUnchangedRulesAcrossARestartAndServeThem(@TempDir Path state)
+            throws Exception {
+        String name = TestConfigs.uniqueName("rules");
+        CaimanConfig first = config(name, state, SUM_RULE);
+        try (GatewayService gateway = new GatewayService(first)) {
+            gateway.start();
+            String url = "http://127.0.0.1:" + gateway.ports().get(0);
+            try (ProcessorService processor = new ProcessorService(first)) {
+                processor.start();
+                for (int i = 0; i < 3; i++) {
+                    send(url, "api", i, 100 + i, T + 1_000);
+                    send(url, "db", i, 10, T + 2_000);
+                }
+                send(url, "api", 0, 150, T + 20_000);
+                // wait until the processor has counted them (its per-series state shows the newest value)
+                Awaitility.await().atMost(Timing.seconds(60)).untilAsserted(() -> assertThat(
+                        ProcessorIntegrationTest.get("http://127.0.0.1:" + processor.httpPort() + "/metrics"))
+                        .contains("caiman_processor_rule_samples_total{rule=\"requests\"} 7.0"));
+                assertThat(aggregates(name)).as("the window is still open").isEmpty();
+            }
+            // a restart with one more rule: the unchanged rule keeps its open window and its series' baselines
+            CaimanConfig second = config(name, state, SUM_RULE + MAX_RULE);
+            try (ProcessorService processor = new ProcessorService(second)) {
+                processor.start();
+                send(url, "api", 1, 131, T + 40_000);          // +30 over its baseline of 101
+                send(url, "api", 0, 5, T + 61_000 + 5_000);    // next window, past the grace: closes api's first
+                send(url, "db", 0, 12, T + 61_000 + 5_000);    // and db's
+                Awaitility.await().atMost(Timing.seconds(60)).ignoreExceptions().untilAsserted(() -> {
+                    Map<String, Aggregate> a = aggregates(name);
+                    assertThat(a.get("default/requests_total:1m_by_job_sum_samples{job=\"api\"}@0").getValue())
+                            .isEqualTo(100 + 101 + 102 + 150 + 131);
+                    assertThat(a.get("default/requests_total:1m_by_job_count_series{job=\"api\"}@0").getValue())
+                            .isEqualTo(3);
+                    assertThat(a.get("default/requests_total:1m_by_job_increase{job=\"api\"}@0").getValue())
+                            .as("50 of i0 and 30 of i1, measured across the restart").isEqualTo(80);
+                    assertThat(a.get("default/requests_total:1m_by_job_sum_samples{job=\"db\"}@0").getValue())
+                            .isEqualTo(30);
+                    assertThat(a.get("default/requests_total:1m_max@0").getValue())
+                            .as("the new rule counts what came after it").isEqualTo(131);
+                });
+                String metrics = ProcessorIntegrationTest.get("http://127.0.0.1:" + processor.httpPort() + "/metrics");
+                assertThat(metrics).contains("# TYPE requests_total:1m_by_job_sum_samples gauge",
+                        "requests_total:1m_by_job_sum_samples{job=\"api\"} 584",
+                        "requests_total:1m_by_job_increase{job=\"db\"} 0",
+                        "requests_total:1m_max 131");
+                assertThat(metrics).as("keep_input: true on a rule that matches them").contains(
+                        "requests_total{instance=\"i0\",job=\"api\"} 5");
+            }
+            // without keep_input, the matched input series leave /metrics
+            try (ProcessorService processor = new ProcessorService(config(name, state, SUM_RULE))) {
+                processor.start();
+                Awaitility.await().atMost(Timing.seconds(60)).untilAsserted(() -> {
+                    String metrics = ProcessorIntegrationTest.get("http://127.0.0.1:" + processor.httpPort() + "/metrics");
+                    assertThat(metrics).contains("requests_total:1m_by_job_sum_samples{job=\"api\"} 584");
+                    assertThat(metrics).doesNotContain("requests_total{instance=\"i0\",job=\"api\"}");
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package io.caiman.processor.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
+
+/**
+ * The topology's aggregates equal a reference computed here, independently and naively (whole lists, sorted,
+ * no streaming), over random counters with resets, random series and groups, in time order as they reach the oplog.
+ */
+class RuleReferenceTest {
+
+    record In(String job, String instance, double value, long ts) {}
+
+    @Property(tries = 40)
+    void shouldEqualANaiveReference(@ForAll @LongRange(min = 1, max = 1_000_000) long seed,
+            @ForAll @IntRange(min = 1, max = 400) int samples) {
+        java.util.Random random = new java.util.Random(seed);
+        List<In> input = new ArrayList<>();
+        Map<String, Double> counters = new HashMap<>();
+        long ts = RuleTopologyTest.T;
+        for (int i = 0; i < samples; i++) {
+            ts += random.nextInt(3_000); // in time order, ties allowed; a series may go stale now and then
+            String job = "j" + random.nextInt(3);
+            String instance = "i" + random.nextInt(4);
+            String series = job + "/" + instance;
+            double v = random.nextInt(10) == 0 ? random.nextInt(5) : counters.getOrDefault(series, 0.0) + random.nextInt(20);
+            counters.put(series, v);
+            input.add(new In(job, instance, v, ts));
+        }
+        Map<String, Double> expected = reference(input, ts);
+        try (RuleTopologyTest.Rig rig = new RuleTopologyTest.Rig(RuleTopologyTest.rule("c_total", "1m", List.of("job"),
+                List.of(), "count_samples", "count_series", "sum_samples", "min", "max", "last", "increase", "total"))) {
+            for (In in : input) {
+                rig.send("c_total{job=\"" + in.job + "\",instance=\"" + in.instance + "\"}", in.value, in.ts);
+            }
+            rig.send("c_total{job=\"end\"}", 0, ts + 10 * RuleTopologyTest.MINUTE); // closes every window of the input
+            Map<String, Double> actual = new TreeMap<>(rig.values());
+            actual.keySet().removeIf(k -> k.contains("job=\"end\""));
+            assertThat(actual).isEqualTo(expected);
+        }
+    }
+
+    /** Outputs keyed as {@code RuleTopologyTest.Rig#values} keys them. */
+    static Map<String, Double> reference(List<In> input, long end) {
+        long minute = RuleTopologyTest.MINUTE;
+        Map<String, List<In>> byGroupWindow = new TreeMap<>();
+        Map<String, Double> increaseOf = new HashMap<>(); // per input index, the increase it adds
+        Map<String, In> previous = new HashMap<>();
+        List<Double> increases = new ArrayList<>();
+        for (In in : input) {
+            String series = in.job + "/" + in.instance;
+            In prev = previous.get(series);
+            if (prev != null && in.ts - prev.ts > 2 * minute) {
+                prev = null; // stale (staleness_interval: twice the interval): the series starts afresh
+            }
+            double inc = Double.NaN;
+            if (prev != null && in.ts > prev.ts) {
+                inc = in.value >= prev.value ? in.value - prev.value : in.value;
+            }
+            if (prev == null || in.ts > prev.ts) {
+                previous.put(series, in);
+            }
+            increases.add(inc);
+            long window = Math.floorDiv(in.ts, minute) * minute;
+            byGroupWindow.computeIfAbsent(in.job + "@" + (window - RuleTopologyTest.T) / 1000, k -> new ArrayList<>()).add(in);
+        }
+        Map<In, Double> inc = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < input.size(); i++) {
+            inc.put(input.get(i), increases.get(i));
+        }
+        Map<String, Double> out = new TreeMap<>();
+        Map<String, Double> totals = new HashMap<>();
+        for (Map.Entry<String, List<In>> e : byGroupWindow.entrySet().stream()
+                .sorted(java.util.Comparator.comparingLong(x -> Long.parseLong(x.getKey().split("@")[1]))).toList()) {
+            String job = e.getKey().split("@")[0];
+            String at = "@" + e.getKey().split("@")[1];
+            List<In> w = e.getValue();
+            String name = "c_total:1m_by_job_%s{job=\"" + job + "\"}" + at;
+            out.put(name.formatted("count_samples"), (double) w.size());
+            out.put(name.formatted("count_series"), (double) w.stream().map(In::instance).distinct().count());
+            out.put(name.formatted("sum_samples"), w.stream().mapToDouble(In::value).sum());
+            out.put(name.formatted("min"), w.stream().mapToDouble(In::value).min().getAsDouble());
+            out.put(name.formatted("max"), w.stream().mapToDouble(In::value).max().getAsDouble());
+            long lastTs = w.stream().mapToLong(In::ts).max().getAsLong();
+            In last = null;
+            for (In in : w) {
+                if (in.ts == lastTs) {
+                    last = in;
+                }
+            }
+            out.put(name.formatted("last"), last.value);
+            double increase = w.stream().mapToDouble(inc::get).filter(d -> !Double.isNaN(d)).sum();
+            out.put(name.formatted("increase"), increase);
+            out.put(name.formatted("total"), totals.merge(job, increase, Double::sum));
+        }
+        return out;
+    }
+}

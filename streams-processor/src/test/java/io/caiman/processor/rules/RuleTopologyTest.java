@@ -1,0 +1,313 @@
+package io.caiman.processor.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.caiman.core.config.RuleConfig;
+import io.caiman.core.model.Labels;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.core.model.SeriesSelector;
+import io.caiman.core.wire.Numbers;
+import io.caiman.processor.topology.ProcessorTopology;
+import io.caiman.schemas.aggregate.Aggregate;
+import io.caiman.schemas.codec.Codecs;
+import io.caiman.schemas.oplog.MetricType;
+import io.caiman.schemas.oplog.Origin;
+import io.caiman.schemas.oplog.Sample;
+import io.caiman.schemas.oplog.SampleKind;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+/** Stream aggregation rules through the real topology ({@code TopologyTestDriver}), outputs checked by hand. */
+class RuleTopologyTest {
+
+    static final long MINUTE = 60_000;
+    /** A minute-aligned time, so windows of 1m start at T. */
+    static final long T = 1_700_000_040_000L;
+
+    static RuleConfig rule(String match, String interval, List<String> by, List<String> without, String... outputs) {
+        Duration i = Duration.parse("PT" + interval.toUpperCase());
+        return new RuleConfig(null, "c", SeriesSelector.parse(match), i, by, without,
+                java.util.Arrays.stream(outputs).map(RuleConfig.Output::parse).toList(), Duration.ofSeconds(5),
+                i.multipliedBy(2), Duration.ZERO, false);
+    }
+
+    static RuleConfig dedup(RuleConfig r, Duration dedup) {
+        return new RuleConfig(r.name(), r.cluster(), r.match(), r.interval(), r.by(), r.without(), r.outputs(), r.grace(),
+                r.stalenessInterval(), dedup, r.keepInput());
+    }
+
+    /** One driver: rules in, the oplog as input, the aggregates as output. */
+    static final class Rig implements AutoCloseable {
+        final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        final TopologyTestDriver driver;
+        final TestInputTopic<byte[], byte[]> oplog;
+        final TestOutputTopic<byte[], byte[]> aggregates;
+
+        Rig(RuleConfig... rules) {
+            Properties p = new Properties();
+            p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-processor");
+            p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+            ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(
+                    CompiledRule.compile(List.of(rules)), "c.aggregates", Duration.ofSeconds(30), Duration.ofMinutes(10),
+                    Duration.ofSeconds(30), new RuleMetrics(registry, 10_000));
+            driver = new TopologyTestDriver(ProcessorTopology.build("c.oplog", false, registry.counter("bad"),
+                    Duration.ofSeconds(10), aggregation), p, Instant.ofEpochMilli(T));
+            oplog = driver.createInputTopic("c.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            aggregates = driver.createOutputTopic("c.aggregates", new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }
+
+        void send(String series, double value, long ts) {
+            send(series, value, ts, "", SampleKind.VALUE);
+        }
+
+        void send(String series, double value, long ts, String replica, SampleKind kind) {
+            SeriesKey key = SeriesKey.parse("default/" + series);
+            Sample s = Sample.newBuilder().setValue(value).setTimestampMs(ts).setMetricType(MetricType.COUNTER)
+                    .setTenant(key.tenant()).setOrigin(Origin.newBuilder().setProtocol("p").setGateway("g")
+                            .setReceivedMs(ts).build()).setKind(kind).setReplica(replica).build();
+            // the oplog's record time is when it accepted the sample: a little after the sample's own time
+            oplog.pipeInput(key.bytes(), Codecs.SAMPLE.encode(s), Instant.ofEpochMilli(ts + 100));
+        }
+
+        /** Every aggregate written so far, keyed by output series (without the tenant) and window start. */
+        Map<String, Aggregate> read() {
+            Map<String, Aggregate> out = new LinkedHashMap<>();
+            for (var kv : aggregates.readKeyValuesToList()) {
+                Aggregate a = Codecs.AGGREGATE.decode(kv.value);
+                assertThat(new String(kv.key, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(a.getSeries());
+                String key = a.getSeries().substring("default/".length()) + "@" + (a.getWindowStartMs() - T) / 1000;
+                assertThat(out.put(key, a)).as("one aggregate per output series and window: %s", key).isNull();
+            }
+            return out;
+        }
+
+        Map<String, Double> values() {
+            return read().entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().getValue(),
+                    (a, b) -> a, java.util.TreeMap::new));
+        }
+
+        double counter(String name, String... tags) {
+            var c = registry.find(name).tags(tags).counter();
+            return c == null ? 0 : c.count();
+        }
+
+        @Override
+        public void close() {
+            driver.close();
+        }
+    }
+
+    @Test
+    void shouldComputeEveryScalarOutputPerGroupAndWindow() {
+        try (Rig rig = new Rig(rule("http_requests_total", "1m", List.of("job"), List.of(), "count_samples",
+                "count_series", "sum_samples", "min", "max", "avg", "last", "stddev", "stdvar"))) {
+            rig.send("http_requests_total{job=\"api\",instance=\"a\"}", 1, T + 1_000);
+            rig.send("http_requests_total{job=\"api\",instance=\"b\"}", 4, T + 2_000);
+            rig.send("http_requests_total{job=\"api\",instance=\"a\"}", 3, T + 30_000);
+            rig.send("http_requests_total{job=\"db\",instance=\"c\"}", 10, T + 40_000);
+            rig.send("other_metric{job=\"api\"}", 99, T + 41_000); // not matched
+            assertThat(rig.read()).as("no window closes before its end plus grace").isEmpty();
+            // a sample past the end plus grace (5 s) on the same partition closes the first window
+            rig.send("http_requests_total{job=\"db\",instance=\"c\"}", 11, T + MINUTE + 5_000);
+            Map<String, Double> v = rig.values();
+            String api = "http_requests_total:1m_by_job_%s{job=\"api\"}@0";
+            assertThat(v.get(api.formatted("count_samples"))).isEqualTo(3);
+            assertThat(v.get(api.formatted("count_series"))).isEqualTo(2);
+            assertThat(v.get(api.formatted("sum_samples"))).isEqualTo(8);
+            assertThat(v.get(api.formatted("min"))).isEqualTo(1);
+            assertThat(v.get(api.formatted("max"))).isEqualTo(4);
+            assertThat(v.get(api.formatted("avg"))).isCloseTo(8.0 / 3, within(1e-12));
+            assertThat(v.get(api.formatted("last"))).isEqualTo(3);
+            double mean = 8.0 / 3;
+            double var = (Math.pow(1 - mean, 2) + Math.pow(4 - mean, 2) + Math.pow(3 - mean, 2)) / 3;
+            assertThat(v.get(api.formatted("stdvar"))).isCloseTo(var, within(1e-12));
+            assertThat(v.get(api.formatted("stddev"))).isCloseTo(Math.sqrt(var), within(1e-12));
+            assertThat(v.get("http_requests_total:1m_by_job_sum_samples{job=\"db\"}@0")).isEqualTo(10);
+            assertThat(v.keySet()).noneMatch(k -> k.startsWith("other_metric"));
+            assertThat(v).hasSize(18);
+        }
+    }
+
+    @Test
+    void shouldNameOutputsAsVmagentDoes() {
+        try (Rig rig = new Rig(rule("m", "30s", List.of(), List.of("instance"), "sum_samples"),
+                rule("m", "1m", List.of(), List.of(), "max"))) {
+            rig.send("m{job=\"x\",instance=\"a\"}", 1, T);
+            rig.send("m{job=\"x\",instance=\"a\"}", 2, T + 2 * MINUTE);
+            assertThat(rig.values()).containsEntry("m:30s_without_instance_sum_samples{job=\"x\"}@0", 1.0)
+                    .containsEntry("m:1m_max@0", 1.0);
+        }
+    }
+
+    @Test
+    void shouldCountIncreasesAcrossCounterResetsAndKeepARunningTotal() {
+        try (Rig rig = new Rig(rule("c_total", "1m", List.of(), List.of(), "increase", "total", "rate_sum", "rate_avg"))) {
+            rig.send("c_total{i=\"a\"}", 100, T + 1_000);  // baseline: no increase
+            rig.send("c_total{i=\"a\"}", 110, T + 11_000); // +10
+            rig.send("c_total{i=\"a\"}", 5, T + 21_000);   // reset: +5
+            rig.send("c_total{i=\"b\"}", 7, T + 30_000);   // baseline of b
+            rig.send("c_total{i=\"b\"}", 9, T + 50_000);   // +2
+            rig.send("c_total{i=\"a\"}", 15, T + MINUTE + 1_000); // +10, next window
+            rig.send("c_total{i=\"a\"}", 15, T + 3 * MINUTE);     // closes both
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("c_total:1m_increase@0")).isEqualTo(17);
+            assertThat(v.get("c_total:1m_total@0")).isEqualTo(17);
+            // a: 15 over 20 s; b: 2 over 20 s
+            assertThat(v.get("c_total:1m_rate_sum@0")).isCloseTo(15 / 20.0 + 2 / 20.0, within(1e-12));
+            assertThat(v.get("c_total:1m_rate_avg@0")).isCloseTo((15 / 20.0 + 2 / 20.0) / 2, within(1e-12));
+            assertThat(v.get("c_total:1m_increase@60")).isEqualTo(10);
+            assertThat(v.get("c_total:1m_total@60")).as("the total runs on across windows").isEqualTo(27);
+        }
+    }
+
+    @Test
+    void shouldEndASeriesAtAStaleMarkerInsteadOfAggregatingIt() {
+        try (Rig rig = new Rig(rule("g", "1m", List.of(), List.of(), "count_samples", "sum_samples", "increase"))) {
+            rig.send("g{i=\"a\"}", 10, T + 1_000);
+            rig.send("g{i=\"a\"}", Numbers.STALE_NAN, T + 2_000);
+            rig.send("g{i=\"a\"}", 50, T + 3_000); // a new baseline, not an increase of 40
+            rig.send("g{i=\"a\"}", 51, T + 4_000);
+            rig.send("g{i=\"a\"}", 51, T + 2 * MINUTE);
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("g:1m_count_samples@0")).isEqualTo(3);
+            assertThat(v.get("g:1m_sum_samples@0")).isEqualTo(111);
+            assertThat(v.get("g:1m_increase@0")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldCountLateSamplesAsRejectedAndCloseEachWindowOnce() {
+        try (Rig rig = new Rig(rule("g", "1m", List.of(), List.of(), "count_samples"))) {
+            rig.send("g{i=\"a\"}", 1, T + 1_000);
+            rig.send("g{i=\"b\"}", 1, T + 59_000);
+            rig.send("g{i=\"a\"}", 1, T + MINUTE + 4_000); // within grace: window 0 still open
+            rig.send("g{i=\"b\"}", 1, T + 58_000);         // late but within grace: counted
+            rig.send("g{i=\"a\"}", 1, T + MINUTE + 5_000); // closes window 0
+            rig.send("g{i=\"b\"}", 1, T + 59_500);         // after the close: late
+            rig.send("g{i=\"a\"}", 1, T + 3 * MINUTE);
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("g:1m_count_samples@0")).isEqualTo(3);
+            assertThat(v.get("g:1m_count_samples@60")).isEqualTo(2);
+            assertThat(rig.counter("caiman_processor_rule_late_samples")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldCloseWindowsOfAQuietPartitionByTheWallClock() {
+        try (Rig rig = new Rig(rule("g", "1m", List.of(), List.of(), "count_samples"))) {
+            rig.send("g{i=\"a\"}", 1, T + 1_000);
+            rig.driver.advanceWallClockTime(Duration.ofSeconds(20));
+            assertThat(rig.read()).as("the window's end plus grace has not passed").isEmpty();
+            rig.driver.advanceWallClockTime(Duration.ofSeconds(60));
+            assertThat(rig.values()).containsEntry("g:1m_count_samples@0", 1.0);
+            rig.send("g{i=\"a\"}", 1, T + 2_000);
+            rig.send("g{i=\"a\"}", 1, T + 3 * MINUTE);
+            assertThat(rig.values()).as("a closed window is not written again").isEmpty();
+            assertThat(rig.counter("caiman_processor_rule_late_samples")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void shouldKeepOneSamplePerDedupInterval() {
+        try (Rig rig = new Rig(dedup(rule("g", "1m", List.of(), List.of(), "count_samples", "sum_samples"),
+                Duration.ofSeconds(15)))) {
+            for (int s = 0; s < 60; s += 5) {
+                rig.send("g{i=\"a\"}", s, T + s * 1000L); // 12 samples, 4 slots of 15 s
+            }
+            rig.send("g{i=\"a\"}", 0, T + 2 * MINUTE);
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("g:1m_count_samples@0")).isEqualTo(4);
+            assertThat(v.get("g:1m_sum_samples@0")).as("the first of each slot").isEqualTo(0 + 15 + 30 + 45);
+            assertThat(rig.counter("caiman_processor_rule_deduplicated_samples")).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void shouldComputeQuantilesAndCumulativeBuckets() {
+        try (Rig rig = new Rig(rule("lat", "1m", List.of(), List.of(), "quantiles(0, 0.5, 1)",
+                "histogram_bucket(1, 10)"))) {
+            for (int i = 1; i <= 99; i++) {
+                rig.send("lat{i=\"" + (i % 3) + "\"}", i * 0.2, T + i * 100L);
+            }
+            rig.send("lat{i=\"x\"}", 0, T + 2 * MINUTE);
+            Map<String, Aggregate> a = rig.read();
+            Map<String, Double> q = a.get("lat:1m_quantiles@0").getValues();
+            assertThat(q.get("0")).isCloseTo(0.2, within(1e-9));
+            assertThat(q.get("0.5")).isCloseTo(50 * 0.2, within(1e-9)); // exact: fewer samples than the sketch's k
+            assertThat(q.get("1")).isCloseTo(99 * 0.2, within(1e-9));
+            Map<String, Double> b = a.get("lat:1m_histogram_bucket@0").getValues();
+            assertThat(b).isEqualTo(Map.of("1", 5.0, "10", 50.0, "+Inf", 99.0));
+        }
+    }
+
+    @Test
+    void shouldKeepOneHaReplicaPerSeriesAndFailOverAfterTheTimeout() {
+        try (Rig rig = new Rig(rule("up", "1m", List.of(), List.of(), "count_samples", "sum_samples"))) {
+            // both replicas scrape every 10 s; r1 is seen first and elected
+            for (long t = 0; t < 60_000; t += 10_000) {
+                rig.send("up{job=\"n\"}", 1, T + t, "r1", SampleKind.VALUE);
+                rig.send("up{job=\"n\"}", 1, T + t + 500, "r2", SampleKind.VALUE);
+            }
+            // r1 stops after T+50s; r2 goes on; replica_timeout is 30 s
+            for (long t = 60_000; t < 180_000; t += 10_000) {
+                rig.send("up{job=\"n\"}", 1, T + t + 500, "r2", SampleKind.VALUE);
+            }
+            rig.send("up{job=\"n\"}", 1, T + 5 * MINUTE, "r2", SampleKind.VALUE);
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("up:1m_count_samples@0")).as("one replica counted, not both").isEqualTo(6);
+            // r1's last sample was T+50s; r2 takes over with its first sample more than 30 s newer, T+80.5s: the
+            // counted samples have a gap of 30.5 s, the timeout plus less than one scrape interval
+            assertThat(v.get("up:1m_count_samples@60")).as("80.5, 90.5, 100.5, 110.5").isEqualTo(4);
+            assertThat(v.get("up:1m_count_samples@120")).isEqualTo(6);
+            assertThat(rig.counter("caiman_processor_ha_failovers")).isEqualTo(1);
+            assertThat(rig.counter("caiman_processor_ha_samples_dropped")).as("r2 in window 0, and at 60.5 and 70.5")
+                    .isEqualTo(6 + 2);
+        }
+    }
+
+    @Test
+    void shouldKeepTenantsApart() {
+        try (Rig rig = new Rig(rule("g", "1m", List.of(), List.of(), "sum_samples"))) {
+            SeriesKey a = SeriesKey.of("team-a", "g", Labels.of("i", "1"));
+            SeriesKey b = SeriesKey.of("team-b", "g", Labels.of("i", "1"));
+            for (SeriesKey k : List.of(a, b, a)) {
+                Sample s = Sample.newBuilder().setValue(2).setTimestampMs(T).setTenant(k.tenant())
+                        .setOrigin(Origin.newBuilder().setProtocol("p").setGateway("g").setReceivedMs(T).build()).build();
+                rig.oplog.pipeInput(k.bytes(), Codecs.SAMPLE.encode(s), Instant.ofEpochMilli(T));
+            }
+            rig.send("g{i=\"1\"}", 1, T + 2 * MINUTE);
+            List<Aggregate> out = rig.aggregates.readValuesToList().stream().map(Codecs.AGGREGATE::decode).toList();
+            assertThat(out).extracting(Aggregate::getSeries, Aggregate::getValue).containsExactlyInAnyOrder(
+                    org.assertj.core.groups.Tuple.tuple("team-a/g:1m_sum_samples", 4.0),
+                    org.assertj.core.groups.Tuple.tuple("team-b/g:1m_sum_samples", 2.0));
+        }
+    }
+
+    @Test
+    void shouldRefuseSamplesFarAheadOfTheOplogClock() {
+        try (Rig rig = new Rig(rule("g", "1m", List.of(), List.of(), "count_samples"))) {
+            SeriesKey k = SeriesKey.parse("default/g");
+            Sample s = Sample.newBuilder().setValue(1).setTimestampMs(T + 3_600_000).setTenant("default")
+                    .setOrigin(Origin.newBuilder().setProtocol("p").setGateway("g").setReceivedMs(T).build()).build();
+            rig.oplog.pipeInput(k.bytes(), Codecs.SAMPLE.encode(s), Instant.ofEpochMilli(T));
+            rig.send("g", 1, T + 1_000);
+            rig.send("g", 1, T + 2 * MINUTE);
+            assertThat(rig.values()).containsEntry("g:1m_count_samples@0", 1.0);
+            assertThat(rig.counter("caiman_processor_rule_rejected_samples", "reason", "future")).isEqualTo(1);
+        }
+    }
+}
