@@ -10,7 +10,12 @@ import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.core.metrics.Registries;
 import io.caiman.error.CaimanException;
+import io.caiman.core.config.HostPort;
+import io.caiman.core.config.ProcessorSettings;
+import io.caiman.core.config.SettingType;
+import io.caiman.core.shard.ShardingFunction;
 import io.caiman.processor.query.AggregateExposition;
+import io.caiman.processor.query.ClusterView;
 import io.caiman.processor.query.SeriesExposition;
 import io.caiman.processor.rules.CompiledRule;
 import io.caiman.processor.rules.RuleMetrics;
@@ -64,7 +69,11 @@ public final class ProcessorService implements AutoCloseable {
     private final CountDownLatch stoppedOnItsOwn = new CountDownLatch(1);
     private final List<CompiledRule> rules;
     private volatile Throwable failure;
-    private KafkaStreams streams;
+    private volatile KafkaStreams streams;
+    private volatile ClusterView clusterView;
+    private volatile String address;
+    private volatile long startedNanos;
+    private final RestoreCount restoring = new RestoreCount();
     private KafkaStreamsMetrics streamsMetrics;
     private HttpService http;
 
@@ -101,7 +110,22 @@ public final class ProcessorService implements AutoCloseable {
             }
             Counter badRecords = Counter.builder("caiman_processor_bad_records")
                     .description("Unreadable oplog records skipped (processor.on_bad_record=skip)").register(registry);
+            // the HTTP address first: Kafka Streams advertises it to the group (application.server)
+            http = HttpService.builder("processor", config.processor().listen(), registry)
+                    .metricsExtra(this::exposition)
+                    .readiness(this::readiness)
+                    .route("GET", "/api/v1/cluster/peers", e -> clusterView.peers(e))
+                    .route("GET", "/api/v1/cluster/lookup", e -> clusterView.lookup(e))
+                    .route("GET", "/api/v1/cluster/self", e -> clusterView.self(e))
+                    .route("GET", "/api/v1/series", e -> clusterView.series(e))
+                    .build();
+            http.start();
+            address = advertised(config.processor().advertise(), config.processor().listen(), http.port());
+            clusterView = new ClusterView(() -> streams, new ShardingFunction(cluster.shardingKey(), cluster.partitions()),
+                    cluster.oplogTopic(), address, this::self);
+            startedNanos = System.nanoTime();
             streams = newStreams(badRecords);
+            streams.setGlobalStateRestoreListener(restoring);
             streams.setUncaughtExceptionHandler(e -> {
                 log.error("processor [{}] stopped: {}", cluster.processorApplicationId(), e.getMessage(), e);
                 failure = e;
@@ -115,15 +139,11 @@ public final class ProcessorService implements AutoCloseable {
             });
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(registry);
-            http = HttpService.builder("processor", config.processor().listen(), registry)
-                    .metricsExtra(this::exposition)
-                    .readiness(this::readiness)
-                    .build();
-            http.start();
             streams.start();
             lifecycle.running();
-            log.info("processor [{}] reading {} with state in {}; http on port {}", cluster.processorApplicationId(),
-                    cluster.oplogTopic(), config.processor().stateDir(), http.port());
+            log.info("processor [{}] reading {} with state in {}; http on port {}, advertised as {}",
+                    cluster.processorApplicationId(), cluster.oplogTopic(), config.processor().stateDir(), http.port(),
+                    address);
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -164,6 +184,9 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.processor().commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, cluster.replicaFactor());
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, cluster.replicaFactor() - 1);
+        if (address != null) {
+            p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, address);
+        }
         p.put("processing.exception.handler.global.enabled", true);
         p.putAll(config.kafka().streams());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -216,10 +239,95 @@ public final class ProcessorService implements AutoCloseable {
     private Readiness readiness() {
         KafkaStreams s = streams;
         KafkaStreams.State state = s == null ? null : s.state();
+        ProcessorSettings settings = config.processor();
+        int members = 0;
+        if (state == KafkaStreams.State.RUNNING) {
+            members = s.metadataForAllStreamsClients().size();
+        }
+        boolean waited = startedNanos != 0
+                && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
+        long lag = s == null ? -1 : inputLag(s);
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
-                        "state " + state + (failure != null ? "; failed: " + failure.getMessage() : ""))));
+                        "state " + state + (failure != null ? "; failed: " + failure.getMessage() : "")),
+                new Readiness.Condition("cluster formed", members >= settings.minClusterSize() || waited,
+                        members + " of min_cluster_size " + settings.minClusterSize() + " processors in the group"
+                                + (members < settings.minClusterSize() ? (waited ? "; cluster_wait passed"
+                                : "; waiting up to " + SettingType.formatDuration(settings.clusterWait())) : "")),
+                new Readiness.Condition("state restored", s != null && restoring.active() == 0,
+                        restoring.active() + " store partitions restoring"),
+                new Readiness.Condition("lag within ready_max_lag", lag >= 0 && lag <= settings.readyMaxLag(),
+                        "input lag " + lag + " records (bound " + settings.readyMaxLag() + ")")));
+    }
+
+    /** What /api/v1/cluster/self reports. */
+    private ClusterView.Self self() {
+        KafkaStreams s = streams;
+        return new ClusterView.Self(s == null ? "STARTING" : s.state().name(), s == null ? -1 : inputLag(s),
+                restoring.active());
+    }
+
+    /**
+     * The most records any input partition of this processor is behind: the consumers' {@code records-lag} (not
+     * the restore consumers'), 0 when none is known yet.
+     */
+    private static long inputLag(KafkaStreams s) {
+        double max = 0;
+        for (var e : s.metrics().entrySet()) {
+            org.apache.kafka.common.MetricName n = e.getKey();
+            if (n.name().equals("records-lag") && n.group().equals("consumer-fetch-manager-metrics")
+                    && !n.tags().getOrDefault("client-id", "").endsWith("restore-consumer")) {
+                Object v = e.getValue().metricValue();
+                if (v instanceof Double d && !d.isNaN()) {
+                    max = Math.max(max, d);
+                }
+            }
+        }
+        return (long) max;
+    }
+
+    /** The advertised HTTP address: {@code advertise}, else {@code listen} with this host's name for a wildcard. */
+    static String advertised(HostPort advertise, HostPort listen, int port) {
+        if (advertise != null) {
+            return advertise.host() + ":" + advertise.port();
+        }
+        String host = listen.host();
+        if (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return host + ":" + port;
+    }
+
+    /** Counts the store partitions being restored, for readiness. */
+    private static final class RestoreCount implements org.apache.kafka.streams.processor.StateRestoreListener {
+        private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+        int active() {
+            return active.size();
+        }
+
+        @Override
+        public void onRestoreStart(org.apache.kafka.common.TopicPartition tp, String store, long start, long end) {
+            active.add(store + "/" + tp);
+        }
+
+        @Override
+        public void onBatchRestored(org.apache.kafka.common.TopicPartition tp, String store, long end, long n) {}
+
+        @Override
+        public void onRestoreEnd(org.apache.kafka.common.TopicPartition tp, String store, long total) {
+            active.remove(store + "/" + tp);
+        }
+
+        @Override
+        public void onRestoreSuspended(org.apache.kafka.common.TopicPartition tp, String store, long total) {
+            active.remove(store + "/" + tp);
+        }
     }
 
     /** Blocks until the processor stops without being closed (an error, such as an unreadable record). */

@@ -400,6 +400,23 @@ public final class CaimanConfigDef {
                     + "so one sender with a clock far ahead would otherwise close every open window.")
             .checkedBy(Setting.Rule.positive());
 
+    public static final Setting<HostPort> PROCESSOR_ADVERTISE = optional("advertise", SettingType.HOST_PORT, null,
+            "The address other processors and clients reach this processor's HTTP at (Kafka Streams' "
+                    + "`application.server`): queries are forwarded there, and `/api/v1/cluster/peers` lists it. "
+                    + "Defaults to `listen`, with this host's name when `listen` binds every interface.");
+    public static final Setting<Integer> PROCESSOR_MIN_CLUSTER_SIZE = optional("min_cluster_size", SettingType.INT, 1,
+            "Readiness waits until this many processors are in the group (or `cluster_wait` passed), as Alloy's "
+                    + "cluster service does.")
+            .checkedBy(Setting.Rule.atLeast(1));
+    public static final Setting<Duration> PROCESSOR_CLUSTER_WAIT = optional("cluster_wait", SettingType.DURATION,
+            Duration.ofSeconds(30), "How long readiness waits for `min_cluster_size` processors before it is "
+                    + "satisfied with fewer.")
+            .checkedBy(Setting.Rule.notNegative());
+    public static final Setting<Long> PROCESSOR_READY_MAX_LAG = optional("ready_max_lag", SettingType.LONG, 10_000L,
+            "Readiness holds only while the processor's input lag (the most records any of its partitions is "
+                    + "behind) is at most this.")
+            .checkedBy(Setting.Rule.atLeastLong(0));
+
     // ---- crawler ----
     public static final String CRAWLER = "crawler";
 
@@ -490,7 +507,9 @@ public final class CaimanConfigDef {
                             GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
-                            PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE)),
+                            PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,
+                            PROCESSOR_ADVERTISE, PROCESSOR_MIN_CLUSTER_SIZE, PROCESSOR_CLUSTER_WAIT,
+                            PROCESSOR_READY_MAX_LAG)),
             new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
                     List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,

@@ -10,7 +10,11 @@ import java.time.Duration;
  * @param setWindow the window StatsD sets count distinct members in
  * @param idleClose how long a partition receives nothing before its due windows close by the wall clock
  * @param maxFuture how far ahead of the oplog's append time a sample's timestamp may be and still be aggregated
+ * @param advertise the HTTP address peers and clients reach this processor at ({@code null}: derived from listen)
+ * @param minClusterSize readiness waits for this many processors in the group, or {@code clusterWait}
+ * @param readyMaxLag readiness holds only while the input lag is at most this many records
  */
 public record ProcessorSettings(
         String cluster, HostPort listen, String stateDir, Duration commitInterval, boolean skipBadRecords,
-        Duration setWindow, Duration idleClose, Duration maxFuture) {}
+        Duration setWindow, Duration idleClose, Duration maxFuture, HostPort advertise, int minClusterSize,
+        Duration clusterWait, long readyMaxLag) {}

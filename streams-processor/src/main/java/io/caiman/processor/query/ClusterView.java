@@ -1,0 +1,307 @@
+package io.caiman.processor.query;
+
+import io.caiman.core.http.HttpExchange;
+import io.caiman.core.model.Naming;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.core.model.SeriesSelector;
+import io.caiman.core.shard.ShardingFunction;
+import io.caiman.core.wire.Json;
+import io.caiman.core.wire.Numbers;
+import io.caiman.processor.rules.WindowStage;
+import io.caiman.processor.topology.ProcessorTopology;
+import io.caiman.schemas.aggregate.Aggregate;
+import io.caiman.schemas.state.SeriesState;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The processors' cluster view and queries, as Alloy's {@code Peers} and {@code Lookup} and Prometheus'
+ * {@code /api/v1/series}, answered by any processor:
+ *
+ * <ul>
+ *   <li>{@code GET /api/v1/cluster/peers}: every processor of the group (Kafka Streams' metadata of the clients,
+ *       each advertising its HTTP address as {@code application.server}), with its active and standby partitions,
+ *       and its state and input lag as it reports them itself ({@code /api/v1/cluster/self});
+ *   <li>{@code GET /api/v1/cluster/lookup?series=…}: the oplog partition Caiman's sharding function gives the
+ *       series, and its active owner and standbys (key metadata with that partitioner, not Kafka's default);
+ *   <li>{@code GET /api/v1/series?match=…}: the current state of the matching series and rule outputs. Matching
+ *       series may be on every partition, so the processor asks every owner for what it holds
+ *       ({@code local=true}) and answers 503 naming the partitions it could not read, never partial data.
+ * </ul>
+ */
+public final class ClusterView {
+
+    /** What this processor says about itself. */
+    public record Self(String state, long lag, int restoring) {}
+
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Supplier<KafkaStreams> streams;
+    private final ShardingFunction sharding;
+    private final String oplogTopic;
+    private final String address;
+    private final Supplier<Self> self;
+
+    public ClusterView(Supplier<KafkaStreams> streams, ShardingFunction sharding, String oplogTopic, String address,
+            Supplier<Self> self) {
+        this.streams = streams;
+        this.sharding = sharding;
+        this.oplogTopic = oplogTopic;
+        this.address = address;
+        this.self = self;
+    }
+
+    /** {@code GET /api/v1/cluster/self}: this processor's state, input lag and restorations in progress. */
+    public void self(HttpExchange exchange) {
+        Self s = self.get();
+        ok(exchange, "{\"address\":" + Json.quote(address) + ",\"state\":" + Json.quote(s.state()) + ",\"lag\":" + s.lag()
+                + ",\"restoring\":" + s.restoring() + "}");
+    }
+
+    /** {@code GET /api/v1/cluster/peers}. */
+    public void peers(HttpExchange exchange) {
+        KafkaStreams s = running(exchange);
+        if (s == null) {
+            return;
+        }
+        List<StreamsMetadata> clients = new ArrayList<>(s.metadataForAllStreamsClients());
+        clients.sort(java.util.Comparator.comparing(m -> m.hostInfo().host() + ":" + m.hostInfo().port()));
+        StringBuilder json = new StringBuilder("{\"status\":\"success\",\"data\":[");
+        for (int i = 0; i < clients.size(); i++) {
+            StreamsMetadata m = clients.get(i);
+            String peer = m.hostInfo().host() + ":" + m.hostInfo().port();
+            json.append(i == 0 ? "" : ",").append("{\"address\":").append(Json.quote(peer))
+                    .append(",\"self\":").append(peer.equals(address))
+                    .append(",\"partitions\":").append(partitions(m.topicPartitions()))
+                    .append(",\"standby_partitions\":").append(partitions(m.standbyTopicPartitions()));
+            String reported = peer.equals(address) ? selfJson() : fetch(peer, "/api/v1/cluster/self");
+            json.append(",\"reported\":").append(reported != null ? reported.strip() : "null")
+                    .append(",\"reachable\":").append(reported != null).append('}');
+        }
+        ok(exchange, json.append("]}").toString());
+    }
+
+    /** {@code GET /api/v1/cluster/lookup?series=…}. */
+    public void lookup(HttpExchange exchange) {
+        KafkaStreams s = running(exchange);
+        if (s == null) {
+            return;
+        }
+        SeriesKey key;
+        try {
+            key = seriesKey(exchange.queryValues("series"));
+        } catch (IllegalArgumentException e) {
+            error(exchange, 400, "bad_data", e.getMessage());
+            return;
+        }
+        int partition = sharding.partition(key);
+        KeyQueryMetadata owner = s.queryMetadataForKey(ProcessorTopology.SERIES_STATE_STORE, key.bytes(),
+                (topic, k, value, partitions) -> java.util.Optional.of(Set.of(sharding.partition(SeriesKey.parse(k)))));
+        StringBuilder json = new StringBuilder("{\"status\":\"success\",\"data\":{\"series\":").append(Json.quote(key.toString()))
+                .append(",\"partition\":").append(partition);
+        if (owner == null || owner == KeyQueryMetadata.NOT_AVAILABLE) {
+            json.append(",\"owner\":null,\"standbys\":[]");
+        } else {
+            json.append(",\"owner\":").append(Json.quote(host(owner.activeHost()))).append(",\"standbys\":[");
+            int i = 0;
+            for (HostInfo h : owner.standbyHosts()) {
+                json.append(i++ == 0 ? "" : ",").append(Json.quote(host(h)));
+            }
+            json.append(']');
+        }
+        ok(exchange, json.append("}}").toString());
+    }
+
+    /** {@code GET /api/v1/series?match=…[&local=true]}. */
+    public void series(HttpExchange exchange) {
+        KafkaStreams s = running(exchange);
+        if (s == null) {
+            return;
+        }
+        List<SeriesSelector> selectors = new ArrayList<>();
+        try {
+            if (exchange.queryValues("match[]").isEmpty() && exchange.queryValues("match").isEmpty()) {
+                throw new IllegalArgumentException("give at least one match[] (or match) series selector");
+            }
+            for (String m : concat(exchange.queryValues("match[]"), exchange.queryValues("match"))) {
+                selectors.add(SeriesSelector.parse(m));
+            }
+        } catch (IllegalArgumentException e) {
+            error(exchange, 400, "bad_data", e.getMessage());
+            return;
+        }
+        List<String> local = local(s, selectors);
+        if (exchange.queryValues("local").contains("true")) {
+            ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
+            return;
+        }
+        // every partition must have an active owner that answers; else say which could not be read
+        List<String> items = new ArrayList<>(local);
+        Set<Integer> unread = new TreeSet<>();
+        for (int p = 0; p < sharding.partitions(); p++) {
+            unread.add(p);
+        }
+        for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
+            Set<Integer> owned = new TreeSet<>();
+            m.topicPartitions().stream().filter(tp -> tp.topic().equals(oplogTopic)).forEach(tp -> owned.add(tp.partition()));
+            String peer = host(m.hostInfo());
+            if (peer.equals(address)) {
+                unread.removeAll(owned);
+                continue;
+            }
+            StringBuilder path = new StringBuilder("/api/v1/series?local=true");
+            for (SeriesSelector sel : selectors) {
+                path.append("&match[]=").append(URLEncoder.encode(sel.toString(), StandardCharsets.UTF_8));
+            }
+            String answer = fetch(peer, path.toString());
+            String prefix = "{\"status\":\"success\",\"data\":[";
+            if (answer != null && answer.startsWith(prefix)) {
+                String data = answer.strip().substring(prefix.length(), answer.strip().length() - 2);
+                if (!data.isEmpty()) {
+                    items.add(data);
+                }
+                unread.removeAll(owned);
+            }
+        }
+        if (!unread.isEmpty()) {
+            error(exchange, 503, "unavailable", "oplog partitions " + unread + " have no processor that answered (a "
+                    + "rebalance, or a processor down); no partial answer is given, retry");
+            return;
+        }
+        ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", items) + "]}");
+    }
+
+    /** The matching series and rule outputs in this processor's stores, as JSON objects. */
+    private static List<String> local(KafkaStreams s, List<SeriesSelector> selectors) {
+        List<String> out = new ArrayList<>();
+        ReadOnlyKeyValueStore<byte[], SeriesState> states = s.store(StoreQueryParameters.fromNameAndType(
+                ProcessorTopology.SERIES_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+        try (KeyValueIterator<byte[], SeriesState> all = states.all()) {
+            while (all.hasNext()) {
+                KeyValue<byte[], SeriesState> kv = all.next();
+                SeriesKey key = SeriesKey.parse(kv.key);
+                if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
+                    out.add(item(key, "series", Numbers.format(kv.value.getLastValue()), "\"timestamp_ms\":"
+                            + kv.value.getLastTimestampMs() + ",\"samples\":" + kv.value.getSampleCount()));
+                }
+            }
+        }
+        ReadOnlyKeyValueStore<byte[], Aggregate> latest;
+        try {
+            latest = s.store(StoreQueryParameters.fromNameAndType(WindowStage.LATEST_STORE, QueryableStoreTypes.keyValueStore()));
+        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
+            return out; // no rules: no such store
+        }
+        try (KeyValueIterator<byte[], Aggregate> all = latest.all()) {
+            while (all.hasNext()) {
+                Aggregate a = all.next().value;
+                SeriesKey key = SeriesKey.parse(a.getSeries());
+                if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
+                    StringBuilder values = new StringBuilder("{");
+                    new TreeMap<>(a.getValues()).forEach((k, v) -> values.append(values.length() > 1 ? "," : "")
+                            .append(Json.quote(k)).append(':').append(Json.quote(Numbers.format(v))));
+                    out.add(item(key, "output", Numbers.format(a.getValue()), "\"window_start_ms\":" + a.getWindowStartMs()
+                            + ",\"window_end_ms\":" + a.getWindowEndMs() + ",\"samples\":" + a.getSampleCount()
+                            + ",\"values\":" + values.append('}')));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String item(SeriesKey key, String kind, String value, String rest) {
+        StringBuilder labels = new StringBuilder("{\"__name__\":").append(Json.quote(key.name()));
+        key.labels().forEach((n, v) -> labels.append(',').append(Json.quote(n)).append(':').append(Json.quote(v)));
+        return "{\"kind\":\"" + kind + "\",\"tenant\":" + Json.quote(key.tenant()) + ",\"labels\":" + labels.append('}')
+                + ",\"value\":" + Json.quote(value) + "," + rest + "}";
+    }
+
+    /** The series of {@code ?series=}: canonical ({@code tenant/name{…}}), or without a tenant for the default one. */
+    private static SeriesKey seriesKey(List<String> values) {
+        if (values.size() != 1) {
+            throw new IllegalArgumentException("give one series, e.g. series=up{job=\"api\"} (or team-a/up{job=\"api\"})");
+        }
+        String text = values.get(0);
+        int brace = text.indexOf('{');
+        int slash = text.indexOf('/');
+        boolean hasTenant = slash >= 0 && (brace < 0 || slash < brace);
+        return SeriesKey.parse(hasTenant ? text : Naming.DEFAULT_TENANT + "/" + text);
+    }
+
+    private String selfJson() {
+        Self s = self.get();
+        return "{\"address\":" + Json.quote(address) + ",\"state\":" + Json.quote(s.state()) + ",\"lag\":" + s.lag()
+                + ",\"restoring\":" + s.restoring() + "}";
+    }
+
+    private String partitions(Collection<TopicPartition> partitions) {
+        return partitions.stream().filter(tp -> tp.topic().equals(oplogTopic)).map(TopicPartition::partition).sorted()
+                .map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+    }
+
+    private KafkaStreams running(HttpExchange exchange) {
+        KafkaStreams s = streams.get();
+        if (s == null || s.state() != KafkaStreams.State.RUNNING) {
+            error(exchange, 503, "unavailable", "the processor is " + (s == null ? "starting" : s.state())
+                    + "; its cluster view and state are served once it runs");
+            return null;
+        }
+        return s;
+    }
+
+    private static String fetch(String peer, String path) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + peer + path))
+                    .timeout(FORWARD_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            return r.statusCode() == 200 ? r.body() : null;
+        } catch (java.io.IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static String host(HostInfo h) {
+        return h.host() + ":" + h.port();
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+
+    private static void ok(HttpExchange exchange, String json) {
+        exchange.respond(200, "application/json", (json + "\n").getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+
+    private static void error(HttpExchange exchange, int status, String type, String message) {
+        exchange.respond(status, "application/json", ("{\"status\":\"error\",\"errorType\":" + Json.quote(type)
+                + ",\"error\":" + Json.quote(message) + "}\n").getBytes(StandardCharsets.UTF_8), Map.of());
+    }
+}

@@ -1,0 +1,128 @@
+package io.caiman.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.core.shard.ShardingFunction;
+import io.caiman.gateway.GatewayService;
+import io.caiman.testing.TestConfigs;
+import io.caiman.testing.Timing;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Two processors of one group: peers, lookup by Caiman's sharding function, series queries fanned out, readiness. */
+@Tag("integration")
+class ClusterViewTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static CaimanConfig config(String name, Path state, String extra) {
+        return ConfigLoader.parse(TestConfigs.oplog(name, 4, state.toString()).replace("replica_factor: 1",
+                "replica_factor: 1\n    sharding_key: [__name__, i]") + extra, "test.yaml");
+    }
+
+    static HttpResponse<String> get(ProcessorService p, String path) throws Exception {
+        return ProcessorIntegrationTest.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.httpPort() + path))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(ProcessorService p, String path) throws Exception {
+        HttpResponse<String> r = get(p, path);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void shouldListPeersLookUpOwnersAndAnswerQueriesFromEveryPartition(@TempDir Path a, @TempDir Path b) throws Exception {
+        String name = TestConfigs.uniqueName("view");
+        String wait = "  min_cluster_size: 2\n  cluster_wait: 1h\n";
+        CaimanConfig configA = config(name, a, wait);
+        try (GatewayService gateway = new GatewayService(configA);
+                ProcessorService one = new ProcessorService(configA)) {
+            gateway.start();
+            one.start();
+            String url = "http://127.0.0.1:" + gateway.ports().get(0);
+            StringBuilder body = new StringBuilder();
+            for (int i = 0; i < 20; i++) {
+                body.append("view_metric{i=\"").append(i).append("\"} ").append(i).append('\n');
+            }
+            assertThat(ProcessorIntegrationTest.post(url, body.toString())).isEqualTo(204);
+            Awaitility.await().atMost(Timing.seconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(get(one, "/-/ready").body()).contains("[waiting] cluster formed: 1 of min_cluster_size 2 "
+                            + "processors in the group; waiting up to 1h"));
+            try (ProcessorService two = new ProcessorService(config(name, b, wait))) {
+                two.start();
+                Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
+                        .ignoreExceptions().untilAsserted(() -> {
+                            assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
+                            JsonNode peers = json(one, "/api/v1/cluster/peers").get("data");
+                            assertThat(peers).hasSize(2);
+                            Set<Integer> all = new HashSet<>();
+                            for (JsonNode p : peers) {
+                                assertThat(p.get("reachable").asBoolean()).isTrue();
+                                assertThat(p.get("reported").get("state").asText()).isEqualTo("RUNNING");
+                                p.get("partitions").forEach(n -> assertThat(all.add(n.asInt())).as("owned once").isTrue());
+                            }
+                            assertThat(all).containsExactlyInAnyOrder(0, 1, 2, 3);
+                        });
+                assertThat(get(one, "/-/ready").body()).contains("[ok] cluster formed: 2 of min_cluster_size 2",
+                        "[ok] state restored", "[ok] lag within ready_max_lag");
+
+                // lookup: Caiman's partition, and the owner is the peer that lists that partition
+                ShardingFunction sharding = new ShardingFunction(List.of("__name__", "i"), 4);
+                JsonNode peers = json(two, "/api/v1/cluster/peers").get("data");
+                for (int i = 0; i < 20; i += 7) {
+                    String series = "view_metric{i=\"" + i + "\"}";
+                    JsonNode found = json(two, "/api/v1/cluster/lookup?series="
+                            + URLEncoder.encode(series, StandardCharsets.UTF_8)).get("data");
+                    int partition = sharding.partition(SeriesKey.parse("default/" + series));
+                    assertThat(found.get("partition").asInt()).isEqualTo(partition);
+                    String owner = null;
+                    for (JsonNode p : peers) {
+                        for (JsonNode n : p.get("partitions")) {
+                            if (n.asInt() == partition) {
+                                owner = p.get("address").asText();
+                            }
+                        }
+                    }
+                    assertThat(found.get("owner").asText()).isEqualTo(owner);
+                }
+                assertThat(get(one, "/api/v1/cluster/lookup?series=" + URLEncoder.encode("bad{", StandardCharsets.UTF_8))
+                        .statusCode()).isEqualTo(400);
+
+                // a query to either processor sees every series, wherever it lives
+                for (ProcessorService p : List.of(one, two)) {
+                    JsonNode data = json(p, "/api/v1/series?match[]=" + URLEncoder.encode("view_metric", StandardCharsets.UTF_8))
+                            .get("data");
+                    List<String> values = new ArrayList<>();
+                    data.forEach(d -> values.add(d.get("labels").get("i").asText() + "=" + d.get("value").asText()));
+                    assertThat(values).hasSize(20).contains("3=3", "19=19");
+                }
+                assertThat(get(one, "/api/v1/series").statusCode()).isEqualTo(400);
+            }
+            // with two gone, one takes every partition again and answers alone
+            Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
+                    .ignoreExceptions().untilAsserted(() -> {
+                        HttpResponse<String> r = get(one, "/api/v1/series?match[]=view_metric");
+                        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                        assertThat(JSON.readTree(r.body()).get("data")).hasSize(20);
+                    });
+        }
+    }
+}
