@@ -181,7 +181,7 @@ final class DevCommand implements Callable<Integer> {
             out.println("  graphite   127.0.0.1:" + ports.get(1) + "  plaintext over TCP and UDP (gateway.graphite_mapping_file maps paths)");
             out.println("  raw        127.0.0.1:" + ports.get(3) + "  Alligator's raw TCP listener: Prometheus, Graphite and Influx lines");
             out.println("  statsd     127.0.0.1:" + ports.get(4) + "  StatsD over UDP and TCP (DogStatsD, InfluxDB, Librato and SignalFx tags)");
-            out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count) · /-/ready");
+            out.println("  processor  " + processorUrl + "  /metrics (every series' last value and sample count, rule outputs) · /api/v1/series?match[]=… · /api/v1/cluster/peers · /-/ready");
             out.println("  crawler    " + crawlerUrl + "  crawls the gateway's and its own /metrics every 15 s, exactly once "
                     + "(ZooKeeper lease + Kafka transaction) · /api/v1/cluster/peers");
             out.println();
