@@ -45,8 +45,8 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
     public static final String REPLICA_STORE = "series-replica";
 
     private static final Logger log = LoggerFactory.getLogger(SeriesRuleStage.class);
-    /** Series keys whose matching rules are remembered, so a sample costs no parse of its key. */
-    private static final int MATCH_CACHE_SIZE = 100_000;
+    /** Series keys (per task) whose matching rules are remembered, so most samples cost no parse of their key. */
+    private static final int MATCH_CACHE_SIZE = 10_000;
 
     private final List<CompiledRule> rules;
     private final long replicaTimeoutMs;

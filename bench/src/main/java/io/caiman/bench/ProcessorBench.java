@@ -1,0 +1,248 @@
+package io.caiman.bench;
+
+import io.caiman.core.config.CaimanConfig;
+import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.config.ConfigLoader;
+import io.caiman.core.kafka.KafkaClients;
+import io.caiman.core.kafka.OplogRecords;
+import io.caiman.core.kafka.TopicSpec;
+import io.caiman.core.kafka.Topics;
+import io.caiman.core.model.Labels;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.core.wire.ParsedSample;
+import io.caiman.embedded.Dirs;
+import io.caiman.embedded.EmbeddedKafka;
+import io.caiman.processor.ProcessorService;
+import io.caiman.schemas.codec.Codecs;
+import io.caiman.schemas.oplog.MetricType;
+import io.caiman.schemas.oplog.Sample;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Processor throughput against a plain consumer that only deserializes the same records (key and value), in the
+ * same run, and the processor's state per series. One real broker in this JVM, on loopback; each processor run is
+ * a fresh Streams application (its own {@code application.id}, so its own group, changelogs and state).
+ *
+ * <pre>java -cp bench/target/benchmarks.jar io.caiman.bench.ProcessorBench</pre>
+ */
+@Command(name = "caiman-processor-bench", mixinStandardHelpOptions = true,
+        description = "Processor records/s (exactly_once_v2) against a deserializing consumer over the same oplog.")
+public final class ProcessorBench implements Callable<Integer> {
+
+    @Option(names = "--records", defaultValue = "1000000", description = "Records in the oplog (default: ${DEFAULT-VALUE}).")
+    int records;
+
+    @Option(names = "--series", defaultValue = "100000", description = "Distinct series (default: ${DEFAULT-VALUE}).")
+    int series;
+
+    @Option(names = "--partitions", defaultValue = "3", description = "Oplog partitions (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(names = "--rounds", defaultValue = "3", description = "Rounds of each reader, alternated (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(names = "--streams", description = "Extra Kafka Streams property for the processors (repeatable), e.g. "
+            + "num.stream.threads=2.")
+    Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--commit-interval", defaultValue = "100ms", description = "processor.commit_interval (default: "
+            + "${DEFAULT-VALUE}).")
+    String commitInterval;
+
+    static final String RULE = String.join("\n",
+            "stream_aggregation:",
+            "  - match: node_cpu_seconds_total",
+            "    interval: 1m",
+            "    by: [job, mode]",
+            "    outputs: [count_series, sum_samples, increase]",
+            "");
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ProcessorBench()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        io.caiman.core.lifecycle.CommonPool.atLeastTwoThreads();
+        PrintStream out = System.out;
+        Path dir = Files.createTempDirectory("caiman-processor-bench-");
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().nodes(1).dataDir(dir.resolve("kafka")).build().start()) {
+            String clusters = String.join("\n", "clusters:", "  - name: bench", "    type: oplog",
+                    "    servers: [" + kafka.bootstrapServers() + "]", "    partitions: " + partitions,
+                    "    replica_factor: 1", "    sharding_key: [__name__, instance]", "");
+            CaimanConfig config = ConfigLoader.parse(clusters, "bench.yaml");
+            ClusterConfig cluster = config.requireCluster("bench");
+            try (Admin admin = KafkaClients.newAdmin(config, cluster, "bench")) {
+                Topics.ensure(admin, TopicSpec.oplog(cluster));
+            }
+            write(config, cluster, out);
+            double[] plain = new double[rounds];
+            double[] bare = new double[rounds];
+            double[] ruled = new double[rounds];
+            long[] stateBytes = new long[1];
+            for (int r = 0; r < rounds; r++) {
+                plain[r] = plainConsumer(config, cluster);
+                bare[r] = processor(clusters, dir, "bare-" + r, "", null);
+                ruled[r] = processor(clusters, dir, "rules-" + r, RULE, r == rounds - 1 ? stateBytes : null);
+                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · processor, per-series state only "
+                        + "%,.0f rec/s · processor with one rule %,.0f rec/s%n", r + 1, plain[r], bare[r], ruled[r]);
+            }
+            double p = ReplayBench.median(plain);
+            out.printf(Locale.ROOT, "median: deserializing consumer %,.0f rec/s; processor (exactly_once_v2) per-series "
+                    + "state only %,.0f rec/s (%.2f of the consumer); with one rule %,.0f rec/s (%.2f of the consumer)%n",
+                    p, ReplayBench.median(bare), ReplayBench.median(bare) / p, ReplayBench.median(ruled),
+                    ReplayBench.median(ruled) / p);
+            out.printf(Locale.ROOT, "state of the rule's per-series store (rule-series) on disk after the last run: "
+                    + "%,d bytes, %.0f bytes per series per rule (RocksDB files, after a flush on close)%n",
+                    stateBytes[0], stateBytes[0] / (double) series);
+            out.printf(Locale.ROOT, "logical size of one series' rule state: key %d bytes + value %d bytes%n",
+                    ruleKeyBytes(), Codecs.RULE_SERIES_STATE.encode(io.caiman.schemas.state.RuleSeriesState.newBuilder()
+                            .setLastTimestampMs(System.currentTimeMillis()).setBaseline(12345.67).setSeenMs(
+                                    System.currentTimeMillis()).build()).length);
+        } finally {
+            Dirs.deleteQuietly(dir);
+        }
+        return 0;
+    }
+
+    /** node_exporter-like CPU counters: each series gets a sample every 15 s of sample time, growing. */
+    private void write(CaimanConfig config, ClusterConfig cluster, PrintStream out) {
+        out.printf(Locale.ROOT, "writing %,d records of %,d series over %d partitions%n", records, series, partitions);
+        OplogRecords builder = new OplogRecords(cluster, List.of());
+        long t0 = System.currentTimeMillis() - (long) (records / series + 1) * 15_000;
+        String[] modes = {"idle", "user", "system", "iowait", "irq", "softirq", "steal", "nice"};
+        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.newProducer(config, cluster, "bench")) {
+            for (int i = 0; i < records; i += 1000) {
+                List<ParsedSample> batch = new ArrayList<>(1000);
+                for (int j = 0; j < 1000 && i + j < records; j++) {
+                    int n = i + j;
+                    int s = n % series;
+                    int round = n / series;
+                    batch.add(new ParsedSample("node_cpu_seconds_total", Labels.of("cpu", Integer.toString(s % 64),
+                            "instance", "host-" + (s / 512) + ":9100", "job", "node", "mode", modes[(s / 64) % modes.length]),
+                            round * 7.5 + s % 13, t0 + round * 15_000L, MetricType.COUNTER, 0));
+                }
+                for (ProducerRecord<byte[], byte[]> rec : builder.records(batch, "default", System.currentTimeMillis(),
+                        "bench", "bench")) {
+                    producer.send(rec);
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** The baseline: assign, seek to the beginning, poll to the end, parse every key and decode every value. */
+    private double plainConsumer(CaimanConfig config, ClusterConfig cluster) {
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.newReader(config, cluster, "bench-plain")) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                tps.add(new TopicPartition(cluster.oplogTopic(), p));
+            }
+            long t0 = System.nanoTime();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            long n = 0;
+            double check = 0;
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    SeriesKey key = SeriesKey.parse(r.key());
+                    Sample sample = Codecs.SAMPLE.decode(r.value());
+                    check += sample.getValue() + key.name().length();
+                    n++;
+                }
+            }
+            if (n != records || check == 0) {
+                throw new IllegalStateException("the consumer read " + n + " records, not " + records);
+            }
+            return n * 1e9 / (System.nanoTime() - t0);
+        }
+    }
+
+    /**
+     * One processor, a fresh application over the whole oplog: the rate from start until its group has committed
+     * every oplog offset (under exactly_once_v2, a commit is a transaction: what is committed is processed).
+     */
+    private double processor(String clusters, Path dir, String run, String rules, long[] stateBytes) throws Exception {
+        Path state = dir.resolve("state-" + run);
+        StringBuilder streams = new StringBuilder("{application.id: bench-" + run);
+        streamsProperties.forEach((k, v) -> streams.append(", ").append(k).append(": '").append(v).append('\''));
+        String yaml = clusters + "kafka:\n  streams: " + streams + "}\nprocessor:\n  listen: 127.0.0.1:0\n"
+                + "  state_dir: '" + state + "'\n  idle_close: 1h\n  commit_interval: " + commitInterval + "\n" + rules;
+        CaimanConfig config = ConfigLoader.parse(yaml, "bench.yaml");
+        ClusterConfig cluster = config.requireCluster("bench");
+        try (Admin admin = KafkaClients.newAdmin(config, cluster, "bench-watch")) {
+            Map<TopicPartition, OffsetSpec> query = new HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                query.put(new TopicPartition(cluster.oplogTopic(), p), OffsetSpec.latest());
+            }
+            var ends = admin.listOffsets(query).all().get(30, TimeUnit.SECONDS);
+            long t0;
+            try (ProcessorService processor = new ProcessorService(config)) {
+                t0 = System.nanoTime();
+                processor.start();
+                while (true) {
+                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("bench-" + run)
+                            .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                    boolean done = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                            && committed.get(e.getKey()).offset() >= e.getValue().offset());
+                    if (done) {
+                        break;
+                    }
+                    if (processor.failure() != null) {
+                        throw new IllegalStateException("the processor failed", processor.failure());
+                    }
+                    Thread.sleep(100);
+                }
+            }
+            double rate = records * 1e9 / (System.nanoTime() - t0);
+            if (stateBytes != null) {
+                stateBytes[0] = size(state, "rule-series");
+            }
+            return rate;
+        }
+    }
+
+    private static long size(Path state, String store) {
+        try (Stream<Path> files = Files.walk(state)) {
+            return files.filter(f -> f.toString().contains("/" + store + "/") && Files.isRegularFile(f)).mapToLong(f -> {
+                try {
+                    return Files.size(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static int ruleKeyBytes() {
+        return 13 + SeriesKey.of("default", "node_cpu_seconds_total", Labels.of("cpu", "12", "instance",
+                "host-42:9100", "job", "node", "mode", "idle")).bytes().length;
+    }
+}
