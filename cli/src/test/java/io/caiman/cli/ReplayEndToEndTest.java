@@ -432,23 +432,11 @@ class ReplayEndToEndTest {
     @Test
     @org.junit.jupiter.api.Tag("integration")
     void shouldMakeWhatIsReplayedQueryableInARealPrometheus() throws Exception {
-        Path binary = io.caiman.testing.Executables.onPath("prometheus");
-        org.junit.jupiter.api.Assumptions.assumeTrue(binary != null,
+        io.caiman.testing.RealPrometheus prometheus = io.caiman.testing.RealPrometheus.start(dir.resolve("prometheus"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(prometheus != null,
                 "no prometheus binary on PATH (apt-get install prometheus; .ci/run does)");
-        Path data = dir.resolve("prometheus");
-        Files.createDirectories(data);
-        Files.writeString(data.resolve("prometheus.yml"), "global:\n  scrape_interval: 1m\n");
-        int port = Ports.free();
-        Process prometheus = new ProcessBuilder(binary.toString(), "--config.file=" + data.resolve("prometheus.yml"),
-                "--storage.tsdb.path=" + data.resolve("tsdb"), "--web.listen-address=127.0.0.1:" + port,
-                "--web.enable-remote-write-receiver")
-                .redirectErrorStream(true).redirectOutput(data.resolve("prometheus.log").toFile()).start();
-        try {
-            String base = "http://127.0.0.1:" + port;
-            org.awaitility.Awaitility.await().atMost(io.caiman.testing.Timing.seconds(60))
-                    .pollInterval(java.time.Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> http.send(HttpRequest.newBuilder(URI.create(base + "/-/ready")).build(),
-                            HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
+        try (prometheus) {
+            String base = prometheus.base();
             Run r = replay("--from", Instant.ofEpochMilli(t1).toString(), "--to", Instant.ofEpochMilli(t2).toString(),
                     "--tenant", "default", "--remote-write", base + "/api/v1/write");
             assertThat(r.code()).as(r.err()).isZero();
@@ -472,11 +460,6 @@ class ReplayEndToEndTest {
                     + "&time=" + seconds(b3.getTimestampMs());
             assertThat(http.send(HttpRequest.newBuilder(URI.create(at)).build(), HttpResponse.BodyHandlers.ofString()).body())
                     .contains("[" + prometheusTime(b3.getTimestampMs()) + ",\"3\"]");
-        } finally {
-            prometheus.destroy();
-            if (!prometheus.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
-                prometheus.destroyForcibly();
-            }
         }
     }
 }

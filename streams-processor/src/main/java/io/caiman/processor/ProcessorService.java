@@ -17,6 +17,7 @@ import io.caiman.core.shard.ShardingFunction;
 import io.caiman.processor.query.AggregateExposition;
 import io.caiman.processor.query.ClusterView;
 import io.caiman.processor.query.SeriesExposition;
+import io.caiman.processor.rules.AggregatePusher;
 import io.caiman.processor.rules.CompiledRule;
 import io.caiman.processor.rules.RuleMetrics;
 import io.caiman.processor.rules.WindowStage;
@@ -74,6 +75,7 @@ public final class ProcessorService implements AutoCloseable {
     private volatile String address;
     private volatile long startedNanos;
     private final RestoreCount restoring = new RestoreCount();
+    private AggregatePusher pusher;
     private KafkaStreamsMetrics streamsMetrics;
     private HttpService http;
 
@@ -140,6 +142,25 @@ public final class ProcessorService implements AutoCloseable {
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(registry);
             streams.start();
+            if (config.processor().remoteWriteUrl() != null && !rules.isEmpty()) {
+                Map<String, Object> reader = new HashMap<>(KafkaClients.reader(config, cluster, "caiman-aggregates-remote-write"));
+                reader.put("group.id", cluster.name() + "-aggregates-remote-write");
+                reader.put("enable.auto.commit", false);
+                reader.put("auto.offset.reset", "earliest");
+                pusher = new AggregatePusher(new org.apache.kafka.clients.consumer.KafkaConsumer<>(reader,
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                        new org.apache.kafka.common.serialization.ByteArrayDeserializer()), cluster.aggregatesTopic(),
+                        new io.caiman.core.wire.remotewrite.RemoteWriteClient(config.processor().remoteWriteUrl(),
+                                config.processor().remoteWriteHeaders(), "caiman-processor", ms -> {
+                                    try {
+                                        Thread.sleep(ms);
+                                    } catch (InterruptedException e) {
+                                        Thread.currentThread().interrupt();
+                                    }
+                                }), registry);
+                pusher.start();
+                log.info("pushing closed windows from {} to {}", cluster.aggregatesTopic(), config.processor().remoteWriteUrl());
+            }
             lifecycle.running();
             log.info("processor [{}] reading {} with state in {}; http on port {}, advertised as {}",
                     cluster.processorApplicationId(), cluster.oplogTopic(), config.processor().stateDir(), http.port(),
@@ -360,6 +381,9 @@ public final class ProcessorService implements AutoCloseable {
         }
         if (http != null) {
             http.close();
+        }
+        if (pusher != null) {
+            pusher.close();
         }
         if (streams != null) {
             streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))

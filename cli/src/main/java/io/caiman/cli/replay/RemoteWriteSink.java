@@ -2,16 +2,12 @@ package io.caiman.cli.replay;
 
 import io.caiman.core.model.Naming;
 import io.caiman.core.model.SeriesKey;
+import io.caiman.core.wire.remotewrite.RemoteWriteClient;
 import io.caiman.core.wire.remotewrite.RemoteWriteEncoder;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,11 +20,10 @@ import java.util.function.LongConsumer;
  * {@code --web.enable-remote-write-receiver}, Mimir, VictoriaMetrics, Thanos, a Caiman gateway).
  *
  * <ul>
- *   <li>Batches of up to {@code batchSamples} samples, one request per tenant; a tenant other than
- *       {@code default} is sent as {@code X-Scope-OrgID}, as Mimir and Cortex expect.
- *   <li>5xx, 429 and connection failures are retried with exponential backoff (100 ms doubling to 10 s,
- *       {@code Retry-After} honoured) up to {@code maxAttempts}; any other 4xx stops the replay with the
- *       server's message, since resending the same data cannot succeed.
+ *   <li>Batches of up to {@code batchSamples} samples, one request per tenant, sent by {@link RemoteWriteClient}
+ *       (a tenant other than {@code default} as {@code X-Scope-OrgID}).
+ *   <li>5xx, 429 and connection failures are retried up to {@code maxAttempts}; any other 4xx stops the replay
+ *       with the server's message, since resending the same data cannot succeed.
  *   <li>Values only: StatsD increments, gauge deltas and set members are refused (and counted by the replay).
  *       Stale markers keep their bits.
  * </ul>
@@ -36,17 +31,13 @@ import java.util.function.LongConsumer;
 public final class RemoteWriteSink implements ReplaySink {
 
     private final URI url;
-    private final Map<String, String> headers;
     private final int batchSamples;
     private final int maxAttempts;
-    private final LongConsumer sleeper;
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final RemoteWriteClient client;
     /** tenant -> series -> its samples in oplog order */
     private final Map<String, Map<SeriesKey, Samples>> pending = new TreeMap<>();
     private final Map<String, MetricType> types = new TreeMap<>();
     private int pendingSamples;
-    private long requests;
-    private long retries;
 
     private static final class Samples {
         double[] values = new double[4];
@@ -69,10 +60,9 @@ public final class RemoteWriteSink implements ReplaySink {
      */
     public RemoteWriteSink(URI url, Map<String, String> headers, int batchSamples, int maxAttempts, LongConsumer sleeper) {
         this.url = url;
-        this.headers = Map.copyOf(headers);
         this.batchSamples = batchSamples;
         this.maxAttempts = maxAttempts;
-        this.sleeper = sleeper;
+        this.client = new RemoteWriteClient(url, headers, "caiman-replay", sleeper);
     }
 
     @Override
@@ -117,90 +107,17 @@ public final class RemoteWriteSink implements ReplaySink {
     }
 
     private void send(String tenant, byte[] body, int attempts) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/x-protobuf")
-                .header("Content-Encoding", "snappy")
-                .header("X-Prometheus-Remote-Write-Version", "0.1.0")
-                .header("User-Agent", "caiman-replay")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        headers.forEach(request::header);
-        if (!tenant.equals(Naming.DEFAULT_TENANT)) {
-            request.header("X-Scope-OrgID", tenant);
-        }
-        long backoff = 100;
-        for (int attempt = 1; ; attempt++) {
-            String failure;
-            long wait = backoff;
-            try {
-                requests++;
-                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                int status = response.statusCode();
-                if (status / 100 == 2) {
-                    return;
-                }
-                failure = "answered " + status + ": " + response.body().strip();
-                if (status != 429 && status / 100 != 5) {
-                    throw new Refused("remote_write " + url + " " + failure + " (not retried: the same request "
-                            + "cannot succeed)");
-                }
-                wait = response.headers().firstValue("Retry-After").map(RemoteWriteSink::seconds)
-                        .map(s -> Math.max(s * 1000, 100)).orElse(backoff);
-            } catch (ConnectException e) {
-                failure = "cannot be reached: " + e.getMessage();
-                if (attempts == 1) {
-                    throw new IOException("remote_write " + url + " cannot be reached (connection refused or timed out"
-                            + (e.getMessage() != null ? ": " + e.getMessage() : "") + ")", e);
-                }
-            } catch (java.net.http.HttpTimeoutException e) {
-                failure = "did not answer within 30 s";
-            } catch (IOException e) {
-                if (e instanceof Refused) {
-                    throw e;
-                }
-                failure = "failed: " + describeCause(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while sending to " + url);
-            }
-            if (attempt >= attempts) {
-                throw new IOException("remote_write " + url + " " + failure + " (gave up after " + attempt
-                        + (attempt == 1 ? " attempt)" : " attempts)"));
-            }
-            retries++;
-            sleeper.accept(Math.min(wait, 10_000));
-            backoff = Math.min(backoff * 2, 10_000);
-        }
-    }
-
-    /** A 4xx other than 429: the server refused the data, and sending it again cannot help. */
-    private static final class Refused extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        Refused(String message) {
-            super(message);
-        }
-    }
-
-    private static String describeCause(Exception e) {
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private static Long seconds(String retryAfter) {
-        try {
-            return Long.parseLong(retryAfter.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
+        client.send(tenant, body, attempts);
     }
 
     /** Requests sent, retries included. */
     public long requests() {
-        return requests;
+        return client.requests();
     }
 
     /** Requests sent again after a 5xx, 429 or connection failure. */
     public long retries() {
-        return retries;
+        return client.retries();
     }
 
     @Override

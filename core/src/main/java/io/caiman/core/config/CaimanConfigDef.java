@@ -417,6 +417,17 @@ public final class CaimanConfigDef {
                     + "behind) is at most this.")
             .checkedBy(Setting.Rule.atLeastLong(0));
 
+    public static final Setting<java.net.URI> PROCESSOR_REMOTE_WRITE_URL = optional("remote_write_url", SettingType.URL,
+            null, "Push every closed window of the `stream_aggregation` rules to this Prometheus remote-write URL "
+                    + "(Prometheus with `--web.enable-remote-write-receiver`, Mimir, VictoriaMetrics), read from "
+                    + "`<cluster>.aggregates` by the consumer group `<cluster>-aggregates-remote-write`: each window once "
+                    + "the receiver answered 2xx, at its end time; retried while the receiver answers 5xx or 429 or is "
+                    + "down; a batch it refuses with another 4xx is logged with its answer and counted in "
+                    + "`caiman_processor_remote_write_refused_samples_total`.");
+    public static final Setting<Map<String, String>> PROCESSOR_REMOTE_WRITE_HEADERS = optional("remote_write_headers",
+            SettingType.PROPERTIES, Map.of(), "HTTP headers sent with every push to `remote_write_url`, e.g. "
+                    + "`Authorization: Bearer …`.");
+
     // ---- crawler ----
     public static final String CRAWLER = "crawler";
 
@@ -509,7 +520,7 @@ public final class CaimanConfigDef {
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,
                             PROCESSOR_ADVERTISE, PROCESSOR_MIN_CLUSTER_SIZE, PROCESSOR_CLUSTER_WAIT,
-                            PROCESSOR_READY_MAX_LAG)),
+                            PROCESSOR_READY_MAX_LAG, PROCESSOR_REMOTE_WRITE_URL, PROCESSOR_REMOTE_WRITE_HEADERS)),
             new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
                     List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,

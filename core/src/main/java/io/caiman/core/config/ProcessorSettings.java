@@ -13,8 +13,10 @@ import java.time.Duration;
  * @param advertise the HTTP address peers and clients reach this processor at ({@code null}: derived from listen)
  * @param minClusterSize readiness waits for this many processors in the group, or {@code clusterWait}
  * @param readyMaxLag readiness holds only while the input lag is at most this many records
+ * @param remoteWriteUrl where closed windows are pushed by remote write ({@code null}: not pushed)
+ * @param remoteWriteHeaders headers of those pushes
  */
 public record ProcessorSettings(
         String cluster, HostPort listen, String stateDir, Duration commitInterval, boolean skipBadRecords,
         Duration setWindow, Duration idleClose, Duration maxFuture, HostPort advertise, int minClusterSize,
-        Duration clusterWait, long readyMaxLag) {}
+        Duration clusterWait, long readyMaxLag, java.net.URI remoteWriteUrl, java.util.Map<String, String> remoteWriteHeaders) {}

@@ -23,21 +23,46 @@ public final class AggregateExposition {
 
     private AggregateExposition() {}
 
+    /** One series of an aggregate: a quantile or bucket of multi-valued outputs gets its own, labelled. */
+    public record Point(SeriesKey key, String extraName, String extraValue, double value) {
+
+        /** The labels as exposed and pushed: the output's, the quantile or bound, and a non-default tenant. */
+        public Labels labels() {
+            Map<String, String> labels = new TreeMap<>();
+            key.labels().forEach(labels::put);
+            if (extraName != null) {
+                labels.put(extraName, extraValue);
+            }
+            if (!key.tenant().equals(Naming.DEFAULT_TENANT)) {
+                labels.put(SeriesExposition.TENANT_LABEL, key.tenant());
+            }
+            return Labels.of(labels);
+        }
+    }
+
+    /** The series of one aggregate, quantiles and buckets in increasing order. */
+    public static List<Point> points(Aggregate a) {
+        SeriesKey key = SeriesKey.parse(a.getSeries());
+        if (a.getValues().isEmpty()) {
+            return List.of(new Point(key, null, null, a.getValue()));
+        }
+        String label = key.name().endsWith("_quantiles") ? "quantile" : "le";
+        List<Map.Entry<String, Double>> values = new ArrayList<>(a.getValues().entrySet());
+        values.sort(Map.Entry.comparingByKey((x, y) -> Double.compare(bound(x), bound(y))));
+        List<Point> points = new ArrayList<>(values.size());
+        for (Map.Entry<String, Double> v : values) {
+            points.add(new Point(key, label, v.getKey(), v.getValue()));
+        }
+        return points;
+    }
+
     public static String render(Iterator<KeyValue<byte[], Aggregate>> latest) {
         Map<String, List<String>> families = new TreeMap<>();
         while (latest.hasNext()) {
-            Aggregate a = latest.next().value;
-            SeriesKey key = SeriesKey.parse(a.getSeries());
-            List<String> lines = families.computeIfAbsent(key.name(), n -> new ArrayList<>());
-            if (a.getValues().isEmpty()) {
-                lines.add(line(key, null, null, a.getValue()));
-            } else {
-                String label = key.name().endsWith("_quantiles") ? "quantile" : "le";
-                List<Map.Entry<String, Double>> values = new ArrayList<>(a.getValues().entrySet());
-                values.sort(Map.Entry.comparingByKey((x, y) -> Double.compare(bound(x), bound(y))));
-                for (Map.Entry<String, Double> v : values) {
-                    lines.add(line(key, label, v.getKey(), v.getValue()));
-                }
+            for (Point p : points(latest.next().value)) {
+                Labels labels = p.labels();
+                families.computeIfAbsent(p.key().name(), n -> new ArrayList<>()).add(p.key().name()
+                        + (labels.size() > 0 ? labels.toString() : "") + " " + Numbers.formatSample(p.value()));
             }
         }
         StringBuilder out = new StringBuilder();
@@ -46,19 +71,6 @@ public final class AggregateExposition {
             lines.stream().sorted().forEach(l -> out.append(l).append('\n'));
         });
         return out.toString();
-    }
-
-    private static String line(SeriesKey key, String extraName, String extraValue, double value) {
-        Map<String, String> labels = new TreeMap<>();
-        key.labels().forEach(labels::put);
-        if (extraName != null) {
-            labels.put(extraName, extraValue);
-        }
-        if (!key.tenant().equals(Naming.DEFAULT_TENANT)) {
-            labels.put(SeriesExposition.TENANT_LABEL, key.tenant());
-        }
-        Labels all = Labels.of(labels);
-        return key.name() + (all.size() > 0 ? all.toString() : "") + " " + Numbers.formatSample(value);
     }
 
     private static double bound(String text) {
