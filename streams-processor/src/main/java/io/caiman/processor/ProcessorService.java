@@ -2,6 +2,9 @@ package io.caiman.processor;
 
 import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.config.HostPort;
+import io.caiman.core.config.ProcessorSettings;
+import io.caiman.core.config.SettingType;
 import io.caiman.core.http.HttpService;
 import io.caiman.core.http.Readiness;
 import io.caiman.core.kafka.KafkaClients;
@@ -9,11 +12,8 @@ import io.caiman.core.kafka.TopicSpec;
 import io.caiman.core.kafka.Topics;
 import io.caiman.core.lifecycle.Lifecycle;
 import io.caiman.core.metrics.Registries;
-import io.caiman.error.CaimanException;
-import io.caiman.core.config.HostPort;
-import io.caiman.core.config.ProcessorSettings;
-import io.caiman.core.config.SettingType;
 import io.caiman.core.shard.ShardingFunction;
+import io.caiman.error.CaimanException;
 import io.caiman.processor.query.AggregateExposition;
 import io.caiman.processor.query.ClusterView;
 import io.caiman.processor.query.SeriesExposition;
@@ -21,8 +21,8 @@ import io.caiman.processor.rules.AggregatePusher;
 import io.caiman.processor.rules.CompiledRule;
 import io.caiman.processor.rules.RuleMetrics;
 import io.caiman.processor.rules.WindowStage;
-import io.caiman.schemas.aggregate.Aggregate;
 import io.caiman.processor.topology.ProcessorTopology;
+import io.caiman.schemas.aggregate.Aggregate;
 import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -107,7 +107,7 @@ public final class ProcessorService implements AutoCloseable {
             }
             for (CompiledRule rule : rules) {
                 log.info("rule {} (id {}): {} every {}, outputs {} as {}<output>", rule.name(), rule.id(),
-                        rule.config().match(), io.caiman.core.config.SettingType.formatDuration(rule.config().interval()),
+                        rule.config().match(), SettingType.formatDuration(rule.config().interval()),
                         rule.config().outputs(), "<metric>" + rule.config().nameSuffix());
             }
             Counter badRecords = Counter.builder("caiman_processor_bad_records")
@@ -116,10 +116,10 @@ public final class ProcessorService implements AutoCloseable {
             http = HttpService.builder("processor", config.processor().listen(), registry)
                     .metricsExtra(this::exposition)
                     .readiness(this::readiness)
-                    .route("GET", "/api/v1/cluster/peers", e -> clusterView.peers(e))
-                    .route("GET", "/api/v1/cluster/lookup", e -> clusterView.lookup(e))
-                    .route("GET", "/api/v1/cluster/self", e -> clusterView.self(e))
-                    .route("GET", "/api/v1/series", e -> clusterView.series(e))
+                    .route("GET", "/api/v1/cluster/peers", e -> view(e, ClusterView::peers))
+                    .route("GET", "/api/v1/cluster/lookup", e -> view(e, ClusterView::lookup))
+                    .route("GET", "/api/v1/cluster/self", e -> view(e, ClusterView::self))
+                    .route("GET", "/api/v1/series", e -> view(e, ClusterView::series))
                     .build();
             http.start();
             address = advertised(config.processor().advertise(), config.processor().listen(), http.port());
@@ -168,6 +168,17 @@ public final class ProcessorService implements AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /** Answers with the cluster view, or 503 in the moment between the HTTP server's start and the view's. */
+    private void view(io.caiman.core.http.HttpExchange exchange,
+            java.util.function.BiConsumer<ClusterView, io.caiman.core.http.HttpExchange> answer) {
+        ClusterView view = clusterView;
+        if (view == null) {
+            exchange.respondText(503, "the processor is starting\n");
+        } else {
+            answer.accept(view, exchange);
         }
     }
 
