@@ -321,18 +321,7 @@ public final class ProcessorService implements AutoCloseable {
 
     /** The advertised HTTP address: {@code advertise}, else {@code listen} with this host's name for a wildcard. */
     static String advertised(HostPort advertise, HostPort listen, int port) {
-        if (advertise != null) {
-            return advertise.host() + ":" + advertise.port();
-        }
-        String host = listen.host();
-        if (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
-            try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
-                host = "localhost";
-            }
-        }
-        return host + ":" + port;
+        return advertise != null ? advertise.host() + ":" + advertise.port() : listen.advertised(port);
     }
 
     /** Counts the store partitions being restored, for readiness. */

@@ -38,6 +38,22 @@ public record HostPort(String host, int port) {
         }
     }
 
+    /**
+     * The address others reach a server bound here at, once it listens on {@code boundPort}: this host and that
+     * port, with the machine's host name for a wildcard host (every interface).
+     */
+    public String advertised(int boundPort) {
+        String h = host;
+        if (h == null || h.isEmpty() || h.equals("0.0.0.0") || h.equals("::")) {
+            try {
+                h = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                h = "localhost";
+            }
+        }
+        return h + ":" + boundPort;
+    }
+
     @Override
     public String toString() {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;

@@ -1025,8 +1025,7 @@ public final class CrawlerService implements AutoCloseable {
     }
 
     private static String advertised(HostPort listen, int port) {
-        String host = listen.host();
-        return (host == null || host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") ? hostName() : host) + ":" + port;
+        return listen.advertised(port);
     }
 
     public int httpPort() {

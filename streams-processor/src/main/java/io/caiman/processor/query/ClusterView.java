@@ -77,9 +77,7 @@ public final class ClusterView {
 
     /** {@code GET /api/v1/cluster/self}: this processor's state, input lag and restorations in progress. */
     public void self(HttpExchange exchange) {
-        Self s = self.get();
-        ok(exchange, "{\"address\":" + Json.quote(address) + ",\"state\":" + Json.quote(s.state()) + ",\"lag\":" + s.lag()
-                + ",\"restoring\":" + s.restoring() + "}");
+        ok(exchange, selfJson());
     }
 
     /** {@code GET /api/v1/cluster/peers}. */

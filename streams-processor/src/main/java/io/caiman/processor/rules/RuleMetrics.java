@@ -29,30 +29,54 @@ public final class RuleMetrics {
         return counters.computeIfAbsent(id, k -> Counter.builder(name).description(description).tags(tags).register(registry));
     }
 
+    /** A rule's counters, registered once per rule, so counting a sample builds no meter id. */
+    private record PerRule(Counter aggregated, Counter late, Counter future, Counter deduplicated, Counter byStream,
+            Counter byIdle) {}
+
+    private final Map<String, PerRule> perRule = new ConcurrentHashMap<>();
+
+    private PerRule of(CompiledRule rule) {
+        PerRule counters = perRule.get(rule.id);
+        if (counters == null) {
+            counters = perRule.computeIfAbsent(rule.id, id -> new PerRule(
+                    counter("caiman_processor_rule_samples", "Input samples counted by a stream aggregation rule",
+                            "rule", rule.name()),
+                    counter("caiman_processor_rule_late_samples", "Samples of a window that had already closed (later "
+                            + "than its grace), not aggregated", "rule", rule.name()),
+                    counter("caiman_processor_rule_rejected_samples", "Samples a stream aggregation rule did not "
+                            + "aggregate, by reason", "rule", rule.name(), "reason", "future"),
+                    counter("caiman_processor_rule_deduplicated_samples", "Samples left out by a rule's dedup_interval",
+                            "rule", rule.name()),
+                    windowsClosed(rule, "stream"), windowsClosed(rule, "idle")));
+        }
+        return counters;
+    }
+
+    private Counter windowsClosed(CompiledRule rule, String how) {
+        return counter("caiman_processor_rule_windows_closed", "Windows closed and written to the aggregates topic, by "
+                + "what closed them (stream: a newer sample; idle: the wall clock on a quiet partition)",
+                "rule", rule.name(), "by", how);
+    }
+
     void aggregated(CompiledRule rule) {
-        counter("caiman_processor_rule_samples", "Input samples counted by a stream aggregation rule", "rule", rule.name())
-                .increment();
+        of(rule).aggregated().increment();
     }
 
     void late(CompiledRule rule) {
-        counter("caiman_processor_rule_late_samples", "Samples of a window that had already closed (later than its "
-                + "grace), not aggregated", "rule", rule.name()).increment();
+        of(rule).late().increment();
     }
 
-    void rejected(CompiledRule rule, String reason) {
-        counter("caiman_processor_rule_rejected_samples", "Samples a stream aggregation rule did not aggregate, by "
-                + "reason", "rule", rule.name(), "reason", reason).increment();
+    /** A sample too far ahead of the oplog's clock (the one reason there is so far). */
+    void future(CompiledRule rule) {
+        of(rule).future().increment();
     }
 
     void deduplicated(CompiledRule rule) {
-        counter("caiman_processor_rule_deduplicated_samples", "Samples left out by a rule's dedup_interval",
-                "rule", rule.name()).increment();
+        of(rule).deduplicated().increment();
     }
 
-    void windowClosed(CompiledRule rule, String how) {
-        counter("caiman_processor_rule_windows_closed", "Windows closed and written to the aggregates topic, by what "
-                + "closed them (stream: a newer sample; idle: the wall clock on a quiet partition)",
-                "rule", rule.name(), "by", how).increment();
+    void windowClosed(CompiledRule rule, boolean byStream) {
+        (byStream ? of(rule).byStream() : of(rule).byIdle()).increment();
     }
 
     void replicaDropped() {

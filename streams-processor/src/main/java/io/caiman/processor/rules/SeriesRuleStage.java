@@ -91,7 +91,7 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         long ts = sample.getTimestampMs();
         if (ts > record.timestamp() + maxFutureMs) {
             for (CompiledRule rule : matched.rules) {
-                metrics.rejected(rule, "future");
+                metrics.future(rule);
             }
             metrics.logLimited(log, "future", "a sample of {} is {} ms ahead of when the oplog accepted it (more than "
                     + "processor.max_future); not aggregated", SeriesKey.parse(record.key()), ts - record.timestamp());

@@ -178,7 +178,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
             context.forward(new Record<>(outputKey, aggregate, windowStart));
             latest.put(rule.key(outputKey), aggregate);
         }
-        metrics.windowClosed(rule, how);
+        metrics.windowClosed(rule, how.equals("stream"));
     }
 
     /** Closes due windows by the wall clock on a partition that has been quiet for {@code idle_close}. */
