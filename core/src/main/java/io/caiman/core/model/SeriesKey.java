@@ -131,8 +131,111 @@ public final class SeriesKey implements Comparable<SeriesKey> {
      * @throws IllegalArgumentException saying what is wrong, as {@link #parse} would
      */
     public static void check(byte[] bytes) {
-        if (!wellFormed(bytes)) {
+        if (!canonical(bytes) && !wellFormed(bytes)) {
             parse(bytes); // throws with the reason
+        }
+    }
+
+    /** Bytes that may appear in a tenant ({@link Naming#validateTenant}). */
+    private static final int TENANT = 1;
+    /** Bytes that may start a metric name. */
+    private static final int NAME_START = 2;
+    /** Bytes that may follow in a metric name. */
+    private static final int NAME = 4;
+    /** Bytes that may start a label name. */
+    private static final int LABEL_START = 8;
+    /** Bytes that may follow in a label name. */
+    private static final int LABEL = 16;
+    private static final byte[] CLASSES = new byte[256];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            boolean letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+            boolean digit = c >= '0' && c <= '9';
+            int k = 0;
+            if (letter || digit || "!.*'()-".indexOf(c) >= 0) {
+                k |= TENANT;
+            }
+            if (letter || c == ':') {
+                k |= NAME_START | NAME;
+            }
+            if (digit) {
+                k |= NAME;
+            }
+            if (letter) {
+                k |= LABEL_START | LABEL;
+            }
+            if (digit) {
+                k |= LABEL;
+            }
+            CLASSES[c] = (byte) k;
+        }
+    }
+
+    /**
+     * The fast half of {@link #check}: whether the bytes are a key exactly as {@link SeriesKey#bytes} writes one
+     * (labels in strictly increasing order, one comma between them), in one pass over a table of byte classes. It
+     * accepts only what {@link #wellFormed} accepts; anything else it leaves to {@link #wellFormed}, which also
+     * takes the forms {@link #parse} is lenient about (unsorted labels, missing commas, names of dropped labels).
+     */
+    static boolean canonical(byte[] b) {
+        int n = b.length;
+        int i = 0;
+        while (i < n && (CLASSES[b[i] & 0xFF] & TENANT) != 0) {
+            i++;
+        }
+        if (i == 0 || i > 150 || i == n || b[i] != '/' || (b[0] == '.' && (i == 1 || (i == 2 && b[1] == '.')))) {
+            return false;
+        }
+        i++;
+        if (i == n || (CLASSES[b[i] & 0xFF] & NAME_START) == 0) {
+            return false;
+        }
+        i++;
+        while (i < n && (CLASSES[b[i] & 0xFF] & NAME) != 0) {
+            i++;
+        }
+        if (i == n) {
+            return true; // no labels
+        }
+        if (b[i] != '{' || b[n - 1] != '}') {
+            return false;
+        }
+        i++;
+        int previousStart = -1;
+        int previousEnd = -1;
+        while (true) {
+            int start = i;
+            if (i == n || (CLASSES[b[i] & 0xFF] & LABEL_START) == 0) {
+                return false;
+            }
+            i++;
+            while (i < n && (CLASSES[b[i] & 0xFF] & LABEL) != 0) {
+                i++;
+            }
+            if (i + 1 >= n || b[i] != '=' || b[i + 1] != '"') {
+                return false;
+            }
+            if (previousStart >= 0 && java.util.Arrays.compare(b, previousStart, previousEnd, b, start, i) >= 0) {
+                return false; // not in order, or a name given twice
+            }
+            previousStart = start;
+            previousEnd = i;
+            i += 2;
+            while (i < n && b[i] != '"') {
+                i += b[i] == '\\' ? 2 : 1;
+            }
+            if (i >= n - 1) {
+                return false;
+            }
+            i++;
+            if (b[i] == '}') {
+                return i == n - 1;
+            }
+            if (b[i] != ',') {
+                return false;
+            }
+            i++;
         }
     }
 

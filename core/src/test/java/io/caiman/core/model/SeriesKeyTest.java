@@ -74,7 +74,25 @@ class SeriesKeyTest {
             }
             // the fast scan accepts exactly what parse accepts (so check never has to fall back on a valid key)
             assertThat(SeriesKey.wellFormed(bytes)).as(text).isEqualTo(parses);
+            // the one-pass scan of the canonical form never accepts what parse refuses
+            if (SeriesKey.canonical(bytes)) {
+                assertThat(parses).as(text).isTrue();
+            }
         }
+    }
+
+    @Property(tries = 1000)
+    void shouldTakeEveryKeyItWritesByTheOnePassScan(
+            @ForAll @StringLength(max = 12) String v1, @ForAll @StringLength(max = 12) String v2,
+            @ForAll("labelNames") String n1, @ForAll("labelNames") String n2) {
+        Labels labels = n1.equals(n2) ? Labels.of(n1, v1) : Labels.of(n1, v1, n2, v2);
+        SeriesKey key = SeriesKey.of("team-1.a", "metric:x_1", labels);
+        assertThat(SeriesKey.canonical(key.bytes())).as(key.toString()).isTrue();
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> labelNames() {
+        return net.jqwik.api.Arbitraries.of("a", "b", "job", "a1", "_x", "instance", "__name", "Z9");
     }
 
     /** Strings made of the characters that give a key its structure, and a few others (one not ASCII). */
