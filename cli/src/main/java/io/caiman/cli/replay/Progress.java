@@ -11,14 +11,17 @@ import java.util.Locale;
  */
 public abstract class Progress {
 
-    /** One partition's range and how far the replay has read it. */
+    /**
+     * One partition's range and how far the replay has read it. Written by one thread at a time (the replay's
+     * handler, then the replay's thread once the handler has ended), so its counters are plain fields.
+     */
     public static final class Partition {
         final int partition;
         final long start;
         final long end;
-        volatile long next;
-        volatile long records;
-        volatile long bytes;
+        long next;
+        long records;
+        long bytes;
 
         Partition(int partition, long start, long end, long next) {
             this.partition = partition;
