@@ -60,6 +60,9 @@ public final class ReplayBench implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds of each reader, alternated (default: ${DEFAULT-VALUE}).")
     int rounds;
 
+    @Option(names = "--no-file", description = "Leave out the replay to a file (measure the null sink only).")
+    boolean noFile;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ReplayBench()).execute(args));
     }
@@ -121,18 +124,25 @@ public final class ReplayBench implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 plain[r] = plainConsumer(config, cluster, total);
                 discard[r] = replay(config, cluster, new DiscardSink(), total);
-                Path text = dir.resolve("replay.txt");
-                try (StreamSink sink = StreamSink.file(StreamSink.Format.TEXT, text, 0)) {
-                    file[r] = replay(config, cluster, sink, total);
+                if (!noFile) {
+                    Path text = dir.resolve("replay.txt");
+                    try (StreamSink sink = StreamSink.file(StreamSink.Format.TEXT, text, 0)) {
+                        file[r] = replay(config, cluster, sink, total);
+                    }
+                    Files.deleteIfExists(text);
                 }
-                Files.deleteIfExists(text);
                 out.printf(Locale.ROOT, "round %d: plain consumer %,.0f rec/s · replay to null %,.0f rec/s · replay to "
                         + "file (text) %,.0f rec/s%n", r + 1, plain[r], discard[r], file[r]);
+            }
+            double[] ratios = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                ratios[r] = discard[r] / plain[r];
             }
             double p = median(plain);
             out.printf(Locale.ROOT, "median: plain consumer %,.0f rec/s; replay to null %,.0f rec/s (%.2f of plain); "
                     + "replay to file %,.0f rec/s (%.2f of plain)%n", p, median(discard), median(discard) / p,
                     median(file), median(file) / p);
+            out.printf(Locale.ROOT, "median of the rounds' own ratios, replay to null / plain: %.2f%n", median(ratios));
         } finally {
             Dirs.deleteQuietly(dir);
         }
