@@ -31,8 +31,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the oplog keeps, against a real broker's log cleaner: every sample while it is younger than
- * retention_time, then only each series' newest. Segments roll every 300 ms here so the cleaner has closed
+ * What the oplog keeps, against a real broker's log cleaner and retention: every sample while it is younger than
+ * retention_time, then only each series' newest, then nothing once latest_retention_time has passed too. Segments roll every 300 ms here so the cleaner has closed
  * segments to work on.
  */
 class OplogRetentionTest {
@@ -52,10 +52,26 @@ class OplogRetentionTest {
         assertThat(replay(young)).isEqualTo("a 1 1000\na 2 2000\nb 1 1000\na 3 3000\nb 2 2000\nroll 1 9000\n");
     }
 
+    @Test
+    void shouldDeleteEvenEachSeriesNewestOnceLatestRetentionTimeHasPassedToo(@TempDir Path dir) throws Exception {
+        // retention.ms = 1 s + 1 s: two seconds after they were accepted, the segment holding a and b is deleted
+        Path gone = oplog(dir, "1s", "1s");
+        write(gone);
+        Thread.sleep(1500);
+        roll(gone); // closes the segment that holds a and b; the active segment is never deleted
+        Awaitility.await().atMost(Timing.seconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(replay(gone)).isEqualTo("roll 1 9000\n"));
+    }
+
     static Path oplog(Path dir, String retentionTime) throws Exception {
+        return oplog(dir, retentionTime, "1h");
+    }
+
+    static Path oplog(Path dir, String retentionTime, String latestRetentionTime) throws Exception {
         String name = TestConfigs.uniqueName("retention");
         String yaml = TestConfigs.oplog(name, 1, "unused").replace("    replica_factor: 1\n",
-                "    replica_factor: 1\n    retention_time: " + retentionTime + "\n    latest_retention_time: 1h\n");
+                "    replica_factor: 1\n    retention_time: " + retentionTime + "\n    latest_retention_time: "
+                        + latestRetentionTime + "\n");
         Path file = dir.resolve(name + ".yaml");
         Files.writeString(file, yaml);
         CaimanConfig config = ConfigLoader.parse(yaml, "t.yaml");

@@ -187,6 +187,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("log.cleaner.dedupe.buffer.size", "2097152");
         // the log cleaner looks for work every second, not every 15: compaction shows within a test's patience
         p.put("log.cleaner.backoff.ms", "1000");
+        // and retention deletes expired segments within seconds, not minutes (default: every 5 minutes)
+        p.put("log.retention.check.interval.ms", "1000");
         p.putAll(overrides);
         return p;
     }
