@@ -324,9 +324,12 @@ public final class ProcessorService implements AutoCloseable {
         return advertise != null ? advertise.host() + ":" + advertise.port() : listen.advertised(port);
     }
 
-    /** Counts the store partitions being restored, for readiness. */
+    /**
+     * Counts the store partitions being restored, for readiness, and logs each restoration that restored records,
+     * with how many and how long it took.
+     */
     private static final class RestoreCount implements org.apache.kafka.streams.processor.StateRestoreListener {
-        private final java.util.Set<String> active = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final java.util.Map<String, Long> active = new java.util.concurrent.ConcurrentHashMap<>();
 
         int active() {
             return active.size();
@@ -334,7 +337,8 @@ public final class ProcessorService implements AutoCloseable {
 
         @Override
         public void onRestoreStart(org.apache.kafka.common.TopicPartition tp, String store, long start, long end) {
-            active.add(store + "/" + tp);
+            active.put(store + "/" + tp, System.nanoTime());
+            log.debug("restoring store {} from {} offsets {} to {}", store, tp, start, end);
         }
 
         @Override
@@ -342,7 +346,11 @@ public final class ProcessorService implements AutoCloseable {
 
         @Override
         public void onRestoreEnd(org.apache.kafka.common.TopicPartition tp, String store, long total) {
-            active.remove(store + "/" + tp);
+            Long started = active.remove(store + "/" + tp);
+            if (total > 0 || log.isDebugEnabled()) { // an empty changelog (a fresh start) is not news
+                log.info("restored store {} from {}: {} records in {} ms", store, tp, total,
+                        started == null ? "?" : (System.nanoTime() - started) / 1_000_000);
+            }
         }
 
         @Override
