@@ -44,6 +44,10 @@ public final class Numbers {
         if (text == null || text.isEmpty()) {
             return null;
         }
+        Double plain = plainDecimal(text, 0, text.length());
+        if (plain != null) {
+            return plain;
+        }
         char first = text.charAt(0);
         if (first == 'n' || first == 'N' || first == 'i' || first == 'I' || first == '+' || first == '-') {
             String lower = text.toLowerCase(Locale.ROOT);
@@ -66,6 +70,95 @@ public final class Numbers {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /** {@link #parseFloat(String)} of {@code s.substring(from, to)}, without the substring for plain decimals. */
+    public static Double parseFloat(String s, int from, int to) {
+        Double plain = plainDecimal(s, from, to);
+        return plain != null ? plain : parseFloat(s.substring(from, to));
+    }
+
+    /** The powers of ten a double holds exactly. */
+    private static final double[] EXACT_POWERS_OF_TEN = {
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22};
+
+    /**
+     * The value of {@code s[from, to)} when it is a plain decimal ({@code [+-]digits[.digits][(e|E)[+-]digits]})
+     * whose digits make an integer below 2⁵³ and whose power of ten is at most 22 either way; {@code null} for
+     * anything else, which {@link Double#parseDouble} then reads. Both factors are exact doubles, so one
+     * multiplication or division rounds once, correctly: the same double {@code Double.parseDouble} gives (Clinger's
+     * fast path). Nearly every sample value is such a decimal; written by hand because the JDK reads every number
+     * through its general algorithm and needs a {@code String} of it.
+     */
+    static Double plainDecimal(CharSequence s, int from, int to) {
+        int i = from;
+        boolean negative = false;
+        if (i < to && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            negative = s.charAt(i) == '-';
+            i++;
+        }
+        long mantissa = 0;
+        int significant = 0;
+        int exponent = 0;
+        boolean digits = false;
+        boolean fraction = false;
+        for (; i < to; i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9') {
+                digits = true;
+                if (mantissa != 0 || c != '0') {
+                    if (++significant > 18) {
+                        return null; // the long could overflow: leave it to the general reader
+                    }
+                    mantissa = mantissa * 10 + (c - '0');
+                }
+                if (fraction) {
+                    exponent--;
+                }
+            } else if (c == '.' && !fraction) {
+                fraction = true;
+            } else {
+                break;
+            }
+        }
+        if (!digits) {
+            return null;
+        }
+        if (i < to && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+            i++;
+            boolean negativeExponent = false;
+            if (i < to && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+                negativeExponent = s.charAt(i) == '-';
+                i++;
+            }
+            int start = i;
+            int e = 0;
+            for (; i < to && s.charAt(i) >= '0' && s.charAt(i) <= '9'; i++) {
+                e = e * 10 + (s.charAt(i) - '0');
+                if (e > 1000) {
+                    return null;
+                }
+            }
+            if (i == start) {
+                return null;
+            }
+            exponent += negativeExponent ? -e : e;
+        }
+        if (i != to || mantissa > (1L << 53)) {
+            return null;
+        }
+        double v;
+        if (mantissa == 0 || exponent == 0) {
+            v = mantissa;
+        } else if (exponent > 0 && exponent <= 22) {
+            v = mantissa * EXACT_POWERS_OF_TEN[exponent];
+        } else if (exponent < 0 && exponent >= -22) {
+            v = mantissa / EXACT_POWERS_OF_TEN[-exponent];
+        } else {
+            return null;
+        }
+        return negative ? -v : v;
     }
 
     /**

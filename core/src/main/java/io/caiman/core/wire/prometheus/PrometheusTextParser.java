@@ -143,9 +143,11 @@ public final class PrometheusTextParser {
             }
             skipBlanks();
             int valueCol = pos;
-            String valueText = word();
-            Double value = Numbers.parseFloat(valueText);
+            int valueEnd = wordEnd();
+            Double value = valueEnd > valueCol ? Numbers.parseFloat(s, valueCol, valueEnd) : null;
+            pos = valueEnd;
             if (value == null) {
+                String valueText = s.substring(valueCol, valueEnd);
                 error(valueCol, valueText.isEmpty() ? "expected a value after " + name
                         : "'" + valueText + "' is not a number (expected a float, NaN, +Inf or -Inf)");
                 return;
@@ -154,11 +156,13 @@ public final class PrometheusTextParser {
             Long timestamp = null;
             if (pos < s.length()) {
                 int tsCol = pos;
-                String tsText = word();
+                int tsEnd = wordEnd();
+                pos = tsEnd;
                 try {
-                    timestamp = Long.parseLong(tsText);
+                    timestamp = Long.parseLong(s, tsCol, tsEnd, 10);
                 } catch (NumberFormatException e) {
-                    error(tsCol, "'" + tsText + "' is not a timestamp (expected milliseconds since the epoch, an integer)");
+                    error(tsCol, "'" + s.substring(tsCol, tsEnd)
+                            + "' is not a timestamp (expected milliseconds since the epoch, an integer)");
                     return;
                 }
                 skipBlanks();
@@ -292,12 +296,13 @@ public final class PrometheusTextParser {
             return names.substring(s, start, pos);
         }
 
-        private String word() {
-            int start = pos;
-            while (pos < s.length() && !isBlank(s.charAt(pos))) {
-                pos++;
+        /** Where the word at {@code pos} ends: the next blank or the end of the line. */
+        private int wordEnd() {
+            int end = pos;
+            while (end < s.length() && !isBlank(s.charAt(end))) {
+                end++;
             }
-            return s.substring(start, pos);
+            return end;
         }
 
         private MetricType familyType(String name) {
