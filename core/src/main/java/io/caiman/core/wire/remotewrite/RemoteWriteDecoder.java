@@ -12,6 +12,10 @@ import io.caiman.core.wire.ParsedSample;
 import io.caiman.core.wire.SampleLimits;
 import io.caiman.schemas.oplog.MetricType;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -121,23 +125,108 @@ public final class RemoteWriteDecoder {
     /** One series as read, before its samples are typed. */
     private static final class Series {
         final List<String> labels = new ArrayList<>();
-        final List<double[]> values = new ArrayList<>();
-        final List<Long> timestamps = new ArrayList<>();
+        /** The samples: a series from Prometheus nearly always carries one. */
+        double[] values = new double[1];
+        long[] timestamps = new long[1];
+        int count;
         int histograms;
         MetricType type = MetricType.UNKNOWN;
+
+        void add(double value, long timestamp) {
+            if (count == values.length) {
+                values = java.util.Arrays.copyOf(values, count * 2);
+                timestamps = java.util.Arrays.copyOf(timestamps, count * 2);
+            }
+            values[count] = value;
+            timestamps[count] = timestamp;
+            count++;
+        }
+    }
+
+    /**
+     * One {@code String} for equal label names and values within one message: a remote-write request repeats
+     * {@code __name__}, {@code job}, {@code instance} and many values in every series. Entries point into the
+     * message itself, so a hit is a hash of a few bytes and one comparison of the bytes, with no new string and no
+     * UTF-8 check (the first occurrence was checked). Direct-mapped: a collision replaces the slot. Written here
+     * because protobuf-java builds a new string for every string field.
+     */
+    private static final class Strings {
+        private static final int SLOTS = 512;
+        private static final int LONGEST = 64;
+        private final byte[] message;
+        private final String[] text = new String[SLOTS];
+        private final int[] at = new int[SLOTS];
+
+        Strings(byte[] message) {
+            this.message = message;
+        }
+
+        /** Reads a length-delimited UTF-8 string field at the stream's position, refusing invalid UTF-8. */
+        String read(CodedInputStream in, int tag) throws IOException {
+            expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            int length = in.readRawVarint32();
+            int from = in.getTotalBytesRead();
+            int room = in.getBytesUntilLimit() >= 0 ? in.getBytesUntilLimit() : message.length - from;
+            if (length < 0 || length > room) {
+                in.skipRawBytes(length); // throws protobuf's own error: a negative size, or the message ends first
+                throw new InvalidProtocolBufferException("a string field runs past its message");
+            }
+            if (length == 0) {
+                return "";
+            }
+            byte[] m = message;
+            int slot = -1;
+            if (length <= LONGEST) {
+                int h = length * 0x9E3779B1 + m[from] * 31 + m[from + length - 1] * 961 + m[from + (length >> 1)] * 29791;
+                slot = (h ^ (h >>> 15)) & (SLOTS - 1);
+                String hit = text[slot];
+                if (hit != null && hit.length() == length
+                        && java.util.Arrays.equals(m, at[slot], at[slot] + length, m, from, from + length)) {
+                    in.skipRawBytes(length);
+                    return hit;
+                }
+            }
+            boolean ascii = true;
+            for (int i = from; i < from + length; i++) {
+                if (m[i] < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            String made = ascii ? new String(m, from, length, StandardCharsets.ISO_8859_1) : utf8(m, from, length);
+            in.skipRawBytes(length);
+            if (ascii && slot >= 0) { // only ASCII is kept: its length in bytes is its length in characters
+                text[slot] = made;
+                at[slot] = from;
+            }
+            return made;
+        }
+
+        private static String utf8(byte[] m, int from, int length) throws InvalidProtocolBufferException {
+            try {
+                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(m, from, length)).toString();
+            } catch (CharacterCodingException e) {
+                throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
+            }
+        }
     }
 
     // ---- 1.0: WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
 
     private void decodeV1(byte[] message, List<ParsedSample> samples, List<ParseError> errors) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(message);
+        Strings strings = new Strings(message);
         List<Series> series = new ArrayList<>();
         Map<String, MetricType> types = new HashMap<>();
         while (!in.isAtEnd()) {
             int tag = in.readTag();
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1:
-                    series.add(embedded(in, tag, this::readSeriesV1));
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    series.add(readSeriesV1(in, strings));
+                    in.popLimit(limit);
                     break;
                 case 3:
                     embedded(in, tag, m -> readMetadataV1(m, types));
@@ -146,36 +235,44 @@ public final class RemoteWriteDecoder {
                     in.skipField(tag);
             }
         }
+        if (samples instanceof ArrayList<ParsedSample> list) {
+            list.ensureCapacity(series.size());
+        }
         for (int i = 0; i < series.size(); i++) {
             emit(series.get(i), i + 1, types, samples, errors);
         }
     }
 
-    private Series readSeriesV1(CodedInputStream in) throws IOException {
+    private static Series readSeriesV1(CodedInputStream in, Strings strings) throws IOException {
         Series s = new Series();
         while (!in.isAtEnd()) {
             int tag = in.readTag();
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1:
-                    embedded(in, tag, m -> {
-                        String name = "";
-                        String value = "";
-                        while (!m.isAtEnd()) {
-                            int t = m.readTag();
-                            switch (WireFormat.getTagFieldNumber(t)) {
-                                case 1: name = string(m, t); break;
-                                case 2: value = string(m, t); break;
-                                default: m.skipField(t);
-                            }
+                case 1: { // Label { string name = 1; string value = 2; }
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    String name = "";
+                    String value = "";
+                    while (!in.isAtEnd()) {
+                        int t = in.readTag();
+                        switch (WireFormat.getTagFieldNumber(t)) {
+                            case 1: name = strings.read(in, t); break;
+                            case 2: value = strings.read(in, t); break;
+                            default: in.skipField(t);
                         }
-                        s.labels.add(name);
-                        s.labels.add(value);
-                        return null;
-                    });
+                    }
+                    in.popLimit(limit);
+                    s.labels.add(name);
+                    s.labels.add(value);
                     break;
-                case 2:
-                    embedded(in, tag, m -> readSample(m, s));
+                }
+                case 2: {
+                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                    int limit = in.pushLimit(in.readRawVarint32());
+                    readSample(in, s);
+                    in.popLimit(limit);
                     break;
+                }
                 case 4:
                     s.histograms++;
                     in.skipField(tag);
@@ -316,22 +413,21 @@ public final class RemoteWriteDecoder {
                     in.skipField(tag);
             }
         }
-        s.values.add(new double[] {value});
-        s.timestamps.add(timestamp);
+        s.add(value, timestamp);
         return null;
     }
 
     /** Checks one series and turns its samples into {@link ParsedSample}s. */
     private void emit(Series s, int index, Map<String, MetricType> familyTypes, List<ParsedSample> samples,
             List<ParseError> errors) {
-        String where = "timeseries " + index;
         if (s.histograms > 0) {
-            addError(errors, where + ": native histograms are not supported; send classic histograms "
+            addError(errors, "timeseries " + index + ": native histograms are not supported; send classic histograms "
                     + "(send_native_histograms: false)");
             return;
         }
         String name = null;
-        List<String> rest = new ArrayList<>(s.labels.size());
+        String[] rest = new String[s.labels.size()];
+        int kept = 0;
         for (int i = 0; i < s.labels.size(); i += 2) {
             String label = s.labels.get(i);
             if (label.equals("__name__")) {
@@ -340,36 +436,36 @@ public final class RemoteWriteDecoder {
             }
             String problem = Naming.validateLabelName(label);
             if (problem != null) {
-                addError(errors, where + ": " + problem);
+                addError(errors, "timeseries " + index + ": " + problem);
                 return;
             }
-            rest.add(label);
-            rest.add(s.labels.get(i + 1));
+            rest[kept++] = label;
+            rest[kept++] = s.labels.get(i + 1);
         }
         if (name == null || name.isEmpty()) {
-            addError(errors, where + ": no __name__ label (labels " + s.labels + ")");
+            addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labels + ")");
             return;
         }
         String problem = Naming.validateMetricName(name);
         if (problem != null) {
-            addError(errors, where + ": " + problem);
+            addError(errors, "timeseries " + index + ": " + problem);
             return;
         }
         Labels labels;
         try {
-            labels = Labels.of(rest.toArray(new String[0]));
+            labels = Labels.ofPairs(kept == rest.length ? rest : java.util.Arrays.copyOf(rest, kept));
         } catch (IllegalArgumentException e) {
-            addError(errors, where + " (" + name + "): " + e.getMessage());
+            addError(errors, "timeseries " + index + " (" + name + "): " + e.getMessage());
             return;
         }
         String limit = limits.check(name, labels);
         if (limit != null) {
-            addError(errors, where + ": " + limit);
+            addError(errors, "timeseries " + index + ": " + limit);
             return;
         }
         MetricType type = s.type != MetricType.UNKNOWN ? s.type : MetricFamilies.typeOf(name, familyTypes);
-        for (int i = 0; i < s.values.size(); i++) {
-            samples.add(new ParsedSample(name, labels, s.values.get(i)[0], s.timestamps.get(i), type, index));
+        for (int i = 0; i < s.count; i++) {
+            samples.add(new ParsedSample(name, labels, s.values[i], s.timestamps[i], type, index));
         }
     }
 

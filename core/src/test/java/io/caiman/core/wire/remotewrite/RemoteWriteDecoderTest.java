@@ -27,6 +27,58 @@ class RemoteWriteDecoderTest {
         return new RemoteWriteEncoder.Series(name, labels, new double[] {value}, new long[] {ts});
     }
 
+    @Property(tries = 300)
+    void shouldReadBackEveryLabelThatRepeatsOrNot(
+            @ForAll @net.jqwik.api.constraints.Size(min = 1, max = 40) List<@net.jqwik.api.constraints.IntRange(max = 5) Integer> picks,
+            @ForAll @net.jqwik.api.constraints.StringLength(max = 70) String free) {
+        // names and values repeat across series (the decoder shares one string for equal bytes), some are not
+        // ASCII, one may be long: every series must come back with exactly its own labels
+        String[] values = {"api", "idle", "héllo", "host-1:9100", "host-2:9100", free};
+        java.util.List<RemoteWriteEncoder.Series> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < picks.size(); i++) {
+            int p = picks.get(i);
+            sent.add(series("m_" + (p % 3), Labels.of("job", values[p], "mode", values[(p + i) % values.length],
+                    "instance", "host-" + i), i, 1000L + i));
+        }
+        ParseResult r = decoder.decode(RemoteWriteEncoder.writeRequest(sent, Map.of()), Version.V1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).hasSize(sent.size());
+        for (int i = 0; i < sent.size(); i++) {
+            assertThat(r.samples().get(i).name()).isEqualTo(sent.get(i).name());
+            assertThat(r.samples().get(i).labels()).isEqualTo(sent.get(i).labels());
+        }
+    }
+
+    @Test
+    void shouldRefuseInvalidUtf8AndStringsThatRunPastTheirLabel() throws Exception {
+        byte[] good = RemoteWriteEncoder.writeRequest(List.of(series("up", Labels.of("job", "abc"), 1, 1000)), Map.of());
+        byte[] bad = good.clone();
+        int at = indexOf(bad, "abc".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        bad[at] = (byte) 0xC3; // a lead byte followed by an ASCII byte: not UTF-8
+        ParseResult r = decoder.decode(bad, Version.V1);
+        assertThat(r.samples()).isEmpty();
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.toString()).contains("invalid UTF-8"));
+
+        byte[] longer = good.clone();
+        longer[at - 1] = 100; // the value's length now claims more bytes than its label holds
+        ParseResult r2 = decoder.decode(longer, Version.V1);
+        assertThat(r2.samples()).isEmpty();
+        assertThat(r2.errors()).hasSize(1);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
     @Test
     void shouldPickTheVersionFromTheContentType() {
         assertThat(RemoteWriteDecoder.versionOf(null)).isEqualTo(Version.V1);
