@@ -38,7 +38,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * How long the processors take to serve every partition again after one of two is killed with SIGKILL, with its
+ * How long the processors take to serve every partition again after one of two is killed with SIGKILL (or stopped
+ * with SIGTERM: {@code --signal TERM}), with its
  * state held by a standby on the other and without one. Two real brokers in this JVM; the processors are {@code
  * caiman processor} processes of their own.
  *
@@ -70,6 +71,10 @@ public final class RestoreBench implements Callable<Integer> {
     @Option(names = "--mode", split = ",", defaultValue = "standby,none",
             description = "Which runs: standby (replica_factor 2), none (replica_factor 1) (default: ${DEFAULT-VALUE}).")
     List<String> modes;
+
+    @Option(names = "--signal", defaultValue = "KILL",
+            description = "How A is stopped: KILL (SIGKILL, a crash) or TERM (SIGTERM, a graceful stop that leaves the group) (default: ${DEFAULT-VALUE}).")
+    String signal;
 
     private static final Pattern PEER = Pattern.compile("\"address\":\"([^\"]+)\",\"self\":(true|false),\"partitions\":\\[([0-9,]*)\\]");
 
@@ -126,11 +131,16 @@ public final class RestoreBench implements Callable<Integer> {
                         (System.nanoTime() - t0) / 1e9);
                 Thread.sleep(10_000);
                 List<Integer> aHeld = peers(portB).get("127.0.0.1:" + portA);
-                out.printf(Locale.ROOT, "  A holds partitions %s, B %s; killing A (SIGKILL)%n", aHeld,
-                        peers(portB).get("127.0.0.1:" + portB));
+                boolean crash = !signal.equalsIgnoreCase("TERM");
+                out.printf(Locale.ROOT, "  A holds partitions %s, B %s; stopping A (%s)%n", aHeld,
+                        peers(portB).get("127.0.0.1:" + portB), crash ? "SIGKILL" : "SIGTERM");
                 long logBefore = Files.size(dir.resolve("b.err"));
                 long kill = System.nanoTime();
-                a.destroyForcibly();
+                if (crash) {
+                    a.destroyForcibly();
+                } else {
+                    a.destroy();
+                }
                 a.waitFor(30, TimeUnit.SECONDS);
                 double noticed = -1;
                 double allHeld = -1;
@@ -155,7 +165,7 @@ public final class RestoreBench implements Callable<Integer> {
                     throw new IllegalStateException(mode + ": B was not ready with every partition 300 s after the kill; see "
                             + dir.resolve("b.err"));
                 }
-                out.printf(Locale.ROOT, "  %s: after the kill, B's group view lost A at %.2f s, B held every partition at "
+                out.printf(Locale.ROOT, "  %s: after the signal, B's group view lost A at %.2f s, B held every partition at "
                         + "%.2f s and was ready at %.2f s: restore %.2f s after the group noticed; B restored %,d changelog "
                         + "records meanwhile (from its log)%n", mode, noticed, allHeld, ready, ready - noticed,
                         restored(dir.resolve("b.err"), logBefore));
