@@ -45,9 +45,20 @@ public final class Numbers {
             return null;
         }
         Double plain = plainDecimal(text, 0, text.length());
-        if (plain != null) {
-            return plain;
+        return plain != null ? plain : notPlain(text);
+    }
+
+    /** {@link #parseFloat(String)} of {@code s.substring(from, to)}, without the substring for plain decimals. */
+    public static Double parseFloat(String s, int from, int to) {
+        if (from >= to) {
+            return null;
         }
+        Double plain = plainDecimal(s, from, to);
+        return plain != null ? plain : notPlain(s.substring(from, to));
+    }
+
+    /** The spellings {@link #plainDecimal} leaves: infinities, NaN, long decimals, and what is not a number. */
+    private static Double notPlain(String text) {
         char first = text.charAt(0);
         if (first == 'n' || first == 'N' || first == 'i' || first == 'I' || first == '+' || first == '-') {
             String lower = text.toLowerCase(Locale.ROOT);
@@ -70,12 +81,6 @@ public final class Numbers {
         } catch (NumberFormatException e) {
             return null;
         }
-    }
-
-    /** {@link #parseFloat(String)} of {@code s.substring(from, to)}, without the substring for plain decimals. */
-    public static Double parseFloat(String s, int from, int to) {
-        Double plain = plainDecimal(s, from, to);
-        return plain != null ? plain : parseFloat(s.substring(from, to));
     }
 
     /** The powers of ten a double holds exactly. */

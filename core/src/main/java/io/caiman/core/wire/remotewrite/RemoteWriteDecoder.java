@@ -105,7 +105,7 @@ public final class RemoteWriteDecoder {
 
     /** Decodes an uncompressed message of {@code version}. */
     public ParseResult decode(byte[] message, Version version) {
-        List<ParsedSample> samples = new ArrayList<>();
+        ArrayList<ParsedSample> samples = new ArrayList<>();
         List<ParseError> errors = new ArrayList<>();
         try {
             if (version == Version.V1) {
@@ -166,7 +166,8 @@ public final class RemoteWriteDecoder {
             expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
             int length = in.readRawVarint32();
             int from = in.getTotalBytesRead();
-            int room = in.getBytesUntilLimit() >= 0 ? in.getBytesUntilLimit() : message.length - from;
+            int untilLimit = in.getBytesUntilLimit();
+            int room = untilLimit >= 0 ? untilLimit : message.length - from;
             if (length < 0 || length > room) {
                 in.skipRawBytes(length); // throws protobuf's own error: a negative size, or the message ends first
                 throw new InvalidProtocolBufferException("a string field runs past its message");
@@ -214,7 +215,7 @@ public final class RemoteWriteDecoder {
 
     // ---- 1.0: WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
 
-    private void decodeV1(byte[] message, List<ParsedSample> samples, List<ParseError> errors) throws IOException {
+    private void decodeV1(byte[] message, ArrayList<ParsedSample> samples, List<ParseError> errors) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(message);
         Strings strings = new Strings(message);
         List<Series> series = new ArrayList<>();
@@ -235,9 +236,7 @@ public final class RemoteWriteDecoder {
                     in.skipField(tag);
             }
         }
-        if (samples instanceof ArrayList<ParsedSample> list) {
-            list.ensureCapacity(series.size());
-        }
+        samples.ensureCapacity(series.size());
         for (int i = 0; i < series.size(); i++) {
             emit(series.get(i), i + 1, types, samples, errors);
         }
