@@ -35,6 +35,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -416,6 +417,7 @@ public final class CrawlerService implements AutoCloseable {
     /** The targets' first slots once the ledger is read: done slots skipped, passed ones reported missed. */
     private void plan(Lease lease, long now) {
         long missed = 0;
+        long skipped = 0;
         List<String> examples = new ArrayList<>();
         for (CrawlTarget t : lease.targets) {
             long current = t.slotOf(now);
@@ -423,7 +425,7 @@ public final class CrawlerService implements AutoCloseable {
             Long last = lastStart == null ? null : t.slotOf(lastStart); // in the target's interval now
             long first = current;
             if (last != null && last >= current) {
-                slotsSkipped.increment(last - current + 1);
+                skipped += last - current + 1;
                 first = last + 1;
             } else if (last != null && last < current - 1) {
                 missed += current - 1 - last;
@@ -433,6 +435,9 @@ public final class CrawlerService implements AutoCloseable {
             }
             lease.queue.add(new Lease.Due(t, first, t.dueMs(first)));
         }
+        slotsSkipped.increment(skipped);
+        log.info("crawler [{}] lease group {}: planned at {}; {} slot(s) already done in the ledger skipped", node,
+                lease.group, Instant.ofEpochMilli(now), skipped);
         if (missed > 0) {
             slotsMissed.increment(missed);
             log.warn("crawler [{}] lease group {}: {} slot(s) passed while no crawler held this group; they are not "
