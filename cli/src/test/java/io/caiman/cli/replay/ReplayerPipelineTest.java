@@ -22,11 +22,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -49,12 +52,16 @@ class ReplayerPipelineTest {
     @BeforeAll
     void writeRecords(@TempDir Path tmp) throws Exception {
         String name = TestConfigs.uniqueName("pipeline");
-        config = ConfigLoader.parse(TestConfigs.oplog(name, 3, tmp.resolve("state").toString()), "caiman.yaml");
+        // the default size (1,000 records) lets retention delete what this test reads; keep all of it
+        config = ConfigLoader.parse(TestConfigs.oplog(name, 3, tmp.resolve("state").toString())
+                .replace("    replica_factor: 1\n", "    replica_factor: 1\n    retention_bytes: 1GiB\n"), "caiman.yaml");
+        assertThat(config.requireCluster(name).retentionBytesPerPartition()).isEqualTo(1L << 30);
         cluster = config.requireCluster(name);
         try (Admin admin = KafkaClients.newAdmin(config, cluster, "pipeline-test")) {
             Topics.ensure(admin, TopicSpec.oplog(cluster));
         }
         OplogRecords builder = new OplogRecords(cluster, List.of());
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = KafkaClients.newProducer(config, cluster, "pipeline-test")) {
             for (int i = 0; i < RECORDS; i += 1000) {
                 List<ParsedSample> batch = new ArrayList<>();
@@ -64,10 +71,22 @@ class ReplayerPipelineTest {
                 }
                 for (ProducerRecord<byte[], byte[]> r : builder.records(batch, "default", System.currentTimeMillis(),
                         "test", "test")) {
-                    producer.send(r);
+                    sent.add(producer.send(r));
                 }
             }
             producer.flush();
+        }
+        for (Future<RecordMetadata> f : sent) {
+            f.get(); // a send that failed fails the setup here, not as a short count in a test
+        }
+        try (KafkaConsumer<byte[], byte[]> consumer = KafkaClients.newReader(config, cluster, "pipeline-test")) {
+            List<TopicPartition> partitions = consumer.partitionsFor(cluster.oplogTopic()).stream()
+                    .map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+            Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            assertThat(begin.values()).as("the oplog's start offsets (end offsets %s)", end).containsOnly(0L);
+            assertThat(end.values().stream().mapToLong(Long::longValue).sum()).as("records in the oplog: %s", end)
+                    .isEqualTo(RECORDS);
         }
     }
 
