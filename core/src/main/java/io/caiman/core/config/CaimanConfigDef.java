@@ -250,7 +250,8 @@ public final class CaimanConfigDef {
             Map.of(), "Extra properties for plain consumers (replay, tools).");
     public static final Setting<Map<String, String>> KAFKA_STREAMS = optional("streams", SettingType.PROPERTIES,
             Map.of(), "Extra Kafka Streams properties for processors. `processing.guarantee` is pinned to "
-                    + "`exactly_once_v2`.");
+                    + "`exactly_once_v2`; the processors' producer writes lz4 batches unless "
+                    + "`producer.compression.type` is set here.");
     public static final Setting<Map<String, String>> KAFKA_ADMIN = optional("admin", SettingType.PROPERTIES,
             Map.of(), "Extra properties for the admin client (topic creation and checks).");
 
