@@ -27,8 +27,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -38,6 +40,12 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.streams.kstream.Consumed;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -101,21 +109,31 @@ public final class ProcessorBench implements Callable<Integer> {
             }
             write(config, cluster, out);
             double[] plain = new double[rounds];
-            double[] bare = new double[rounds];
-            double[] ruled = new double[rounds];
+            Run[] floor = new Run[rounds];
+            Run[] bare = new Run[rounds];
+            Run[] ruled = new Run[rounds];
             long[] stateBytes = new long[1];
             for (int r = 0; r < rounds; r++) {
                 plain[r] = plainConsumer(config, cluster);
+                floor[r] = floor(clusters, dir, "floor-" + r);
                 bare[r] = processor(clusters, dir, "bare-" + r, "", null);
                 ruled[r] = processor(clusters, dir, "rules-" + r, RULE, r == rounds - 1 ? stateBytes : null);
-                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · processor, per-series state only "
-                        + "%,.0f rec/s · processor with one rule %,.0f rec/s%n", r + 1, plain[r], bare[r], ruled[r]);
+                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · Streams decoding only %s · "
+                        + "processor, per-series state only %s · processor with one rule %s%n", r + 1, plain[r],
+                        floor[r], bare[r], ruled[r]);
             }
             double p = ReplayBench.median(plain);
-            out.printf(Locale.ROOT, "median: deserializing consumer %,.0f rec/s; processor (exactly_once_v2) per-series "
-                    + "state only %,.0f rec/s (%.2f of the consumer); with one rule %,.0f rec/s (%.2f of the consumer)%n",
-                    p, ReplayBench.median(bare), ReplayBench.median(bare) / p, ReplayBench.median(ruled),
-                    ReplayBench.median(ruled) / p);
+            out.printf(Locale.ROOT, "median, running (from the first commit to the last): deserializing consumer %,.0f "
+                    + "rec/s; Streams (exactly_once_v2) decoding only %,.0f rec/s (%.2f of the consumer); processor "
+                    + "per-series state only %,.0f rec/s (%.2f); with one rule %,.0f rec/s (%.2f)%n", p,
+                    Run.medianRunning(floor), Run.medianRunning(floor) / p, Run.medianRunning(bare),
+                    Run.medianRunning(bare) / p, Run.medianRunning(ruled), Run.medianRunning(ruled) / p);
+            out.printf(Locale.ROOT, "median, whole run (from start(), startup included): Streams decoding only %,.0f "
+                    + "rec/s (%.2f); per-series state only %,.0f rec/s (%.2f); with one rule %,.0f rec/s (%.2f); "
+                    + "startup to the first commit %.1f s, %.1f s, %.1f s%n", Run.medianWhole(floor),
+                    Run.medianWhole(floor) / p, Run.medianWhole(bare), Run.medianWhole(bare) / p,
+                    Run.medianWhole(ruled), Run.medianWhole(ruled) / p, Run.medianStartup(floor),
+                    Run.medianStartup(bare), Run.medianStartup(ruled));
             out.printf(Locale.ROOT, "state of the rule's per-series store (rule-series) on disk after the last run: "
                     + "%,d bytes, %.0f bytes per series per rule (RocksDB files, after a flush on close)%n",
                     stateBytes[0], stateBytes[0] / (double) series);
@@ -184,16 +202,84 @@ public final class ProcessorBench implements Callable<Integer> {
     }
 
     /**
-     * One processor, a fresh application over the whole oplog: the rate from start until its group has committed
-     * every oplog offset (under exactly_once_v2, a commit is a transaction: what is committed is processed).
+     * One run of a Streams application over the whole oplog, read from the group's committed offsets (under
+     * exactly_once_v2 a commit is a transaction: what is committed is processed). {@code running} is the rate from
+     * the first commit to the last, which leaves out startup (group join, topic creation, the first transaction);
+     * {@code whole} counts from {@code start()}.
      */
-    private double processor(String clusters, Path dir, String run, String rules, long[] stateBytes) throws Exception {
+    record Run(double whole, double running, double startupSeconds) {
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "%,.0f rec/s running (%,.0f whole, %.1f s to the first commit)", running,
+                    whole, startupSeconds);
+        }
+
+        static double medianRunning(Run[] runs) {
+            return ReplayBench.median(Stream.of(runs).mapToDouble(Run::running).toArray());
+        }
+
+        static double medianWhole(Run[] runs) {
+            return ReplayBench.median(Stream.of(runs).mapToDouble(Run::whole).toArray());
+        }
+
+        static double medianStartup(Run[] runs) {
+            return ReplayBench.median(Stream.of(runs).mapToDouble(Run::startupSeconds).toArray());
+        }
+    }
+
+    /** One processor, a fresh application over the whole oplog. */
+    private Run processor(String clusters, Path dir, String run, String rules, long[] stateBytes) throws Exception {
         Path state = dir.resolve("state-" + run);
+        CaimanConfig config = processorConfig(clusters, state, run, rules);
+        Run result;
+        try (ProcessorService processor = new ProcessorService(config)) {
+            result = untilCommitted(config, run, processor::start, processor::failure);
+        }
+        if (stateBytes != null) {
+            stateBytes[0] = size(state, "rule-series");
+        }
+        return result;
+    }
+
+    /**
+     * The floor under any processor: a Streams application with the processor's own properties (exactly_once_v2,
+     * the same commit interval) that does only what the consumer baseline does with each record (parse the key,
+     * decode the value) and keeps no state. What it loses against the consumer is the price of Streams and its
+     * transactions; what the processor loses against it is the price of the state.
+     */
+    private Run floor(String clusters, Path dir, String run) throws Exception {
+        CaimanConfig config = processorConfig(clusters, dir.resolve("state-" + run), run, "");
+        ClusterConfig cluster = config.requireCluster("bench");
+        StreamsBuilder builder = new StreamsBuilder();
+        double[] check = new double[1];
+        builder.stream(cluster.oplogTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+                .foreach((k, v) -> check[0] += Codecs.SAMPLE.decode(v).getValue() + SeriesKey.parse(k).name().length());
+        Throwable[] failure = new Throwable[1];
+        try (KafkaStreams streams = new KafkaStreams(builder.build(),
+                new StreamsConfig(new ProcessorService(config).properties()))) {
+            streams.setUncaughtExceptionHandler(e -> {
+                failure[0] = e;
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            Run result = untilCommitted(config, run, streams::start, () -> failure[0]);
+            if (check[0] == 0) {
+                throw new IllegalStateException("the floor decoded nothing");
+            }
+            return result;
+        }
+    }
+
+    private CaimanConfig processorConfig(String clusters, Path state, String run, String rules) {
         StringBuilder streams = new StringBuilder("{application.id: bench-" + run);
         streamsProperties.forEach((k, v) -> streams.append(", ").append(k).append(": '").append(v).append('\''));
         String yaml = clusters + "kafka:\n  streams: " + streams + "}\nprocessor:\n  listen: 127.0.0.1:0\n"
                 + "  state_dir: '" + state + "'\n  idle_close: 1h\n  commit_interval: " + commitInterval + "\n" + rules;
-        CaimanConfig config = ConfigLoader.parse(yaml, "bench.yaml");
+        return ConfigLoader.parse(yaml, "bench.yaml");
+    }
+
+    /** Starts an application and watches its group's committed offsets every 50 ms until they reach the oplog's end. */
+    private Run untilCommitted(CaimanConfig config, String run, Runnable start, Supplier<Throwable> failure)
+            throws Exception {
         ClusterConfig cluster = config.requireCluster("bench");
         try (Admin admin = KafkaClients.newAdmin(config, cluster, "bench-watch")) {
             Map<TopicPartition, OffsetSpec> query = new HashMap<>();
@@ -201,29 +287,32 @@ public final class ProcessorBench implements Callable<Integer> {
                 query.put(new TopicPartition(cluster.oplogTopic(), p), OffsetSpec.latest());
             }
             var ends = admin.listOffsets(query).all().get(30, TimeUnit.SECONDS);
-            long t0;
-            try (ProcessorService processor = new ProcessorService(config)) {
-                t0 = System.nanoTime();
-                processor.start();
-                while (true) {
-                    Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("bench-" + run)
-                            .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-                    boolean done = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                            && committed.get(e.getKey()).offset() >= e.getValue().offset());
-                    if (done) {
-                        break;
-                    }
-                    if (processor.failure() != null) {
-                        throw new IllegalStateException("the processor failed", processor.failure());
-                    }
-                    Thread.sleep(100);
+            long t0 = System.nanoTime();
+            long firstAt = 0;
+            long firstCommitted = 0;
+            start.run();
+            while (true) {
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("bench-" + run)
+                        .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                long now = System.nanoTime();
+                long sum = committed.values().stream().filter(Objects::nonNull)
+                        .mapToLong(OffsetAndMetadata::offset).sum();
+                if (firstAt == 0 && sum > 0) {
+                    firstAt = now;
+                    firstCommitted = sum;
                 }
+                boolean done = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
+                        && committed.get(e.getKey()).offset() >= e.getValue().offset());
+                if (done) {
+                    double running = firstCommitted >= records || now == firstAt ? Double.NaN
+                            : (records - firstCommitted) * 1e9 / (now - firstAt);
+                    return new Run(records * 1e9 / (now - t0), running, (firstAt - t0) / 1e9);
+                }
+                if (failure.get() != null) {
+                    throw new IllegalStateException("the run " + run + " failed", failure.get());
+                }
+                Thread.sleep(50);
             }
-            double rate = records * 1e9 / (System.nanoTime() - t0);
-            if (stateBytes != null) {
-                stateBytes[0] = size(state, "rule-series");
-            }
-            return rate;
         }
     }
 
