@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
@@ -254,19 +255,21 @@ public final class ProcessorBench implements Callable<Integer> {
         double[] check = new double[1];
         builder.stream(cluster.oplogTopic(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
                 .foreach((k, v) -> check[0] += Codecs.SAMPLE.decode(v).getValue() + SeriesKey.parse(k).name().length());
-        Throwable[] failure = new Throwable[1];
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Run result;
         try (KafkaStreams streams = new KafkaStreams(builder.build(),
                 new StreamsConfig(new ProcessorService(config).properties()))) {
             streams.setUncaughtExceptionHandler(e -> {
-                failure[0] = e;
+                failure.set(e);
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
-            Run result = untilCommitted(config, run, streams::start, () -> failure[0]);
-            if (check[0] == 0) {
-                throw new IllegalStateException("the floor decoded nothing");
-            }
-            return result;
+            result = untilCommitted(config, run, streams::start, failure::get);
         }
+        // read after close(), which joins the stream thread that wrote it
+        if (check[0] == 0) {
+            throw new IllegalStateException("the floor decoded nothing");
+        }
+        return result;
     }
 
     private CaimanConfig processorConfig(String clusters, Path state, String run, String rules) {
