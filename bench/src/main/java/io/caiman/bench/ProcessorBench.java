@@ -82,13 +82,20 @@ public final class ProcessorBench implements Callable<Integer> {
             + "${DEFAULT-VALUE}).")
     String commitInterval;
 
-    static final String RULE = String.join("\n",
-            "stream_aggregation:",
-            "  - match: node_cpu_seconds_total",
-            "    interval: 1m",
-            "    by: [job, mode]",
-            "    outputs: [count_series, sum_samples, increase]",
-            "");
+    @Option(names = "--outputs", defaultValue = "count_series, sum_samples, increase", description = "The outputs of "
+            + "the bench's rule (default: ${DEFAULT-VALUE}); count_series and the rates keep each series apart.")
+    String outputs;
+
+    /** The bench's rule: node_cpu_seconds_total per job and mode, every minute. */
+    String rule() {
+        return String.join("\n",
+                "stream_aggregation:",
+                "  - match: node_cpu_seconds_total",
+                "    interval: 1m",
+                "    by: [job, mode]",
+                "    outputs: [" + outputs + "]",
+                "");
+    }
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProcessorBench()).execute(args));
@@ -118,7 +125,7 @@ public final class ProcessorBench implements Callable<Integer> {
                 plain[r] = plainConsumer(config, cluster);
                 floor[r] = floor(clusters, dir, "floor-" + r);
                 bare[r] = processor(clusters, dir, "bare-" + r, "", null);
-                ruled[r] = processor(clusters, dir, "rules-" + r, RULE, r == rounds - 1 ? stateBytes : null);
+                ruled[r] = processor(clusters, dir, "rules-" + r, rule(), r == rounds - 1 ? stateBytes : null);
                 out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · Streams decoding only %s · "
                         + "processor, per-series state only %s · processor with one rule %s%n", r + 1, plain[r],
                         floor[r], bare[r], ruled[r]);
