@@ -129,6 +129,10 @@ class ProcessorFaultTest {
             assertThat(failed).as("every input record acknowledged by Kafka").isFalse();
 
             awaitProcessed(cluster);
+            // what the per-series stage added up but has not sent on yet goes out within processor.rule_flush_interval
+            // (1 s; the input's windows ended a day ago by the wall clock, so every part is due): wait for that too
+            Thread.sleep(3_000);
+            awaitProcessed(cluster);
             for (int job = 0; job < JOBS; job++) { // far ahead: closes every window of the input
                 producer.send(record(records, new In(job, 99, 0, T + 86_400_000L / 2))).get(30, TimeUnit.SECONDS);
             }

@@ -186,7 +186,7 @@ public final class ProcessorService implements AutoCloseable {
     private KafkaStreams newStreams(Counter badRecords) {
         ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(rules, cluster.aggregatesTopic(),
                 config.replicaTimeout(), config.processor().maxFuture(), config.processor().idleClose(),
-                new RuleMetrics(registry, 10_000));
+                config.processor().ruleFlushInterval(), new RuleMetrics(registry, 10_000));
         return new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
                 badRecords, config.processor().setWindow(), aggregation), new StreamsConfig(properties()));
     }

@@ -394,6 +394,14 @@ public final class CaimanConfigDef {
                     + "whose end plus grace has passed on the wall clock close anyway, so a quiet group is not held "
                     + "open. Keep it longer than a rebalance takes, or a replay's pause could close windows early.")
             .checkedBy(Setting.Rule.positive());
+    public static final Setting<Duration> PROCESSOR_RULE_FLUSH_INTERVAL = optional("rule_flush_interval",
+            SettingType.DURATION, Duration.ofSeconds(1), "How often the per-series stage of `stream_aggregation` "
+                    + "sends what it has added up (per rule, output group and window, kept in the store "
+                    + "`rule-partials` and committed with the input) on to the group stage, which closes the windows. "
+                    + "One record then carries many samples; a window closes up to this much later, and a rule's "
+                    + "`grace` should be longer than this for samples of one window that reach different partitions "
+                    + "at nearly the same time.")
+            .checkedBy(Setting.Rule.positive());
     public static final Setting<Duration> PROCESSOR_MAX_FUTURE = optional("max_future", SettingType.DURATION,
             Duration.ofMinutes(10), "A sample whose timestamp is more than this ahead of when the oplog accepted it is "
                     + "not aggregated by `stream_aggregation` rules (it is counted in "
@@ -520,6 +528,7 @@ public final class CaimanConfigDef {
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,
+                            PROCESSOR_RULE_FLUSH_INTERVAL,
                             PROCESSOR_ADVERTISE, PROCESSOR_MIN_CLUSTER_SIZE, PROCESSOR_CLUSTER_WAIT,
                             PROCESSOR_READY_MAX_LAG, PROCESSOR_REMOTE_WRITE_URL, PROCESSOR_REMOTE_WRITE_HEADERS)),
             new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "

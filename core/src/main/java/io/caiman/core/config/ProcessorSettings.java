@@ -10,6 +10,7 @@ import java.time.Duration;
  * @param setWindow the window StatsD sets count distinct members in
  * @param idleClose how long a partition receives nothing before its due windows close by the wall clock
  * @param maxFuture how far ahead of the oplog's append time a sample's timestamp may be and still be aggregated
+ * @param ruleFlushInterval how often the rules' per-series stage sends its partial aggregates to the group stage
  * @param advertise the HTTP address peers and clients reach this processor at ({@code null}: derived from listen)
  * @param minClusterSize readiness waits for this many processors in the group, or {@code clusterWait}
  * @param readyMaxLag readiness holds only while the input lag is at most this many records
@@ -18,5 +19,6 @@ import java.time.Duration;
  */
 public record ProcessorSettings(
         String cluster, HostPort listen, String stateDir, Duration commitInterval, boolean skipBadRecords,
-        Duration setWindow, Duration idleClose, Duration maxFuture, HostPort advertise, int minClusterSize,
+        Duration setWindow, Duration idleClose, Duration maxFuture, Duration ruleFlushInterval,
+        HostPort advertise, int minClusterSize,
         Duration clusterWait, long readyMaxLag, java.net.URI remoteWriteUrl, java.util.Map<String, String> remoteWriteHeaders) {}

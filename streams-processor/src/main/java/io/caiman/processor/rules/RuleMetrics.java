@@ -62,8 +62,8 @@ public final class RuleMetrics {
         of(rule).aggregated().increment();
     }
 
-    void late(CompiledRule rule) {
-        of(rule).late().increment();
+    void late(CompiledRule rule, long samples) {
+        of(rule).late().increment(samples);
     }
 
     /** A sample too far ahead of the oplog's clock (the one reason there is so far). */

@@ -7,16 +7,21 @@ import io.caiman.schemas.oplog.SampleKind;
 import io.caiman.schemas.state.Contribution;
 import io.caiman.schemas.state.ReplicaState;
 import io.caiman.schemas.state.RuleSeriesState;
+import io.caiman.schemas.state.WindowState;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.datasketches.hash.MurmurHash3;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,9 +38,19 @@ import org.slf4j.LoggerFactory;
  *   <li>per rule (store {@code rule-series}): starts the series afresh after {@code staleness_interval} without a
  *       sample, keeps one sample per {@code dedup_interval} slot, and works out the increase since the previous
  *       sample, counter resets taken into account (a value below the previous one counts from 0);
- *   <li>forwards one {@link Contribution} per rule, keyed by the rule id and the output group, with the sample's
- *       own timestamp as the record time, to be repartitioned by group.
+ *   <li>counts a sample of a window whose end plus grace this task has already passed as late (its window may have
+ *       closed downstream), and otherwise adds it to a part of its window per rule and output group (store
+ *       {@code rule-partials}); for rules that count series or rates, it also sends the series' part of the window
+ *       on at once.
  * </ol>
+ *
+ * <p>Every {@code processor.rule_flush_interval} (by the wall clock), and each time the task's samples advance by half
+ * the smallest grace (by sample time), the window parts go on as {@link Contribution}s, keyed
+ * by the rule id and the output group, to be repartitioned by group. So one record carries what a task added up for a
+ * group in that time, not one sample,
+ * and a rule with few groups neither writes the repartition topic per sample nor sends all of it to one partition.
+ * The parts are state like any other: committed with the input offsets and the output in one transaction, restored
+ * after a crash, moved with the task.
  *
  * StatsD set members are not aggregated by rules: their value is a member hash, not a measurement.
  */
@@ -43,6 +58,11 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
 
     public static final String RULE_SERIES_STORE = "rule-series";
     public static final String REPLICA_STORE = "series-replica";
+    /**
+     * Parts of windows added up here and not yet sent on, keyed as {@link WindowStage#windowKey} keys windows; cached,
+     * so a part is written out at most once a commit.
+     */
+    public static final String PARTIAL_STORE = "rule-partials";
 
     private static final Logger log = LoggerFactory.getLogger(SeriesRuleStage.class);
     /** Series keys (per task) whose matching rules are remembered, so most samples cost no parse of their key. */
@@ -52,6 +72,14 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
     private final long replicaTimeoutMs;
     private final long maxFutureMs;
     private final RuleMetrics metrics;
+    private final long flushMs;
+    /**
+     * Parts also go on each time this task's samples advance this far (half the smallest grace): while a backlog is
+     * read (a replay, a restart) a flush interval of the wall clock spans far more sample time than the grace, and
+     * a task that held its parts that long would find its windows closed by the other tasks' parts.
+     */
+    private final long flushSpanMs;
+    private final Map<String, CompiledRule> byId = new HashMap<>();
     private final Map<java.nio.ByteBuffer, Matched> matchCache = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<java.nio.ByteBuffer, Matched> eldest) {
@@ -61,12 +89,27 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
     private ProcessorContext<byte[], Contribution> context;
     private KeyValueStore<byte[], RuleSeriesState> states;
     private KeyValueStore<byte[], ReplicaState> replicas;
+    private KeyValueStore<byte[], Contribution> parts;
+    /**
+     * The newest timestamp this task has aggregated: a sample of a window whose end plus grace is at or before it is
+     * late. Windows close downstream by the newest timestamp the parts bring, so a sample this task would add after
+     * its partition's newer samples were sent on could reach its window after that closed.
+     */
+    private long newest = Long.MIN_VALUE;
+    /** The earliest close time of a window part in the store ({@code Long.MAX_VALUE}: none). */
+    private long firstClose = Long.MAX_VALUE;
+    /** {@link #newest} at the last flush. */
+    private long flushedAt = Long.MIN_VALUE;
 
     /** The rules a series matches, with its output group key under each, and its hash. */
     private record Matched(List<CompiledRule> rules, List<byte[]> groupKeys, long hash) {}
 
-    public SeriesRuleStage(List<CompiledRule> rules, Duration replicaTimeout, Duration maxFuture, RuleMetrics metrics) {
+    public SeriesRuleStage(List<CompiledRule> rules, Duration replicaTimeout, Duration maxFuture, Duration flushInterval,
+            RuleMetrics metrics) {
         this.rules = rules;
+        this.flushMs = flushInterval.toMillis();
+        this.flushSpanMs = Math.max(1, rules.stream().mapToLong(r -> r.graceMs).min().orElse(0) / 2);
+        rules.forEach(r -> byId.put(r.id, r));
         this.replicaTimeoutMs = replicaTimeout.toMillis();
         this.maxFutureMs = maxFuture.toMillis();
         this.metrics = metrics;
@@ -77,6 +120,12 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         this.context = context;
         this.states = context.getStateStore(RULE_SERIES_STORE);
         this.replicas = context.getStateStore(REPLICA_STORE);
+        this.parts = context.getStateStore(PARTIAL_STORE);
+        try (KeyValueIterator<byte[], Contribution> it = parts.all()) { // parts committed before a restart
+            firstClose = it.hasNext() ? java.nio.ByteBuffer.wrap(it.next().key, 0, 8).getLong() ^ Long.MIN_VALUE
+                    : Long.MAX_VALUE;
+        }
+        context.schedule(Duration.ofMillis(flushMs), PunctuationType.WALL_CLOCK_TIME, this::flush);
         long every = Math.max(10_000, rules.stream().mapToLong(r -> r.stalenessMs).min().orElse(60_000));
         context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::purge);
     }
@@ -105,6 +154,7 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         if (sample.getKind() == SampleKind.SET_MEMBER) {
             return;
         }
+        boolean counted = false;
         for (int i = 0; i < matched.rules.size(); i++) {
             CompiledRule rule = matched.rules.get(i);
             byte[] stateKey = rule.key(record.key());
@@ -150,11 +200,74 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
             next.setSeenMs(record.timestamp());
             states.put(stateKey, next.build());
             metrics.aggregated(rule);
-            Contribution c = Contribution.newBuilder()
-                    .setWindowStartMs(Math.floorDiv(ts, rule.intervalMs) * rule.intervalMs)
-                    .setTimestampMs(ts).setValue(value).setSeriesHash(matched.hash)
-                    .setIncrease(increase).setPreviousMs(previous).build();
-            context.forward(new Record<>(matched.groupKeys.get(i), c, ts));
+            long windowStart = Math.floorDiv(ts, rule.intervalMs) * rule.intervalMs;
+            long closeAt = windowStart + rule.intervalMs + rule.graceMs;
+            if (closeAt <= newest) {
+                late(rule, record.key(), ts, windowStart);
+                continue;
+            }
+            addToParts(rule, matched.groupKeys.get(i), windowStart, closeAt, matched.hash,
+                    new Contribution(windowStart, ts, value, matched.hash, increase, previous, null, null));
+            counted = true;
+        }
+        if (counted && ts > newest) {
+            newest = ts;
+            if (flushedAt == Long.MIN_VALUE) {
+                flushedAt = newest;
+            } else if (newest - flushedAt >= flushSpanMs) {
+                flush(context.currentSystemTimeMs());
+            }
+        }
+    }
+
+    /**
+     * Adds one sample ({@code c}) to its window's part under the group. For a rule that counts series or rates, the
+     * sample also goes on at once as its series' part of the window: a series brings one sample a scrape, far fewer
+     * than a commit interval's worth, so a stored series part would cost a write per sample and save none. Its
+     * record time is the window's start, so it never closes a window downstream; only window parts do.
+     */
+    private void addToParts(CompiledRule rule, byte[] groupKey, long windowStart, long closeAt, long seriesHash,
+            Contribution c) {
+        byte[] key = WindowStage.windowKey(closeAt, windowStart, groupKey);
+        Contribution part = parts.get(key);
+        WindowState window = WindowMath.add(part == null ? WindowMath.empty(rule) : part.getWindow(), c, rule);
+        long newestTs = part == null ? c.getTimestampMs() : Math.max(part.getTimestampMs(), c.getTimestampMs());
+        parts.put(key, new Contribution(windowStart, newestTs, Double.NaN, 0L, Double.NaN, 0L, window, null));
+        firstClose = Math.min(firstClose, closeAt);
+        if (rule.perSeries()) {
+            if (windowStart >= firstClose) {
+                flush(context.currentSystemTimeMs()); // the series' part would close windows whose parts are still here
+            }
+            context.forward(new Record<>(groupKey, new Contribution(windowStart, c.getTimestampMs(), Double.NaN, seriesHash,
+                    Double.NaN, 0L, null, WindowMath.addSeries(null, c)), windowStart));
+        }
+    }
+
+    private void late(CompiledRule rule, byte[] seriesKey, long ts, long windowStart) {
+        metrics.late(rule, 1);
+        metrics.logLimited(log, "late-" + rule.id, "rule {}: a sample of {} at {} came after its window [{}, {}) closed "
+                + "(its partition already has samples past the window's end plus grace, {} ms); it is counted in "
+                + "caiman_processor_rule_late_samples_total, not aggregated", rule.name(), SeriesKey.parse(seriesKey), ts,
+                windowStart, windowStart + rule.intervalMs, rule.graceMs);
+    }
+
+    /**
+     * Sends every window part on to the group stage, and out of the store, in the transaction of the input they add
+     * up, in the order their windows close (the store's key order).
+     */
+    private void flush(long wallNow) {
+        flushedAt = newest;
+        firstClose = Long.MAX_VALUE;
+        List<KeyValue<byte[], Contribution>> due = new ArrayList<>();
+        try (KeyValueIterator<byte[], Contribution> it = parts.all()) {
+            while (it.hasNext()) {
+                due.add(it.next());
+            }
+        }
+        for (KeyValue<byte[], Contribution> kv : due) {
+            parts.delete(kv.key);
+            context.forward(new Record<>(Arrays.copyOfRange(kv.key, 16, kv.key.length), kv.value,
+                    kv.value.getTimestampMs()));
         }
     }
 
@@ -201,8 +314,6 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
      * the stores stay bounded.
      */
     private void purge(long streamTime) {
-        Map<String, CompiledRule> byId = new java.util.HashMap<>();
-        rules.forEach(r -> byId.put(r.id, r));
         StoreSweep.deleteWhere(states, (key, state) -> {
             CompiledRule rule = byId.get(CompiledRule.idOf(key));
             return rule == null || streamTime - state.getSeenMs() > rule.stalenessMs;

@@ -79,6 +79,61 @@ public final class WindowMath {
         return b.build();
     }
 
+    /**
+     * Two parts of one window taken together, as if their samples had been added one by one: {@code b} was added up
+     * after {@code a}, so its newest sample wins a tie for {@code last}. Counts, sums, extremes, increases and buckets
+     * add; the mean and the sum of squared differences combine by Chan et al.'s pairwise formula; KLL sketches merge.
+     * A part with no samples leaves the other as it is, bit for bit.
+     */
+    static WindowState merge(WindowState a, WindowState b, CompiledRule rule) {
+        if (a.getCount() == 0) {
+            return b;
+        }
+        if (b.getCount() == 0) {
+            return a;
+        }
+        long count = a.getCount() + b.getCount();
+        double delta = b.getMean() - a.getMean();
+        double mean = a.getMean() + delta * ((double) b.getCount() / count);
+        double m2 = a.getM2() + b.getM2() + delta * delta * ((double) a.getCount() * b.getCount() / count);
+        WindowState.Builder m = WindowState.newBuilder(a).setCount(count).setSum(a.getSum() + b.getSum())
+                .setMin(Math.min(a.getMin(), b.getMin())).setMax(Math.max(a.getMax(), b.getMax()))
+                .setMean(mean).setM2(m2).setIncrease(a.getIncrease() + b.getIncrease());
+        if (b.getLastTimestampMs() >= a.getLastTimestampMs()) {
+            m.setLastValue(b.getLastValue()).setLastTimestampMs(b.getLastTimestampMs());
+        }
+        if (rule.quantiles.length > 0 && b.getSketch().hasRemaining()) {
+            if (a.getSketch().hasRemaining()) {
+                KllDoublesSketch sketch = KllDoublesSketch.heapify(Memory.wrap(bytes(a.getSketch())));
+                sketch.merge(KllDoublesSketch.heapify(Memory.wrap(bytes(b.getSketch()))));
+                m.setSketch(ByteBuffer.wrap(sketch.toByteArray()));
+            } else {
+                m.setSketch(b.getSketch());
+            }
+        }
+        if (rule.bounds.length > 0) { // both parts have the rule's bounds: one rule id, one set of bounds
+            List<Long> buckets = new ArrayList<>(a.getBuckets().size());
+            for (int i = 0; i < a.getBuckets().size(); i++) {
+                buckets.add(a.getBuckets().get(i) + b.getBuckets().get(i));
+            }
+            m.setBuckets(buckets);
+        }
+        return m.build();
+    }
+
+    /** Two parts of one series in one window taken together ({@code a} may be null). */
+    static WindowSeries mergeSeries(WindowSeries a, WindowSeries b) {
+        if (a == null || b.getFirstMs() == 0) {
+            return a == null ? b : a; // b measured no increase: it adds only the series' presence, which a has
+        }
+        if (a.getFirstMs() == 0) {
+            return b;
+        }
+        return WindowSeries.newBuilder().setIncrease(a.getIncrease() + b.getIncrease())
+                .setFirstMs(Math.min(a.getFirstMs(), b.getFirstMs())).setLastMs(Math.max(a.getLastMs(), b.getLastMs()))
+                .build();
+    }
+
     /** A series' part of a window after one more contribution with an increase ({@code previous} may be null). */
     static WindowSeries addSeries(WindowSeries previous, Contribution c) {
         boolean hasIncrease = !Double.isNaN(c.getIncrease()) && c.getPreviousMs() != 0;

@@ -24,8 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-group half of stream aggregation, after the repartition by output group. It keeps each open window of
- * each group (store {@code rule-windows}, keyed so that RocksDB orders windows by when they close) and closes a
+ * The per-group half of stream aggregation, after the repartition by output group. It takes the parts of windows
+ * that the per-series stage's tasks added up (see {@link SeriesRuleStage}) and merges them into each open window of
+ * each group (store {@code rule-windows}, keyed so that RocksDB orders windows by when they close; the series'
+ * parts in {@code rule-window-series}) and closes a
  * window once the partition's stream time (the newest sample timestamp it has seen) reaches the window's end plus
  * the rule's grace; or, when the partition has received nothing for {@code processor.idle_close}, once the wall
  * clock does. A closed window's outputs go downstream (to {@code <cluster>.aggregates}) and into the store
@@ -59,6 +61,11 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
     /** The earliest close time of an open window (Long.MAX_VALUE: none): below it, nothing needs a scan. */
     private long nextDue = Long.MAX_VALUE;
     private long closedUpTo = Long.MIN_VALUE;
+    /**
+     * The newest sample time the parts reaching this task have brought (their record times). Kept here rather than
+     * taken from the task's stream time, which a topology run as one task (in tests) would share with the oplog.
+     */
+    private long streamTime = Long.MIN_VALUE;
     private long lastArrivalWallMs;
 
     public WindowStage(List<CompiledRule> rules, Duration idleClose, RuleMetrics metrics) {
@@ -77,6 +84,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
         this.marks = context.getStateStore(MARK_STORE);
         Long mark = marks.get(CLOSED_MARK);
         closedUpTo = mark == null ? Long.MIN_VALUE : mark;
+        streamTime = closedUpTo;
         nextDue = firstDue();
         lastArrivalWallMs = context.currentSystemTimeMs();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::idleClose);
@@ -96,26 +104,38 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
             return;
         }
         long closeAt = c.getWindowStartMs() + rule.intervalMs + rule.graceMs;
-        long streamTime = context.currentStreamTimeMs();
+        streamTime = Math.max(streamTime, record.timestamp());
+        // a window's part (many samples), a series' part (no samples of its own), or one sample written before parts
+        long samples = c.getWindow() != null ? c.getWindow().getCount() : c.getSeries() != null ? 0 : 1;
         if (closeAt <= Math.max(streamTime, closedUpTo)) {
-            metrics.late(rule);
-            metrics.logLimited(log, "late-" + rule.id, "rule {}: a sample of {} at {} came after its window "
-                    + "[{}, {}) closed (grace {} ms); it is counted in caiman_processor_rule_late_samples_total, not "
-                    + "aggregated", rule.name(), SeriesKey.parse(CompiledRule.rest(groupKey, 0)), c.getTimestampMs(),
-                    c.getWindowStartMs(), c.getWindowStartMs() + rule.intervalMs, rule.graceMs);
+            if (samples > 0) {
+                metrics.late(rule, samples);
+                metrics.logLimited(log, "late-" + rule.id, "rule {}: {} sample(s) of {} up to {} came after their window "
+                        + "[{}, {}) closed (grace {} ms); they are counted in caiman_processor_rule_late_samples_total, "
+                        + "not aggregated", rule.name(), samples, SeriesKey.parse(CompiledRule.rest(groupKey, 0)),
+                        c.getTimestampMs(), c.getWindowStartMs(), c.getWindowStartMs() + rule.intervalMs, rule.graceMs);
+            }
             closeDue(streamTime, "stream");
             return;
         }
         byte[] windowKey = windowKey(closeAt, c.getWindowStartMs(), groupKey);
-        WindowState state = windows.get(windowKey);
-        if (state == null) {
-            state = WindowMath.empty(rule);
+        WindowState stored = windows.get(windowKey);
+        WindowState state = stored == null ? WindowMath.empty(rule) : stored;
+        if (stored == null) {
             nextDue = Math.min(nextDue, closeAt);
         }
-        windows.put(windowKey, WindowMath.add(state, c, rule));
-        if (rule.perSeries()) {
+        if (c.getSeries() == null) {
+            windows.put(windowKey, c.getWindow() != null ? WindowMath.merge(state, c.getWindow(), rule)
+                    : WindowMath.add(state, c, rule));
+        } else if (stored == null) {
+            // a series' part comes before its window's part; the window is kept, so the series' part closes with it
+            windows.put(windowKey, state);
+        }
+        if (rule.perSeries() && c.getWindow() == null) {
             byte[] seriesKey = ByteBuffer.allocate(windowKey.length + 8).put(windowKey).putLong(c.getSeriesHash()).array();
-            windowSeries.put(seriesKey, WindowMath.addSeries(windowSeries.get(seriesKey), c));
+            WindowSeries previous = windowSeries.get(seriesKey);
+            windowSeries.put(seriesKey, c.getSeries() != null ? WindowMath.mergeSeries(previous, c.getSeries())
+                    : WindowMath.addSeries(previous, c));
         }
         closeDue(streamTime, "stream");
     }
@@ -190,7 +210,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
 
     /** Takes the outputs of groups with no window for their rule's staleness interval off {@code /metrics}. */
     private void purgeLatest(long wallNow) {
-        long now = Math.max(wallNow, context.currentStreamTimeMs());
+        long now = Math.max(wallNow, streamTime);
         StoreSweep.deleteWhere(latest, (key, a) -> gone(key, a.getWindowEndMs(), now));
         StoreSweep.deleteWhere(totals, (key, t) -> gone(key, t.getLastWindowEndMs(), now));
     }

@@ -31,7 +31,8 @@ import org.apache.kafka.streams.state.Stores;
  *   → series-state-aggregate  (per series: value by the samples' kinds, count; RocksDB store "series-state",
  *                              not cached)
  *   → rule-series-stage  (with stream aggregation rules: per series and rule, stores "rule-series" and
- *                         "series-replica"; see {@link SeriesRuleStage})
+ *                         "series-replica"; parts of windows added up per rule, group and window in the cached
+ *                         store "rule-partials", sent on every processor.rule_flush_interval; see {@link SeriesRuleStage})
  *     → rule-groups (repartition by rule and output group: topic {@code <application.id>-rule-groups-repartition})
  *     → rule-window-stage  (per group and window; stores "rule-windows", "rule-window-series", "rule-totals",
  *                           "aggregate-latest", "rule-window-marks"; see {@link WindowStage})
@@ -66,9 +67,10 @@ public final class ProcessorTopology {
      * @param replicaTimeout how long an HA replica may be silent before another takes over its series
      * @param maxFuture how far ahead of the oplog's append time a sample may be and still be aggregated
      * @param idleClose how long a quiet partition waits before its due windows close by the wall clock
+     * @param flushInterval how often the per-series stage sends its parts of windows on to the group stage
      */
     public record Aggregation(List<CompiledRule> rules, String aggregatesTopic, Duration replicaTimeout,
-            Duration maxFuture, Duration idleClose, RuleMetrics metrics) {}
+            Duration maxFuture, Duration idleClose, Duration flushInterval, RuleMetrics metrics) {}
 
     /**
      * @param oplogTopic the oplog to read
@@ -108,13 +110,18 @@ public final class ProcessorTopology {
     private static void addRules(StreamsBuilder builder, KStream<byte[], Sample> decoded, Aggregation a) {
         store(builder, SeriesRuleStage.RULE_SERIES_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
         store(builder, SeriesRuleStage.REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
+        // cached: a part takes every sample of its group and window, and the record cache writes it to RocksDB and
+        // the changelog once per commit at most (most parts are sent on and deleted before a commit writes them)
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SeriesRuleStage.PARTIAL_STORE),
+                Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withCachingEnabled());
         store(builder, WindowStage.WINDOW_STORE, new AvroSerde<>(Codecs.WINDOW_STATE));
         store(builder, WindowStage.WINDOW_SERIES_STORE, new AvroSerde<>(Codecs.WINDOW_SERIES));
         store(builder, WindowStage.TOTAL_STORE, new AvroSerde<>(Codecs.GROUP_TOTAL));
         store(builder, WindowStage.LATEST_STORE, new AvroSerde<>(Codecs.AGGREGATE));
         store(builder, WindowStage.MARK_STORE, Serdes.Long());
-        decoded.process(() -> new SeriesRuleStage(a.rules(), a.replicaTimeout(), a.maxFuture(), a.metrics()),
-                        Named.as(RULE_SERIES_STAGE), SeriesRuleStage.RULE_SERIES_STORE, SeriesRuleStage.REPLICA_STORE)
+        decoded.process(() -> new SeriesRuleStage(a.rules(), a.replicaTimeout(), a.maxFuture(), a.flushInterval(),
+                                a.metrics()), Named.as(RULE_SERIES_STAGE), SeriesRuleStage.RULE_SERIES_STORE,
+                        SeriesRuleStage.REPLICA_STORE, SeriesRuleStage.PARTIAL_STORE)
                 .repartition(Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withName(RULE_GROUPS))
                 .process(() -> new WindowStage(a.rules(), a.idleClose(), a.metrics()), Named.as(RULE_WINDOW_STAGE),
                         WindowStage.WINDOW_STORE, WindowStage.WINDOW_SERIES_STORE, WindowStage.TOTAL_STORE,

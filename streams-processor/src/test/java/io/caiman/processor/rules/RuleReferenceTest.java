@@ -14,7 +14,8 @@ import net.jqwik.api.constraints.LongRange;
 
 /**
  * The topology's aggregates equal a reference computed here, independently and naively (whole lists, sorted,
- * no streaming), over random counters with resets, random series and groups, in time order as they reach the oplog.
+ * no streaming), over random counters with resets, random series and groups, in time order as they reach the oplog,
+ * with the per-series stage's parts sent on at random points (or only at the end).
  */
 class RuleReferenceTest {
 
@@ -22,7 +23,7 @@ class RuleReferenceTest {
 
     @Property(tries = 40)
     void shouldEqualANaiveReference(@ForAll @LongRange(min = 1, max = 1_000_000) long seed,
-            @ForAll @IntRange(min = 1, max = 400) int samples) {
+            @ForAll @IntRange(min = 1, max = 400) int samples, @ForAll @IntRange(min = 0, max = 20) int flushEvery) {
         java.util.Random random = new java.util.Random(seed);
         List<In> input = new ArrayList<>();
         Map<String, Double> counters = new HashMap<>();
@@ -41,6 +42,9 @@ class RuleReferenceTest {
                 List.of(), "count_samples", "count_series", "sum_samples", "min", "max", "last", "increase", "total"))) {
             for (In in : input) {
                 rig.send("c_total{job=\"" + in.job + "\",instance=\"" + in.instance + "\"}", in.value, in.ts);
+                if (flushEvery > 0 && random.nextInt(flushEvery) == 0) {
+                    rig.flush(); // parts sent on mid-window: the group stage merges several parts of one window
+                }
             }
             rig.send("c_total{job=\"end\"}", 0, ts + 10 * RuleTopologyTest.MINUTE); // closes every window of the input
             Map<String, Double> actual = new TreeMap<>(rig.values());

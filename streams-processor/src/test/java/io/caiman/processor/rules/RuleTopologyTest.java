@@ -37,6 +37,8 @@ class RuleTopologyTest {
     static final long MINUTE = 60_000;
     /** A minute-aligned time, so windows of 1m start at T. */
     static final long T = 1_700_000_040_000L;
+    /** processor.rule_flush_interval in these tests. */
+    static final Duration FLUSH = Duration.ofSeconds(1);
 
     static RuleConfig rule(String match, String interval, List<String> by, List<String> without, String... outputs) {
         Duration i = Duration.parse("PT" + interval.toUpperCase());
@@ -63,7 +65,7 @@ class RuleTopologyTest {
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(
                     CompiledRule.compile(List.of(rules)), "c.aggregates", Duration.ofSeconds(30), Duration.ofMinutes(10),
-                    Duration.ofSeconds(30), new RuleMetrics(registry, 10_000));
+                    Duration.ofSeconds(30), FLUSH, new RuleMetrics(registry, 10_000));
             driver = new TopologyTestDriver(ProcessorTopology.build("c.oplog", false, registry.counter("bad"),
                     Duration.ofSeconds(10), aggregation), p, Instant.ofEpochMilli(T));
             oplog = driver.createInputTopic("c.oplog", new ByteArraySerializer(), new ByteArraySerializer());
@@ -83,8 +85,14 @@ class RuleTopologyTest {
             oplog.pipeInput(key.bytes(), Codecs.SAMPLE.encode(s), Instant.ofEpochMilli(ts + 100));
         }
 
-        /** Every aggregate written so far, keyed by output series (without the tenant) and window start. */
+        /** One flush interval of the wall clock: the per-series stage sends its parts on to the group stage. */
+        void flush() {
+            driver.advanceWallClockTime(FLUSH);
+        }
+
+        /** Every aggregate written after a flush, keyed by output series (without the tenant) and window start. */
         Map<String, Aggregate> read() {
+            flush();
             Map<String, Aggregate> out = new LinkedHashMap<>();
             for (var kv : aggregates.readKeyValuesToList()) {
                 Aggregate a = Codecs.AGGREGATE.decode(kv.value);
@@ -280,6 +288,40 @@ class RuleTopologyTest {
     }
 
     @Test
+    void shouldStillAggregateSingleSamplesWrittenToTheRepartitionTopicBeforeParts() throws Exception {
+        RuleConfig config = rule("g", "1m", List.of(), List.of(), "count_samples", "sum_samples", "count_series");
+        CompiledRule compiled = new CompiledRule(config);
+        try (Rig rig = new Rig(config)) {
+            // Contribution v1: one sample per record, as processors before rule-partials wrote them
+            org.apache.avro.Schema v1 = io.caiman.schemas.codec.SchemaHistory.versions(
+                    io.caiman.schemas.state.Contribution.getClassSchema().getFullName()).get(0);
+            var encoder = new org.apache.avro.message.BinaryMessageEncoder<org.apache.avro.generic.GenericRecord>(
+                    org.apache.avro.generic.GenericData.get(), v1);
+            TestInputTopic<byte[], byte[]> repartition = rig.driver.createInputTopic(
+                    "test-processor-" + ProcessorTopology.RULE_GROUPS + "-repartition", new ByteArraySerializer(),
+                    new ByteArraySerializer());
+            byte[] group = compiled.key(compiled.group(SeriesKey.parse("default/g{i=\"a\"}")).bytes());
+            for (long hash : new long[] {1, 2}) {
+                var old = new org.apache.avro.generic.GenericData.Record(v1);
+                old.put("window_start_ms", T);
+                old.put("timestamp_ms", T + 1_000);
+                old.put("value", 5.0);
+                old.put("series_hash", hash);
+                old.put("increase", Double.NaN);
+                old.put("previous_ms", 0L);
+                byte[] bytes = encoder.encode(old).array();
+                assertThat(Codecs.CONTRIBUTION.decode(bytes).getWindow()).isNull();
+                repartition.pipeInput(group, bytes, Instant.ofEpochMilli(T + 1_000));
+            }
+            rig.send("g{i=\"a\"}", 1, T + 2_000); // a part of the same window, from the per-series stage
+            rig.send("g{i=\"a\"}", 1, T + 2 * MINUTE);
+            Map<String, Double> v = rig.values();
+            assertThat(v).containsEntry("g:1m_count_samples@0", 3.0).containsEntry("g:1m_sum_samples@0", 11.0)
+                    .containsEntry("g:1m_count_series@0", 3.0);
+        }
+    }
+
+    @Test
     void shouldKeepTenantsApart() {
         try (Rig rig = new Rig(rule("g", "1m", List.of(), List.of(), "sum_samples"))) {
             SeriesKey a = SeriesKey.of("team-a", "g", Labels.of("i", "1"));
@@ -290,6 +332,7 @@ class RuleTopologyTest {
                 rig.oplog.pipeInput(k.bytes(), Codecs.SAMPLE.encode(s), Instant.ofEpochMilli(T));
             }
             rig.send("g{i=\"1\"}", 1, T + 2 * MINUTE);
+            rig.flush();
             List<Aggregate> out = rig.aggregates.readValuesToList().stream().map(Codecs.AGGREGATE::decode).toList();
             assertThat(out).extracting(Aggregate::getSeries, Aggregate::getValue).containsExactlyInAnyOrder(
                     org.assertj.core.groups.Tuple.tuple("team-a/g:1m_sum_samples", 4.0),
