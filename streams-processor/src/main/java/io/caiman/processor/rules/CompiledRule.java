@@ -72,7 +72,12 @@ public final class CompiledRule {
 
     /** Whether windows must keep each input series apart (count_series and the rates need it). */
     boolean perSeries() {
-        return outputs.contains("count_series") || outputs.contains("rate_sum") || outputs.contains("rate_avg");
+        return outputs.contains("count_series") || rates();
+    }
+
+    /** Whether windows need each series' increase and its time span (the rates), not only which series were there. */
+    boolean rates() {
+        return outputs.contains("rate_sum") || outputs.contains("rate_avg");
     }
 
     /** The output group of an input series: its tenant and metric name, and the labels {@code by} keeps. */

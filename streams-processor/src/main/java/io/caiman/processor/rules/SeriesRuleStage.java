@@ -206,7 +206,10 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
                 late(rule, record.key(), ts, windowStart);
                 continue;
             }
-            addToParts(rule, matched.groupKeys.get(i), windowStart, closeAt, matched.hash,
+            // the series' first sample in this window (or one out of order from another window): state is as it was
+            boolean firstInWindow = state == null || Math.floorDiv(state.getLastTimestampMs(), rule.intervalMs)
+                    != Math.floorDiv(ts, rule.intervalMs);
+            addToParts(rule, matched.groupKeys.get(i), windowStart, closeAt, matched.hash, firstInWindow,
                     new Contribution(windowStart, ts, value, matched.hash, increase, previous, null, null));
             counted = true;
         }
@@ -221,20 +224,23 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
     }
 
     /**
-     * Adds one sample ({@code c}) to its window's part under the group. For a rule that counts series or rates, the
-     * sample also goes on at once as its series' part of the window: a series brings one sample a scrape, far fewer
-     * than a commit interval's worth, so a stored series part would cost a write per sample and save none. Its
+     * Adds one sample ({@code c}) to its window's part under the group. For a rule with rates, the sample also goes on
+     * at once as its series' part of the window, and for one that counts series, its first sample in the window
+     * does: a series brings one sample a scrape, far fewer than a commit interval's worth, so a stored series part
+     * would cost a write per sample and save none. Its
      * record time is the window's start, so it never closes a window downstream; only window parts do.
      */
     private void addToParts(CompiledRule rule, byte[] groupKey, long windowStart, long closeAt, long seriesHash,
-            Contribution c) {
+            boolean firstInWindow, Contribution c) {
         byte[] key = WindowStage.windowKey(closeAt, windowStart, groupKey);
         Contribution part = parts.get(key);
         WindowState window = WindowMath.add(part == null ? WindowMath.empty(rule) : part.getWindow(), c, rule);
         long newestTs = part == null ? c.getTimestampMs() : Math.max(part.getTimestampMs(), c.getTimestampMs());
         parts.put(key, new Contribution(windowStart, newestTs, Double.NaN, 0L, Double.NaN, 0L, window, null));
         firstClose = Math.min(firstClose, closeAt);
-        if (rule.perSeries()) {
+        // count_series needs only that the series was there: its first sample in a window says so (a repeat, for a
+        // sample out of order, merges into the same presence); the rates need every increase
+        if (rule.rates() || (rule.perSeries() && firstInWindow)) {
             if (windowStart >= firstClose) {
                 flush(context.currentSystemTimeMs()); // the series' part would close windows whose parts are still here
             }
