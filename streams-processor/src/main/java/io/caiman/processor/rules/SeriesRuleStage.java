@@ -10,7 +10,6 @@ import io.caiman.schemas.state.RuleSeriesState;
 import io.caiman.schemas.state.WindowState;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,10 +120,7 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         this.states = context.getStateStore(RULE_SERIES_STORE);
         this.replicas = context.getStateStore(REPLICA_STORE);
         this.parts = context.getStateStore(PARTIAL_STORE);
-        try (KeyValueIterator<byte[], Contribution> it = parts.all()) { // parts committed before a restart
-            firstClose = it.hasNext() ? java.nio.ByteBuffer.wrap(it.next().key, 0, 8).getLong() ^ Long.MIN_VALUE
-                    : Long.MAX_VALUE;
-        }
+        firstClose = WindowStage.firstCloseIn(parts); // parts committed before a restart
         context.schedule(Duration.ofMillis(flushMs), PunctuationType.WALL_CLOCK_TIME, this::flush);
         long every = Math.max(10_000, rules.stream().mapToLong(r -> r.stalenessMs).min().orElse(60_000));
         context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::purge);
@@ -272,8 +268,7 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         }
         for (KeyValue<byte[], Contribution> kv : due) {
             parts.delete(kv.key);
-            context.forward(new Record<>(Arrays.copyOfRange(kv.key, 16, kv.key.length), kv.value,
-                    kv.value.getTimestampMs()));
+            context.forward(new Record<>(WindowStage.groupOf(kv.key), kv.value, kv.value.getTimestampMs()));
         }
     }
 

@@ -173,7 +173,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
             }
         }
         seriesKeys.forEach(windowSeries::delete);
-        byte[] groupKey = java.util.Arrays.copyOfRange(windowKey, 16, windowKey.length);
+        byte[] groupKey = groupOf(windowKey);
         CompiledRule rule = rules.get(CompiledRule.idOf(groupKey));
         if (rule == null) {
             return;
@@ -222,9 +222,19 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
     }
 
     private long firstDue() {
-        try (KeyValueIterator<byte[], WindowState> it = windows.all()) {
+        return firstCloseIn(windows);
+    }
+
+    /** The earliest close time in a store keyed by {@link #windowKey} ({@code Long.MAX_VALUE}: the store is empty). */
+    static long firstCloseIn(KeyValueStore<byte[], ?> store) {
+        try (KeyValueIterator<byte[], ?> it = store.all()) {
             return it.hasNext() ? ByteBuffer.wrap(it.next().key, 0, 8).getLong() ^ Long.MIN_VALUE : Long.MAX_VALUE;
         }
+    }
+
+    /** The group key in a key of {@link #windowKey}. */
+    static byte[] groupOf(byte[] windowKey) {
+        return java.util.Arrays.copyOfRange(windowKey, 16, windowKey.length);
     }
 
     /** The key of a window: its close time and start (sign-flipped, so bytes order like the numbers), then the group. */
