@@ -13,9 +13,13 @@ import io.caiman.core.wire.ParsedSample;
 import io.caiman.embedded.Dirs;
 import io.caiman.embedded.EmbeddedKafka;
 import io.caiman.processor.ProcessorService;
+import io.caiman.processor.topology.ProcessorTopology;
+import io.caiman.processor.topology.SeriesStates;
 import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.Sample;
+import io.caiman.schemas.state.RuleSeriesState;
+import io.caiman.schemas.state.SeriesState;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -120,12 +124,13 @@ public final class ProcessorBench implements Callable<Integer> {
             Run[] floor = new Run[rounds];
             Run[] bare = new Run[rounds];
             Run[] ruled = new Run[rounds];
-            long[] stateBytes = new long[1];
+            long[] stateBytes = new long[2]; // series-state on disk after the last round: without rules, with one
             for (int r = 0; r < rounds; r++) {
                 plain[r] = plainConsumer(config, cluster);
                 floor[r] = floor(clusters, dir, "floor-" + r);
-                bare[r] = processor(clusters, dir, "bare-" + r, "", null);
-                ruled[r] = processor(clusters, dir, "rules-" + r, rule(), r == rounds - 1 ? stateBytes : null);
+                boolean last = r == rounds - 1;
+                bare[r] = processor(clusters, dir, "bare-" + r, "", last ? stateBytes : null, 0);
+                ruled[r] = processor(clusters, dir, "rules-" + r, rule(), last ? stateBytes : null, 1);
                 out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · Streams decoding only %s · "
                         + "processor, per-series state only %s · processor with one rule %s%n", r + 1, plain[r],
                         floor[r], bare[r], ruled[r]);
@@ -142,13 +147,11 @@ public final class ProcessorBench implements Callable<Integer> {
                     Run.medianWhole(floor) / p, Run.medianWhole(bare), Run.medianWhole(bare) / p,
                     Run.medianWhole(ruled), Run.medianWhole(ruled) / p, Run.medianStartup(floor),
                     Run.medianStartup(bare), Run.medianStartup(ruled));
-            out.printf(Locale.ROOT, "state of the rule's per-series store (rule-series) on disk after the last run: "
-                    + "%,d bytes, %.0f bytes per series per rule (RocksDB files, after a flush on close)%n",
-                    stateBytes[0], stateBytes[0] / (double) series);
-            out.printf(Locale.ROOT, "logical size of one series' rule state: key %d bytes + value %d bytes%n",
-                    ruleKeyBytes(), Codecs.RULE_SERIES_STATE.encode(io.caiman.schemas.state.RuleSeriesState.newBuilder()
-                            .setLastTimestampMs(System.currentTimeMillis()).setBaseline(12345.67).setSeenMs(
-                                    System.currentTimeMillis()).build()).length);
+            out.printf(Locale.ROOT, "per-series store (series-state) on disk after the last round: %,d bytes without "
+                    + "rules, %,d with one rule; the rule's share %.0f bytes per series (RocksDB files, after a flush on "
+                    + "close)%n", stateBytes[0], stateBytes[1], (stateBytes[1] - stateBytes[0]) / (double) series);
+            out.printf(Locale.ROOT, "logical size of one series' rule state: %d bytes of its series' value%n",
+                    ruleStateBytes());
         } finally {
             Dirs.deleteQuietly(dir);
         }
@@ -236,7 +239,9 @@ public final class ProcessorBench implements Callable<Integer> {
     }
 
     /** One processor, a fresh application over the whole oplog. */
-    private Run processor(String clusters, Path dir, String run, String rules, long[] stateBytes) throws Exception {
+    /** @param stateBytes where to put the size of the run's series-state store on disk, at {@code slot} (may be null) */
+    private Run processor(String clusters, Path dir, String run, String rules, long[] stateBytes, int slot)
+            throws Exception {
         Path state = dir.resolve("state-" + run);
         CaimanConfig config = processorConfig(clusters, state, run, rules);
         Run result;
@@ -244,7 +249,7 @@ public final class ProcessorBench implements Callable<Integer> {
             result = untilCommitted(config, run, processor::start, processor::failure);
         }
         if (stateBytes != null) {
-            stateBytes[0] = size(state, "rule-series");
+            stateBytes[slot] = size(state, ProcessorTopology.SERIES_STATE_STORE);
         }
         return result;
     }
@@ -340,8 +345,14 @@ public final class ProcessorBench implements Callable<Integer> {
         }
     }
 
-    private static int ruleKeyBytes() {
-        return 13 + SeriesKey.of("default", "node_cpu_seconds_total", Labels.of("cpu", "12", "instance",
-                "host-42:9100", "job", "node", "mode", "idle")).bytes().length;
+    /** What one rule's entry adds to a series' state value: its rule id, and a baseline with its times. */
+    private static int ruleStateBytes() {
+        SeriesState bare = SeriesStates.empty();
+        bare.setLastValue(12345.67);
+        bare.setLastTimestampMs(System.currentTimeMillis());
+        int without = Codecs.SERIES_STATE.encode(bare).length;
+        bare.getRules().put("0123456789ab", RuleSeriesState.newBuilder().setLastTimestampMs(System.currentTimeMillis())
+                .setBaseline(12345.67).setSeenMs(System.currentTimeMillis()).build());
+        return Codecs.SERIES_STATE.encode(bare).length - without;
     }
 }

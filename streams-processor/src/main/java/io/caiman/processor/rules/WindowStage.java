@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The per-group half of stream aggregation, after the repartition by output group. It takes the parts of windows
- * that the per-series stage's tasks added up (see {@link SeriesRuleStage}) and merges them into each open window of
+ * that the per-series stage's tasks added up (see {@link SeriesStage}) and merges them into each open window of
  * each group (store {@code rule-windows}, keyed so that RocksDB orders windows by when they close; the series'
  * parts in {@code rule-window-series}) and closes a
  * window once the partition's stream time (the newest sample timestamp it has seen) reaches the window's end plus

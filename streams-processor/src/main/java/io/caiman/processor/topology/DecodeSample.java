@@ -36,21 +36,31 @@ final class DecodeSample implements FixedKeyProcessor<byte[], byte[], Sample> {
 
     @Override
     public void process(FixedKeyRecord<byte[], byte[]> record) {
+        if (record.key() == null || record.key().length == 0) {
+            bad(new BadOplogRecordException(where(), "it has no key (the gateway keys every sample by its series key)"));
+            return;
+        }
         Sample sample;
         try {
             sample = Codecs.SAMPLE.decode(record.value());
         } catch (CodecException e) {
-            String where = context.recordMetadata()
-                    .map(DecodeSample::where)
-                    .orElse("an unknown position");
-            if (!skipBadRecords) {
-                throw new BadOplogRecordException(where, e);
-            }
-            badRecords.increment();
-            log.warn("processor skipped the unreadable oplog record at {}: {}", where, e.getMessage());
+            bad(new BadOplogRecordException(where(), e));
             return;
         }
         context.forward(record.withValue(sample));
+    }
+
+    /** Fails the processor with {@code e}, or, when skipping is configured, logs and counts it. */
+    private void bad(BadOplogRecordException e) {
+        if (!skipBadRecords) {
+            throw e;
+        }
+        badRecords.increment();
+        log.warn("processor skipped the unreadable oplog record at {}", e.detail());
+    }
+
+    private String where() {
+        return context.recordMetadata().map(DecodeSample::where).orElse("an unknown position");
     }
 
     private static String where(RecordMetadata m) {

@@ -2,11 +2,10 @@ package io.caiman.processor.topology;
 
 import io.caiman.processor.rules.CompiledRule;
 import io.caiman.processor.rules.RuleMetrics;
-import io.caiman.processor.rules.SeriesRuleStage;
+import io.caiman.processor.rules.SeriesStage;
 import io.caiman.processor.rules.WindowStage;
 import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.oplog.Sample;
-import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
@@ -14,9 +13,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
@@ -28,12 +25,11 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * oplog-source (key: series key, value: Avro sample bytes)
  *   → oplog-decode   (unreadable records: fail, or log + count + skip)
- *   → series-state-aggregate  (per series: value by the samples' kinds, count; RocksDB store "series-state",
- *                              not cached)
- *   → rule-series-stage  (with stream aggregation rules: per series and rule, stores "rule-series" and
- *                         "series-replica"; parts of windows added up per rule, group and window in the cached
- *                         store "rule-partials", sent on every processor.rule_flush_interval; see {@link SeriesRuleStage})
- *     → rule-groups (repartition by rule and output group: topic {@code <application.id>-rule-groups-repartition})
+ *   → series-stage   (per series, one record of state in the RocksDB store "series-state", not cached: the value by
+ *                     the samples' kinds, the count, and with stream aggregation rules each matching rule's state and
+ *                     the elected HA replica; parts of windows added up per rule, group and window in the cached
+ *                     store "rule-partials", sent on every processor.rule_flush_interval; see {@link SeriesStage})
+ *     → rule-groups (with rules: repartition by rule and output group, topic {@code <application.id>-rule-groups-repartition})
  *     → rule-window-stage  (per group and window; stores "rule-windows", "rule-window-series", "rule-totals",
  *                           "aggregate-latest", "rule-window-marks"; see {@link WindowStage})
  *     → aggregates-sink  ({@code <cluster>.aggregates}, Avro {@code Aggregate})
@@ -47,11 +43,9 @@ public final class ProcessorTopology {
 
     public static final String SOURCE = "oplog-source";
     public static final String DECODE = "oplog-decode";
-    public static final String GROUPED = "series";
-    public static final String AGGREGATE = "series-state-aggregate";
+    public static final String SERIES_STAGE = "series-stage";
     /** The per-series state store; its changelog is {@code <application.id>-series-state-changelog}. */
-    public static final String SERIES_STATE_STORE = "series-state";
-    public static final String RULE_SERIES_STAGE = "rule-series-stage";
+    public static final String SERIES_STATE_STORE = SeriesStage.STATE_STORE;
     /** The repartition by output group: topic {@code <application.id>-rule-groups-repartition}. */
     public static final String RULE_GROUPS = "rule-groups";
     public static final String RULE_WINDOW_STAGE = "rule-window-stage";
@@ -86,50 +80,43 @@ public final class ProcessorTopology {
     public static Topology build(String oplogTopic, boolean skipBadRecords, Counter badRecords, Duration setWindow,
             Aggregation aggregation) {
         SeriesStates states = new SeriesStates(setWindow);
-        AvroSerde<Sample> sampleSerde = new AvroSerde<>(Codecs.SAMPLE);
-        AvroSerde<SeriesState> stateSerde = new AvroSerde<>(Codecs.SERIES_STATE);
         StreamsBuilder builder = new StreamsBuilder();
         KStream<byte[], Sample> decoded = builder.stream(oplogTopic,
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
                 .processValues(() -> new DecodeSample(skipBadRecords, badRecords), Named.as(DECODE));
-        decoded.groupByKey(Grouped.with(GROUPED, Serdes.ByteArray(), sampleSerde))
-                .aggregate(SeriesStates::empty, (key, sample, state) -> states.add(state, sample), Named.as(AGGREGATE),
-                        Materialized.<byte[], SeriesState>as(Stores.persistentKeyValueStore(SERIES_STATE_STORE))
-                                .withKeySerde(Serdes.ByteArray())
-                                .withValueSerde(stateSerde)
-                                // no record cache: a series brings one sample per scrape interval, far more than a
-                                // commit interval apart, so the cache merges no updates; it only adds a copy of each
-                                // and a flush at every commit (bench/RESULTS.md: 0.18 -> 0.21 of the consumer)
-                                .withCachingDisabled());
-        if (aggregation != null && !aggregation.rules().isEmpty()) {
-            addRules(builder, decoded, aggregation);
+        // not cached: a series brings one sample per scrape interval, far more than a commit interval apart, so the
+        // cache merges no updates; it only adds a copy of each and a flush at every commit (bench/RESULTS.md: 0.18 ->
+        // 0.21 of the consumer)
+        store(builder, SERIES_STATE_STORE, new AvroSerde<>(Codecs.SERIES_STATE));
+        if (aggregation == null || aggregation.rules().isEmpty()) {
+            decoded.process(() -> new SeriesStage(states), Named.as(SERIES_STAGE), SERIES_STATE_STORE);
+            return builder.build();
         }
-        return builder.build();
-    }
-
-    private static void addRules(StreamsBuilder builder, KStream<byte[], Sample> decoded, Aggregation a) {
-        store(builder, SeriesRuleStage.RULE_SERIES_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
-        store(builder, SeriesRuleStage.REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
+        Aggregation a = aggregation;
+        store(builder, SeriesStage.LEGACY_RULE_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
+        store(builder, SeriesStage.LEGACY_REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
         // cached: a part takes every sample of its group and window, and the record cache writes it to RocksDB and
         // the changelog once per commit at most (most parts are sent on and deleted before a commit writes them)
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SeriesRuleStage.PARTIAL_STORE),
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SeriesStage.PARTIAL_STORE),
                 Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withCachingEnabled());
         store(builder, WindowStage.WINDOW_STORE, new AvroSerde<>(Codecs.WINDOW_STATE));
         store(builder, WindowStage.WINDOW_SERIES_STORE, new AvroSerde<>(Codecs.WINDOW_SERIES));
         store(builder, WindowStage.TOTAL_STORE, new AvroSerde<>(Codecs.GROUP_TOTAL));
         store(builder, WindowStage.LATEST_STORE, new AvroSerde<>(Codecs.AGGREGATE));
         store(builder, WindowStage.MARK_STORE, Serdes.Long());
-        decoded.process(() -> new SeriesRuleStage(a.rules(), a.replicaTimeout(), a.maxFuture(), a.flushInterval(),
-                                a.metrics()), Named.as(RULE_SERIES_STAGE), SeriesRuleStage.RULE_SERIES_STORE,
-                        SeriesRuleStage.REPLICA_STORE, SeriesRuleStage.PARTIAL_STORE)
+        decoded.process(() -> new SeriesStage(states, a.rules(), a.replicaTimeout(), a.maxFuture(), a.flushInterval(),
+                                a.metrics()), Named.as(SERIES_STAGE), SERIES_STATE_STORE, SeriesStage.LEGACY_RULE_STORE,
+                        SeriesStage.LEGACY_REPLICA_STORE, SeriesStage.PARTIAL_STORE)
                 .repartition(Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withName(RULE_GROUPS))
                 .process(() -> new WindowStage(a.rules(), a.idleClose(), a.metrics()), Named.as(RULE_WINDOW_STAGE),
                         WindowStage.WINDOW_STORE, WindowStage.WINDOW_SERIES_STORE, WindowStage.TOTAL_STORE,
                         WindowStage.LATEST_STORE, WindowStage.MARK_STORE)
                 .to(a.aggregatesTopic(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.AGGREGATE))
                         .withName(AGGREGATES_SINK));
+        return builder.build();
     }
 
+    /** A RocksDB store, changelogged, not cached. */
     private static <V> void store(StreamsBuilder builder, String name, org.apache.kafka.common.serialization.Serde<V> values) {
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.ByteArray(), values));
     }

@@ -5,6 +5,7 @@ import io.caiman.schemas.oplog.Sample;
 import io.caiman.schemas.state.SeriesState;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.HashMap;
 import org.apache.datasketches.hll.HllSketch;
 import org.apache.datasketches.hll.TgtHllType;
 import org.apache.datasketches.memory.Memory;
@@ -37,31 +38,39 @@ public final class SeriesStates {
         this.setWindowMs = setWindow.toMillis();
     }
 
+    /** The state of a series before its first sample. */
     public static SeriesState empty() {
-        return SeriesState.newBuilder().setLastValue(Double.NaN).setLastTimestampMs(Long.MIN_VALUE)
-                .setSampleCount(0).setMetricType(MetricType.UNKNOWN).build();
+        return new SeriesState(Double.NaN, Long.MIN_VALUE, 0L, MetricType.UNKNOWN, 0L, ByteBuffer.allocate(0),
+                new HashMap<>(), null);
     }
 
-    public SeriesState add(SeriesState state, Sample sample) {
-        SeriesState.Builder next = SeriesState.newBuilder(state).setSampleCount(state.getSampleCount() + 1);
+    /**
+     * Adds {@code sample} to {@code state}, in place: the state is the one just read from the store, or new, so no
+     * copy is needed (a copy would copy every rule's state too).
+     */
+    public void add(SeriesState state, Sample sample) {
+        long count = state.getSampleCount();
+        state.setSampleCount(count + 1);
         long ts = sample.getTimestampMs();
         switch (sample.getKind()) {
             case INCREMENT, GAUGE_DELTA -> {
-                double base = state.getSampleCount() == 0 || Double.isNaN(state.getLastValue()) ? 0 : state.getLastValue();
-                next.setLastValue(base + sample.getValue()).setMetricType(sample.getMetricType())
-                        .setLastTimestampMs(Math.max(ts, state.getLastTimestampMs()));
+                double base = count == 0 || Double.isNaN(state.getLastValue()) ? 0 : state.getLastValue();
+                state.setLastValue(base + sample.getValue());
+                state.setMetricType(sample.getMetricType());
+                state.setLastTimestampMs(Math.max(ts, state.getLastTimestampMs()));
             }
-            case SET_MEMBER -> addMember(state, sample, next);
+            case SET_MEMBER -> addMember(state, sample);
             default -> {
                 if (ts >= state.getLastTimestampMs()) {
-                    next.setLastValue(sample.getValue()).setLastTimestampMs(ts).setMetricType(sample.getMetricType());
+                    state.setLastValue(sample.getValue());
+                    state.setLastTimestampMs(ts);
+                    state.setMetricType(sample.getMetricType());
                 }
             }
         }
-        return next.build();
     }
 
-    private void addMember(SeriesState state, Sample sample, SeriesState.Builder next) {
+    private void addMember(SeriesState state, Sample sample) {
         long window = Math.floorDiv(sample.getTimestampMs(), setWindowMs) * setWindowMs;
         ByteBuffer stored = state.getSetSketch();
         boolean current = stored.hasRemaining() && window == state.getSetWindowStartMs();
@@ -70,10 +79,11 @@ public final class SeriesStates {
         }
         HllSketch sketch = current ? HllSketch.heapify(Memory.wrap(bytes(stored))) : new HllSketch(SET_LG_K, TgtHllType.HLL_8);
         sketch.update((long) sample.getValue());
-        next.setSetWindowStartMs(window).setSetSketch(ByteBuffer.wrap(sketch.toCompactByteArray()))
-                .setLastValue(Math.round(sketch.getEstimate())).setLastTimestampMs(Math.max(sample.getTimestampMs(),
-                        current ? state.getLastTimestampMs() : Long.MIN_VALUE))
-                .setMetricType(MetricType.GAUGE);
+        state.setLastTimestampMs(Math.max(sample.getTimestampMs(), current ? state.getLastTimestampMs() : Long.MIN_VALUE));
+        state.setSetWindowStartMs(window);
+        state.setSetSketch(ByteBuffer.wrap(sketch.toCompactByteArray()));
+        state.setLastValue(Math.round(sketch.getEstimate()));
+        state.setMetricType(MetricType.GAUGE);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

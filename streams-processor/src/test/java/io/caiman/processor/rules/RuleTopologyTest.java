@@ -15,6 +15,9 @@ import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.Origin;
 import io.caiman.schemas.oplog.Sample;
 import io.caiman.schemas.oplog.SampleKind;
+import io.caiman.schemas.state.ReplicaState;
+import io.caiman.schemas.state.RuleSeriesState;
+import io.caiman.schemas.state.SeriesState;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -284,6 +287,50 @@ class RuleTopologyTest {
             assertThat(rig.counter("caiman_processor_ha_failovers")).isEqualTo(1);
             assertThat(rig.counter("caiman_processor_ha_samples_dropped")).as("r2 in window 0, and at 60.5 and 70.5")
                     .isEqualTo(6 + 2);
+        }
+    }
+
+    @Test
+    void shouldCarryOverRuleStatesAndElectedReplicasFromTheStoresOfThePreviousLayout() {
+        RuleConfig config = rule("requests_total", "1m", List.of("job"), List.of(), "increase", "count_samples");
+        CompiledRule compiled = new CompiledRule(config);
+        byte[] a = SeriesKey.parse("default/requests_total{job=\"api\",instance=\"a\"}").bytes();
+        byte[] b = SeriesKey.parse("default/requests_total{job=\"api\",instance=\"b\"}").bytes();
+        try (Rig rig = new Rig(config)) {
+            // what a processor of the previous layout left: series a's own state and its rule state (baseline 100 at
+            // T-30s) in separate stores, and series b's elected replica r1 (last seen T-10s) in a third
+            org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states =
+                    rig.driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+            SeriesState old = io.caiman.processor.topology.SeriesStates.empty();
+            old.setSampleCount(5);
+            old.setLastValue(100);
+            old.setLastTimestampMs(T - 30_000);
+            states.put(a, old);
+            rig.driver.<byte[], RuleSeriesState>getKeyValueStore(SeriesStage.LEGACY_RULE_STORE).put(compiled.key(a),
+                    new RuleSeriesState(T - 30_000, 100.0, Long.MIN_VALUE, T - 29_900));
+            rig.driver.<byte[], ReplicaState>getKeyValueStore(SeriesStage.LEGACY_REPLICA_STORE).put(b,
+                    new ReplicaState("r1", T - 10_000, T - 9_900));
+
+            rig.send("requests_total{job=\"api\",instance=\"a\"}", 130, T + 1_000); // +30 over the old baseline
+            rig.send("requests_total{job=\"api\",instance=\"b\"}", 7, T + 2_000, "r2", SampleKind.VALUE); // not elected
+            rig.send("requests_total{job=\"api\",instance=\"b\"}", 9, T + 3_000, "r1", SampleKind.VALUE);
+            rig.send("requests_total{job=\"api\",instance=\"a\"}", 131, T + MINUTE + 5_000); // closes window 0
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("requests_total:1m_by_job_increase{job=\"api\"}@0")).isEqualTo(30);
+            assertThat(v.get("requests_total:1m_by_job_count_samples{job=\"api\"}@0")).isEqualTo(2);
+            assertThat(rig.counter("caiman_processor_ha_samples_dropped")).isEqualTo(1);
+
+            SeriesState now = states.get(a);
+            assertThat(now.getSampleCount()).as("the series' own count goes on").isEqualTo(7);
+            assertThat(now.getRules()).containsOnlyKeys(compiled.id);
+            assertThat(now.getRules().get(compiled.id).getBaseline()).isEqualTo(131);
+            assertThat(states.get(b).getReplica().getElected()).isEqualTo("r1");
+            try (var left = rig.driver.<byte[], RuleSeriesState>getKeyValueStore(SeriesStage.LEGACY_RULE_STORE).all();
+                    var leftReplicas = rig.driver.<byte[], ReplicaState>getKeyValueStore(
+                            SeriesStage.LEGACY_REPLICA_STORE).all()) {
+                assertThat(left.hasNext()).as("moved out of the old stores").isFalse();
+                assertThat(leftReplicas.hasNext()).isFalse();
+            }
         }
     }
 

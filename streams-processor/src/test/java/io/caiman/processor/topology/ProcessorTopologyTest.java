@@ -144,12 +144,30 @@ class ProcessorTopologyTest {
     }
 
     @Test
+    void shouldTakeARecordWithoutAKeyAsUnreadable() {
+        try (TopologyTestDriver driver = driver(false, new SimpleMeterRegistry().counter("bad"))) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            assertThatThrownBy(() -> in.pipeInput((byte[]) null, sample(1, 1000)))
+                    .hasStackTraceContaining("cannot read the oplog record at t.oplog partition 0 offset 0: it has no key");
+        }
+        Counter bad = new SimpleMeterRegistry().counter("bad");
+        try (TopologyTestDriver driver = driver(true, bad)) {
+            TestInputTopic<byte[], byte[]> in = driver.createInputTopic("t.oplog", new ByteArraySerializer(), new ByteArraySerializer());
+            in.pipeInput(new byte[0], sample(1, 1000));
+            in.pipeInput(UP, sample(2, 2000));
+            assertThat(bad.count()).isEqualTo(1);
+            assertThat(driver.<byte[], SeriesState>getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE).get(UP)
+                    .getSampleCount()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void shouldNeedNoRepartitionTopicAndNameEveryNode() {
         TopologyDescription d = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad"),
                 Duration.ofSeconds(10)).describe();
         assertThat(d.subtopologies()).hasSize(1);
         String text = d.toString();
-        assertThat(text).contains(ProcessorTopology.SOURCE, ProcessorTopology.DECODE, ProcessorTopology.AGGREGATE,
+        assertThat(text).contains(ProcessorTopology.SOURCE, ProcessorTopology.DECODE, ProcessorTopology.SERIES_STAGE,
                 ProcessorTopology.SERIES_STATE_STORE).doesNotContain("repartition").doesNotContain("KSTREAM-");
     }
 }

@@ -2,11 +2,13 @@ package io.caiman.processor.rules;
 
 import io.caiman.core.model.SeriesKey;
 import io.caiman.core.wire.Numbers;
+import io.caiman.processor.topology.SeriesStates;
 import io.caiman.schemas.oplog.Sample;
 import io.caiman.schemas.oplog.SampleKind;
 import io.caiman.schemas.state.Contribution;
 import io.caiman.schemas.state.ReplicaState;
 import io.caiman.schemas.state.RuleSeriesState;
+import io.caiman.schemas.state.SeriesState;
 import io.caiman.schemas.state.WindowState;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,17 +28,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The per-series half of stream aggregation, co-partitioned with the oplog (its input key is the series key, so
- * its state needs no repartition). For each sample of a series some rules match, it:
+ * The per-series stage, co-partitioned with the oplog (its input key is the series key, so its state needs no
+ * repartition). It keeps one record of state per series, {@link SeriesState} in the store {@code series-state}: the
+ * series' own value (see {@link SeriesStates}), and, for the stream aggregation rules the series matches, what each
+ * rule needs of it and the HA replica elected for it. So a sample costs one read and one write of state, whatever
+ * rules match it. For each sample some rules match, it:
  *
  * <ol>
  *   <li>refuses a timestamp more than {@code processor.max_future} ahead of the oplog's append time;
- *   <li>keeps one HA replica per series (store {@code series-replica}): the first seen is elected, and another
- *       takes over only with a sample more than {@code series.replica_timeout} newer than the elected one's newest;
+ *   <li>keeps one HA replica per series: the first seen is elected, and another takes over only with a sample more
+ *       than {@code series.replica_timeout} newer than the elected one's newest;
  *   <li>ends the series at a stale marker (its rule states are dropped; nothing is aggregated);
- *   <li>per rule (store {@code rule-series}): starts the series afresh after {@code staleness_interval} without a
- *       sample, keeps one sample per {@code dedup_interval} slot, and works out the increase since the previous
- *       sample, counter resets taken into account (a value below the previous one counts from 0);
+ *   <li>per rule: starts the series afresh after {@code staleness_interval} without a sample, keeps one sample per
+ *       {@code dedup_interval} slot, and works out the increase since the previous sample, counter resets taken into
+ *       account (a value below the previous one counts from 0);
  *   <li>counts a sample of a window whose end plus grace this task has already passed as late (its window may have
  *       closed downstream), and otherwise adds it to a part of its window per rule and output group (store
  *       {@code rule-partials}); for rules that count series or rates, it also sends the series' part of the window
@@ -51,22 +56,32 @@ import org.slf4j.LoggerFactory;
  * The parts are state like any other: committed with the input offsets and the output in one transaction, restored
  * after a crash, moved with the task.
  *
+ * <p>Before, rule states and elected replicas had stores of their own ({@code rule-series}, keyed by rule id and
+ * series key, and {@code series-replica}). A task moves what it finds in them into {@code series-state} before it
+ * aggregates its first sample, so a processor upgraded over state of that layout loses no baseline; the two stores
+ * stay in the topology, empty, so that such state can still be found.
+ *
  * StatsD set members are not aggregated by rules: their value is a member hash, not a measurement.
  */
-public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], Contribution> {
+public final class SeriesStage implements Processor<byte[], Sample, byte[], Contribution> {
 
-    public static final String RULE_SERIES_STORE = "rule-series";
-    public static final String REPLICA_STORE = "series-replica";
+    /** The per-series state store; its changelog is {@code <application.id>-series-state-changelog}. */
+    public static final String STATE_STORE = "series-state";
+    /** The store rule states had before they moved into {@link #STATE_STORE}; only read, to move what it holds. */
+    public static final String LEGACY_RULE_STORE = "rule-series";
+    /** The store elected replicas had before they moved into {@link #STATE_STORE}; only read, to move what it holds. */
+    public static final String LEGACY_REPLICA_STORE = "series-replica";
     /**
      * Parts of windows added up here and not yet sent on, keyed as {@link WindowStage#windowKey} keys windows; cached,
      * so a part is written out at most once a commit.
      */
     public static final String PARTIAL_STORE = "rule-partials";
 
-    private static final Logger log = LoggerFactory.getLogger(SeriesRuleStage.class);
+    private static final Logger log = LoggerFactory.getLogger(SeriesStage.class);
     /** Series keys (per task) whose matching rules are remembered, so most samples cost no parse of their key. */
     private static final int MATCH_CACHE_SIZE = 10_000;
 
+    private final SeriesStates seriesStates;
     private final List<CompiledRule> rules;
     private final long replicaTimeoutMs;
     private final long maxFutureMs;
@@ -86,9 +101,10 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         }
     };
     private ProcessorContext<byte[], Contribution> context;
-    private KeyValueStore<byte[], RuleSeriesState> states;
-    private KeyValueStore<byte[], ReplicaState> replicas;
+    private KeyValueStore<byte[], SeriesState> states;
     private KeyValueStore<byte[], Contribution> parts;
+    /** Whether the stores of the previous layout have been emptied into {@link #states} (they are not read after). */
+    private boolean legacyMoved;
     /**
      * The newest timestamp this task has aggregated: a sample of a window whose end plus grace is at or before it is
      * late. Windows close downstream by the newest timestamp the parts bring, so a sample this task would add after
@@ -103,8 +119,14 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
     /** The rules a series matches, with its output group key under each, and its hash. */
     private record Matched(List<CompiledRule> rules, List<byte[]> groupKeys, long hash) {}
 
-    public SeriesRuleStage(List<CompiledRule> rules, Duration replicaTimeout, Duration maxFuture, Duration flushInterval,
-            RuleMetrics metrics) {
+    /** A stage that keeps only the series' own state: no rules. */
+    public SeriesStage(SeriesStates seriesStates) {
+        this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null);
+    }
+
+    public SeriesStage(SeriesStates seriesStates, List<CompiledRule> rules, Duration replicaTimeout, Duration maxFuture,
+            Duration flushInterval, RuleMetrics metrics) {
+        this.seriesStates = seriesStates;
         this.rules = rules;
         this.flushMs = flushInterval.toMillis();
         this.flushSpanMs = Math.max(1, rules.stream().mapToLong(r -> r.graceMs).min().orElse(0) / 2);
@@ -117,8 +139,10 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
     @Override
     public void init(ProcessorContext<byte[], Contribution> context) {
         this.context = context;
-        this.states = context.getStateStore(RULE_SERIES_STORE);
-        this.replicas = context.getStateStore(REPLICA_STORE);
+        this.states = context.getStateStore(STATE_STORE);
+        if (rules.isEmpty()) {
+            return;
+        }
         this.parts = context.getStateStore(PARTIAL_STORE);
         firstClose = WindowStage.firstCloseIn(parts); // parts committed before a restart
         context.schedule(Duration.ofMillis(flushMs), PunctuationType.WALL_CLOCK_TIME, this::flush);
@@ -128,6 +152,21 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
 
     @Override
     public void process(Record<byte[], Sample> record) {
+        byte[] key = record.key();
+        Sample sample = record.value();
+        if (!legacyMoved && !rules.isEmpty()) {
+            moveLegacy();
+        }
+        SeriesState state = stateOf(key);
+        seriesStates.add(state, sample);
+        if (!rules.isEmpty()) {
+            aggregate(record, state);
+        }
+        states.put(key, state);
+    }
+
+    /** The rules' part of a sample: {@code state} (the series' state, after the sample) changes in place. */
+    private void aggregate(Record<byte[], Sample> record, SeriesState state) {
         Matched matched = matched(record.key());
         if (matched.rules.isEmpty()) {
             return;
@@ -142,7 +181,7 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
                     + "processor.max_future); not aggregated", SeriesKey.parse(record.key()), ts - record.timestamp());
             return;
         }
-        if (!sample.getReplica().isEmpty() && !elected(record.key(), sample.getReplica(), ts, record.timestamp())) {
+        if (!sample.getReplica().isEmpty() && !elected(state, record.key(), sample.getReplica(), ts, record.timestamp())) {
             metrics.replicaDropped();
             return;
         }
@@ -150,51 +189,54 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         if (sample.getKind() == SampleKind.SET_MEMBER) {
             return;
         }
+        Map<String, RuleSeriesState> ruleStates = state.getRules();
         boolean counted = false;
         for (int i = 0; i < matched.rules.size(); i++) {
             CompiledRule rule = matched.rules.get(i);
-            byte[] stateKey = rule.key(record.key());
             if (stale) {
-                states.delete(stateKey);
+                ruleStates.remove(rule.id);
                 continue;
             }
-            RuleSeriesState state = states.get(stateKey);
-            if (state != null && ts - state.getLastTimestampMs() > rule.stalenessMs) {
-                state = null; // the series went stale: it starts afresh
+            RuleSeriesState previousState = ruleStates.get(rule.id);
+            RuleSeriesState ruleState = previousState;
+            if (ruleState != null && ts - ruleState.getLastTimestampMs() > rule.stalenessMs) {
+                ruleState = null; // the series went stale: it starts afresh
             }
             long slot = rule.dedupMs > 0 ? Math.floorDiv(ts, rule.dedupMs) : Long.MIN_VALUE;
-            if (rule.dedupMs > 0 && state != null && slot <= state.getDedupSlot()) {
+            if (rule.dedupMs > 0 && ruleState != null && slot <= ruleState.getDedupSlot()) {
                 metrics.deduplicated(rule);
                 continue;
             }
             double value = sample.getValue();
             double increase = Double.NaN;
             long previous = 0;
-            RuleSeriesState.Builder next;
-            if (state == null) {
-                next = RuleSeriesState.newBuilder().setLastTimestampMs(ts).setBaseline(Double.NaN);
+            RuleSeriesState next;
+            if (ruleState == null) {
+                next = new RuleSeriesState(ts, Double.NaN, Long.MIN_VALUE, 0L);
             } else {
-                next = RuleSeriesState.newBuilder(state);
+                next = new RuleSeriesState(ruleState.getLastTimestampMs(), ruleState.getBaseline(),
+                        ruleState.getDedupSlot(), ruleState.getSeenMs());
             }
             if (sample.getKind() == SampleKind.INCREMENT) {
                 increase = value;
-                previous = state == null ? 0 : state.getLastTimestampMs();
+                previous = ruleState == null ? 0 : ruleState.getLastTimestampMs();
                 next.setLastTimestampMs(Math.max(ts, next.getLastTimestampMs()));
-            } else if (state == null) {
+            } else if (ruleState == null) {
                 next.setBaseline(value);
-            } else if (ts > state.getLastTimestampMs()) {
-                double base = state.getBaseline();
+            } else if (ts > ruleState.getLastTimestampMs()) {
+                double base = ruleState.getBaseline();
                 if (!Double.isNaN(base) && !Double.isNaN(value)) {
                     increase = value >= base ? value - base : value;
-                    previous = state.getLastTimestampMs();
+                    previous = ruleState.getLastTimestampMs();
                 }
-                next.setBaseline(value).setLastTimestampMs(ts);
+                next.setBaseline(value);
+                next.setLastTimestampMs(ts);
             }
             if (rule.dedupMs > 0) {
                 next.setDedupSlot(slot);
             }
             next.setSeenMs(record.timestamp());
-            states.put(stateKey, next.build());
+            ruleStates.put(rule.id, next);
             metrics.aggregated(rule);
             long windowStart = Math.floorDiv(ts, rule.intervalMs) * rule.intervalMs;
             long closeAt = windowStart + rule.intervalMs + rule.graceMs;
@@ -203,7 +245,7 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
                 continue;
             }
             // the series' first sample in this window (or one out of order from another window): state is as it was
-            boolean firstInWindow = state == null || Math.floorDiv(state.getLastTimestampMs(), rule.intervalMs)
+            boolean firstInWindow = ruleState == null || Math.floorDiv(ruleState.getLastTimestampMs(), rule.intervalMs)
                     != Math.floorDiv(ts, rule.intervalMs);
             addToParts(rule, matched.groupKeys.get(i), windowStart, closeAt, matched.hash, firstInWindow,
                     new Contribution(windowStart, ts, value, matched.hash, increase, previous, null, null));
@@ -291,35 +333,103 @@ public final class SeriesRuleStage implements Processor<byte[], Sample, byte[], 
         return m;
     }
 
-    /** Whether the sample of {@code replica} at {@code ts} is from the series' elected replica (electing it if due). */
-    private boolean elected(byte[] key, String replica, long ts, long seen) {
-        ReplicaState state = replicas.get(key);
-        if (state == null || state.getElected().equals(replica)) {
-            long newest = state == null ? ts : Math.max(ts, state.getLastTimestampMs());
-            replicas.put(key, ReplicaState.newBuilder().setElected(replica).setLastTimestampMs(newest).setSeenMs(seen).build());
+    /**
+     * Whether the sample of {@code replica} at {@code ts} is from the series' elected replica (electing it if due, in
+     * {@code state}).
+     */
+    private boolean elected(SeriesState state, byte[] key, String replica, long ts, long seen) {
+        ReplicaState current = state.getReplica();
+        if (current == null || current.getElected().equals(replica)) {
+            long newestTs = current == null ? ts : Math.max(ts, current.getLastTimestampMs());
+            state.setReplica(new ReplicaState(replica, newestTs, seen));
             return true;
         }
-        if (ts - state.getLastTimestampMs() > replicaTimeoutMs) {
-            replicas.put(key, ReplicaState.newBuilder().setElected(replica).setLastTimestampMs(ts).setSeenMs(seen).build());
+        if (ts - current.getLastTimestampMs() > replicaTimeoutMs) {
+            state.setReplica(new ReplicaState(replica, ts, seen));
             metrics.replicaFailover();
             metrics.logLimited(log, "failover", "series {} switched from HA replica {} to {}: the elected one sent "
-                    + "nothing for {} ms", SeriesKey.parse(key), state.getElected(), replica, ts - state.getLastTimestampMs());
+                    + "nothing for {} ms", SeriesKey.parse(key), current.getElected(), replica, ts - current.getLastTimestampMs());
             return true;
         }
         return false;
     }
 
     /**
-     * Drops the state of series the oplog has not brought for their rule's staleness interval (by the oplog's
-     * clock, so a backfill of old samples keeps its baselines while it runs), and of rules no longer configured, so
-     * the stores stay bounded.
+     * Drops the rule states and elected replicas of series the oplog has not brought for their rule's staleness
+     * interval (by the oplog's clock, so a backfill of old samples keeps its baselines while it runs), and those of
+     * rules no longer configured, so the state stays bounded. The series' own state stays.
      */
     private void purge(long streamTime) {
-        StoreSweep.deleteWhere(states, (key, state) -> {
-            CompiledRule rule = byId.get(CompiledRule.idOf(key));
-            return rule == null || streamTime - state.getSeenMs() > rule.stalenessMs;
-        });
         long keepReplicas = Math.max(replicaTimeoutMs, rules.stream().mapToLong(r -> r.stalenessMs).max().orElse(0)) * 2;
-        StoreSweep.deleteWhere(replicas, (key, state) -> streamTime - state.getSeenMs() > keepReplicas);
+        List<KeyValue<byte[], SeriesState>> changed = new ArrayList<>();
+        try (KeyValueIterator<byte[], SeriesState> all = states.all()) {
+            while (all.hasNext()) {
+                KeyValue<byte[], SeriesState> kv = all.next();
+                SeriesState state = kv.value;
+                boolean dropped = state.getRules().entrySet().removeIf(e -> {
+                    CompiledRule rule = byId.get(e.getKey());
+                    return rule == null || streamTime - e.getValue().getSeenMs() > rule.stalenessMs;
+                });
+                if (state.getReplica() != null && streamTime - state.getReplica().getSeenMs() > keepReplicas) {
+                    state.setReplica(null);
+                    dropped = true;
+                }
+                if (dropped) {
+                    changed.add(kv);
+                }
+            }
+        }
+        changed.forEach(kv -> states.put(kv.key, kv.value));
+    }
+
+    /**
+     * Moves what the stores of the previous layout hold into {@link #states}: rule states into their series'
+     * {@code rules}, elected replicas into {@code replica}. An entry already in {@link #states} wins (it is newer).
+     * Runs once per task, in the transaction of the first sample it aggregates.
+     */
+    private void moveLegacy() {
+        legacyMoved = true;
+        KeyValueStore<byte[], RuleSeriesState> oldRules = context.getStateStore(LEGACY_RULE_STORE);
+        KeyValueStore<byte[], ReplicaState> oldReplicas = context.getStateStore(LEGACY_REPLICA_STORE);
+        int moved = 0;
+        List<byte[]> done = new ArrayList<>();
+        try (KeyValueIterator<byte[], RuleSeriesState> all = oldRules.all()) {
+            while (all.hasNext()) {
+                KeyValue<byte[], RuleSeriesState> kv = all.next();
+                String ruleId = CompiledRule.idOf(kv.key);
+                if (ruleId != null) {
+                    byte[] series = CompiledRule.rest(kv.key, 0);
+                    SeriesState state = stateOf(series);
+                    state.getRules().putIfAbsent(ruleId, kv.value);
+                    states.put(series, state);
+                    moved++;
+                }
+                done.add(kv.key);
+            }
+        }
+        done.forEach(oldRules::delete);
+        done.clear();
+        try (KeyValueIterator<byte[], ReplicaState> all = oldReplicas.all()) {
+            while (all.hasNext()) {
+                KeyValue<byte[], ReplicaState> kv = all.next();
+                SeriesState state = stateOf(kv.key);
+                if (state.getReplica() == null) {
+                    state.setReplica(kv.value);
+                }
+                states.put(kv.key, state);
+                done.add(kv.key);
+                moved++;
+            }
+        }
+        done.forEach(oldReplicas::delete);
+        if (moved > 0) {
+            log.info("task {}: moved {} rule states and elected replicas from the stores {} and {} into {}",
+                    context.taskId(), moved, LEGACY_RULE_STORE, LEGACY_REPLICA_STORE, STATE_STORE);
+        }
+    }
+
+    private SeriesState stateOf(byte[] series) {
+        SeriesState state = states.get(series);
+        return state == null ? SeriesStates.empty() : state;
     }
 }
