@@ -75,6 +75,17 @@ public final class CompiledRule {
         return outputs.contains("count_series") || rates();
     }
 
+    /**
+     * Whether the per-series stage counts a window's series itself, in the window's parts, for {@code count_series}
+     * (in rules without rates, which need every series' part anyway). A series' rule state remembers the last 63
+     * windows it was counted in; a sample that is not late is at most {@code 1 + grace / interval} windows older than
+     * its series' newest, so a grace under 62 intervals keeps every such sample in reach. Rules with a longer grace
+     * send each series' part of a window on, for the group stage to tell the series apart.
+     */
+    boolean countsSeriesInParts() {
+        return outputs.contains("count_series") && !rates() && graceMs < 62 * intervalMs;
+    }
+
     /** Whether windows need each series' increase and its time span (the rates), not only which series were there. */
     boolean rates() {
         return outputs.contains("rate_sum") || outputs.contains("rate_avg");

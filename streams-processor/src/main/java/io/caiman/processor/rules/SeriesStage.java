@@ -44,8 +44,10 @@ import org.slf4j.LoggerFactory;
  *       account (a value below the previous one counts from 0);
  *   <li>counts a sample of a window whose end plus grace this task has already passed as late (its window may have
  *       closed downstream), and otherwise adds it to a part of its window per rule and output group (store
- *       {@code rule-partials}); for rules that count series or rates, it also sends the series' part of the window
- *       on at once.
+ *       {@code rule-partials}). For {@code count_series} it counts the series in the part, once per window (its
+ *       rule state remembers the windows it was counted in). Rules with rates, which need each series' increase,
+ *       and count_series rules with a grace of 62 intervals or more, also send the series' part of the window on at
+ *       once, for the group stage to tell the series apart.
  * </ol>
  *
  * <p>Every {@code processor.rule_flush_interval} (by the wall clock), and each time the task's samples advance by half
@@ -78,6 +80,8 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     public static final String PARTIAL_STORE = "rule-partials";
 
     private static final Logger log = LoggerFactory.getLogger(SeriesStage.class);
+    /** Always set in {@code RuleSeriesState.windows} (so 0 marks state written before the field). */
+    private static final long COUNTED_MARK = Long.MIN_VALUE;
     /** Series keys (per task) whose matching rules are remembered, so most samples cost no parse of their key. */
     private static final int MATCH_CACHE_SIZE = 10_000;
 
@@ -193,14 +197,21 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         boolean counted = false;
         for (int i = 0; i < matched.rules.size(); i++) {
             CompiledRule rule = matched.rules.get(i);
+            RuleSeriesState previousState = ruleStates.get(rule.id);
             if (stale) {
-                ruleStates.remove(rule.id);
+                if (rule.countsSeriesInParts() && previousState != null) {
+                    // the series ends, but the windows it was counted in are remembered: back in one, it is not new
+                    RuleSeriesState ended = copy(previousState);
+                    ended.setEnded(true);
+                    ruleStates.put(rule.id, ended);
+                } else {
+                    ruleStates.remove(rule.id);
+                }
                 continue;
             }
-            RuleSeriesState previousState = ruleStates.get(rule.id);
             RuleSeriesState ruleState = previousState;
-            if (ruleState != null && ts - ruleState.getLastTimestampMs() > rule.stalenessMs) {
-                ruleState = null; // the series went stale: it starts afresh
+            if (ruleState != null && (ruleState.getEnded() || ts - ruleState.getLastTimestampMs() > rule.stalenessMs)) {
+                ruleState = null; // the series went stale, or a stale marker ended it: it starts afresh
             }
             long slot = rule.dedupMs > 0 ? Math.floorDiv(ts, rule.dedupMs) : Long.MIN_VALUE;
             if (rule.dedupMs > 0 && ruleState != null && slot <= ruleState.getDedupSlot()) {
@@ -212,10 +223,9 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             long previous = 0;
             RuleSeriesState next;
             if (ruleState == null) {
-                next = new RuleSeriesState(ts, Double.NaN, Long.MIN_VALUE, 0L);
+                next = new RuleSeriesState(ts, Double.NaN, Long.MIN_VALUE, 0L, 0L, 0L, false);
             } else {
-                next = new RuleSeriesState(ruleState.getLastTimestampMs(), ruleState.getBaseline(),
-                        ruleState.getDedupSlot(), ruleState.getSeenMs());
+                next = copy(ruleState);
             }
             if (sample.getKind() == SampleKind.INCREMENT) {
                 increase = value;
@@ -235,19 +245,23 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             if (rule.dedupMs > 0) {
                 next.setDedupSlot(slot);
             }
-            next.setSeenMs(record.timestamp());
-            ruleStates.put(rule.id, next);
-            metrics.aggregated(rule);
+            // the oplog's newest append time of the series: the purge goes by it
+            next.setSeenMs(Math.max(next.getSeenMs(), record.timestamp()));
             long windowStart = Math.floorDiv(ts, rule.intervalMs) * rule.intervalMs;
             long closeAt = windowStart + rule.intervalMs + rule.graceMs;
-            if (closeAt <= newest) {
+            boolean late = closeAt <= newest;
+            // by the windows counted before, even across a restart after staleness_interval
+            boolean newInWindow = rule.countsSeriesInParts() && countWindow(rule, previousState, next, ts);
+            ruleStates.put(rule.id, next);
+            metrics.aggregated(rule);
+            if (late) {
                 late(rule, record.key(), ts, windowStart);
                 continue;
             }
             // the series' first sample in this window (or one out of order from another window): state is as it was
             boolean firstInWindow = ruleState == null || Math.floorDiv(ruleState.getLastTimestampMs(), rule.intervalMs)
                     != Math.floorDiv(ts, rule.intervalMs);
-            addToParts(rule, matched.groupKeys.get(i), windowStart, closeAt, matched.hash, firstInWindow,
+            addToParts(rule, matched.groupKeys.get(i), windowStart, closeAt, matched.hash, firstInWindow, newInWindow,
                     new Contribution(windowStart, ts, value, matched.hash, increase, previous, null, null));
             counted = true;
         }
@@ -262,29 +276,75 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     }
 
     /**
-     * Adds one sample ({@code c}) to its window's part under the group. For a rule with rates, the sample also goes on
-     * at once as its series' part of the window, and for one that counts series, its first sample in the window
-     * does: a series brings one sample a scrape, far fewer than a commit interval's worth, so a stored series part
-     * would cost a write per sample and save none. Its
-     * record time is the window's start, so it never closes a window downstream; only window parts do.
+     * Adds one sample ({@code c}) to its window's part under the group, and the series to the part's series count
+     * when it is new in the window ({@code newInWindow}). For a rule with rates, the sample also goes on at once as
+     * its series' part of the window, and for one that counts series with a grace too long to count them here, its
+     * first sample in the window does: a series brings one sample a scrape, far fewer than a commit interval's worth,
+     * so a stored series part would cost a write per sample and save none. Its record time is the window's start, so
+     * it never closes a window downstream; only window parts do.
      */
     private void addToParts(CompiledRule rule, byte[] groupKey, long windowStart, long closeAt, long seriesHash,
-            boolean firstInWindow, Contribution c) {
+            boolean firstInWindow, boolean newInWindow, Contribution c) {
         byte[] key = WindowStage.windowKey(closeAt, windowStart, groupKey);
         Contribution part = parts.get(key);
         WindowState window = WindowMath.add(part == null ? WindowMath.empty(rule) : part.getWindow(), c, rule);
+        if (newInWindow) {
+            window.setSeriesCount(window.getSeriesCount() + 1);
+        }
         long newestTs = part == null ? c.getTimestampMs() : Math.max(part.getTimestampMs(), c.getTimestampMs());
         parts.put(key, new Contribution(windowStart, newestTs, Double.NaN, 0L, Double.NaN, 0L, window, null));
         firstClose = Math.min(firstClose, closeAt);
-        // count_series needs only that the series was there: its first sample in a window says so (a repeat, for a
-        // sample out of order, merges into the same presence); the rates need every increase
-        if (rule.rates() || (rule.perSeries() && firstInWindow)) {
+        // count_series needs only that the series was there (counted above when the rule keeps count itself); else
+        // its first sample in a window says so (a repeat, for a sample out of order, merges into the same presence);
+        // the rates need every increase
+        if (rule.rates() || (rule.perSeries() && !rule.countsSeriesInParts() && firstInWindow)) {
             if (windowStart >= firstClose) {
                 flush(context.currentSystemTimeMs()); // the series' part would close windows whose parts are still here
             }
             context.forward(new Record<>(groupKey, new Contribution(windowStart, c.getTimestampMs(), Double.NaN, seriesHash,
                     Double.NaN, 0L, null, WindowMath.addSeries(null, c)), windowStart));
         }
+    }
+
+    private static RuleSeriesState copy(RuleSeriesState s) {
+        return new RuleSeriesState(s.getLastTimestampMs(), s.getBaseline(), s.getDedupSlot(), s.getSeenMs(),
+                s.getWindows(), s.getCountedWindow(), s.getEnded());
+    }
+
+    /**
+     * Marks the sample's window counted in {@code next}, and says whether the series is new in it. {@code before} is
+     * the series' rule state before the sample, as stored ({@code null}: none): what it counted is kept when the
+     * series starts afresh after a stale marker or its staleness interval. See {@code RuleSeriesState.windows}. A
+     * late sample's window is marked too: it is closed, so every later sample of it is late as well, and none is
+     * counted.
+     */
+    private static boolean countWindow(CompiledRule rule, RuleSeriesState before, RuleSeriesState next, long ts) {
+        long window = Math.floorDiv(ts, rule.intervalMs);
+        long newest = window;
+        long bits = COUNTED_MARK;
+        if (before != null && before.getWindows() == 0) { // written before the field: its newest window was counted
+            newest = Math.floorDiv(before.getLastTimestampMs(), rule.intervalMs);
+            bits = COUNTED_MARK | 1;
+        } else if (before != null) {
+            newest = before.getCountedWindow();
+            bits = before.getWindows();
+        }
+        if (window > newest) {
+            long shift = window - newest;
+            bits = shift >= 63 ? COUNTED_MARK : ((bits & ~COUNTED_MARK) << shift) & ~COUNTED_MARK | COUNTED_MARK;
+            newest = window;
+        }
+        long back = newest - window;
+        boolean isNew = false;
+        // further back than 62 windows: its end plus grace is before a sample the series already brought (the grace is
+        // under 62 intervals), so it is late by the series' own clock, and not counted again
+        if (back < 63) {
+            isNew = (bits & (1L << back)) == 0;
+            bits |= 1L << back;
+        }
+        next.setWindows(bits);
+        next.setCountedWindow(newest);
+        return isNew;
     }
 
     private void late(CompiledRule rule, byte[] seriesKey, long ts, long windowStart) {
@@ -355,9 +415,8 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     }
 
     /**
-     * Drops the rule states and elected replicas of series the oplog has not brought for their rule's staleness
-     * interval (by the oplog's clock, so a backfill of old samples keeps its baselines while it runs), and those of
-     * rules no longer configured, so the state stays bounded. The series' own state stays.
+     * Drops the rule states that can go (see {@link #gone}) and those of rules no longer configured, and elected
+     * replicas unseen for long, so the state stays bounded. The series' own state stays.
      */
     private void purge(long streamTime) {
         long keepReplicas = Math.max(replicaTimeoutMs, rules.stream().mapToLong(r -> r.stalenessMs).max().orElse(0)) * 2;
@@ -368,7 +427,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
                 SeriesState state = kv.value;
                 boolean dropped = state.getRules().entrySet().removeIf(e -> {
                     CompiledRule rule = byId.get(e.getKey());
-                    return rule == null || streamTime - e.getValue().getSeenMs() > rule.stalenessMs;
+                    return rule == null || gone(rule, e.getValue(), streamTime);
                 });
                 if (state.getReplica() != null && streamTime - state.getReplica().getSeenMs() > keepReplicas) {
                     state.setReplica(null);
@@ -380,6 +439,19 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             }
         }
         changed.forEach(kv -> states.put(kv.key, kv.value));
+    }
+
+    /**
+     * Whether a series' rule state can go: the oplog has not brought the series for the staleness interval (by its
+     * append time), and this task's samples have gone past the series' newest by more than the staleness interval,
+     * the rule's interval and its grace (by sample time). Any sample of the series that is not late is then stale
+     * by its own time as well, so it would start afresh with or without the state, and no window the series was
+     * counted in can take it: dropping the state changes no aggregate. A backfill of old samples keeps its baselines
+     * while it runs, and one series with a clock ahead does not drop the others' states: it moves only one clock.
+     */
+    private boolean gone(CompiledRule rule, RuleSeriesState state, long streamTime) {
+        return streamTime - state.getSeenMs() > rule.stalenessMs && newest != Long.MIN_VALUE
+                && newest - state.getLastTimestampMs() > rule.stalenessMs + rule.intervalMs + rule.graceMs;
     }
 
     /**

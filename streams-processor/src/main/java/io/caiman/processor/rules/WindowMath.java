@@ -98,7 +98,8 @@ public final class WindowMath {
         double m2 = a.getM2() + b.getM2() + delta * delta * ((double) a.getCount() * b.getCount() / count);
         WindowState.Builder m = WindowState.newBuilder(a).setCount(count).setSum(a.getSum() + b.getSum())
                 .setMin(Math.min(a.getMin(), b.getMin())).setMax(Math.max(a.getMax(), b.getMax()))
-                .setMean(mean).setM2(m2).setIncrease(a.getIncrease() + b.getIncrease());
+                .setMean(mean).setM2(m2).setIncrease(a.getIncrease() + b.getIncrease())
+                .setSeriesCount(a.getSeriesCount() + b.getSeriesCount());
         if (b.getLastTimestampMs() >= a.getLastTimestampMs()) {
             m.setLastValue(b.getLastValue()).setLastTimestampMs(b.getLastTimestampMs());
         }
@@ -153,7 +154,7 @@ public final class WindowMath {
      * The outputs of a closed window, in the rule's order. {@code rate_sum} and {@code rate_avg} are left out when
      * no series had two samples to measure a rate between; everything else is always there.
      *
-     * @param series the window's per-series parts (empty unless the rule needs them)
+     * @param series the window's per-series parts (empty unless the rule needs them: see {@link CompiledRule#perSeries})
      * @param total the group's running total including this window (for {@code total})
      */
     static List<Output> outputs(CompiledRule rule, WindowState s, List<WindowSeries> series, double total) {
@@ -161,7 +162,8 @@ public final class WindowMath {
         for (io.caiman.core.config.RuleConfig.Output o : rule.config.outputs()) {
             switch (o.name()) {
                 case "count_samples" -> out.add(single(o.name(), s.getCount()));
-                case "count_series" -> out.add(single(o.name(), series.size()));
+                // counted by the per-series stage, or told apart here (rates, a long grace, samples sent one by one)
+                case "count_series" -> out.add(single(o.name(), s.getSeriesCount() + series.size()));
                 case "sum_samples" -> out.add(single(o.name(), s.getSum()));
                 case "min" -> out.add(single(o.name(), s.getMin()));
                 case "max" -> out.add(single(o.name(), s.getMax()));

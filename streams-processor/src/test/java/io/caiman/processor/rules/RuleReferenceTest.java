@@ -2,6 +2,8 @@ package io.caiman.processor.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.caiman.core.config.RuleConfig;
+import io.caiman.core.wire.Numbers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,11 +21,16 @@ import net.jqwik.api.constraints.LongRange;
  */
 class RuleReferenceTest {
 
-    record In(String job, String instance, double value, long ts) {}
+    record In(String job, String instance, double value, long ts) {
+        boolean staleMarker() {
+            return Numbers.isStaleMarker(value);
+        }
+    }
 
-    @Property(tries = 40)
+    @Property(tries = 60)
     void shouldEqualANaiveReference(@ForAll @LongRange(min = 1, max = 1_000_000) long seed,
-            @ForAll @IntRange(min = 1, max = 400) int samples, @ForAll @IntRange(min = 0, max = 20) int flushEvery) {
+            @ForAll @IntRange(min = 1, max = 400) int samples, @ForAll @IntRange(min = 0, max = 20) int flushEvery,
+            @ForAll boolean longGrace, @ForAll boolean shortStaleness) {
         java.util.Random random = new java.util.Random(seed);
         List<In> input = new ArrayList<>();
         Map<String, Double> counters = new HashMap<>();
@@ -33,38 +40,73 @@ class RuleReferenceTest {
             String job = "j" + random.nextInt(3);
             String instance = "i" + random.nextInt(4);
             String series = job + "/" + instance;
+            if (random.nextInt(25) == 0) {
+                input.add(new In(job, instance, Numbers.STALE_NAN, ts)); // the series ends (it may come back)
+                counters.remove(series);
+                continue;
+            }
+            if (random.nextInt(8) == 0) {
+                // out of order, up to a window and a half back: some in time, some late by the grace
+                input.add(new In(job, instance, random.nextInt(50), ts - random.nextInt(90_000)));
+                continue;
+            }
             double v = random.nextInt(10) == 0 ? random.nextInt(5) : counters.getOrDefault(series, 0.0) + random.nextInt(20);
             counters.put(series, v);
             input.add(new In(job, instance, v, ts));
         }
-        Map<String, Double> expected = reference(input, ts);
-        try (RuleTopologyTest.Rig rig = new RuleTopologyTest.Rig(RuleTopologyTest.rule("c_total", "1m", List.of("job"),
-                List.of(), "count_samples", "count_series", "sum_samples", "min", "max", "last", "increase", "total"))) {
+        // a grace of 5 s: the per-series stage counts count_series itself; 70 min: it sends series' parts on
+        java.time.Duration grace = longGrace ? java.time.Duration.ofMinutes(70) : java.time.Duration.ofSeconds(5);
+        long[] late = new long[1];
+        // staleness_interval: 20 s, under the interval, or twice the interval
+        long stalenessMs = shortStaleness ? 20_000 : 2 * RuleTopologyTest.MINUTE;
+        Map<String, Double> expected = reference(input, grace.toMillis(), stalenessMs, late);
+        RuleConfig r = RuleTopologyTest.rule("c_total", "1m", List.of("job"), List.of(), "count_samples", "count_series",
+                "sum_samples", "min", "max", "last", "increase", "total");
+        r = new RuleConfig(r.name(), r.cluster(), r.match(), r.interval(), r.by(), r.without(), r.outputs(), grace,
+                java.time.Duration.ofMillis(stalenessMs), r.dedupInterval(), r.keepInput());
+        assertThat(new CompiledRule(r).countsSeriesInParts()).isEqualTo(!longGrace);
+        try (RuleTopologyTest.Rig rig = new RuleTopologyTest.Rig(r)) {
             for (In in : input) {
                 rig.send("c_total{job=\"" + in.job + "\",instance=\"" + in.instance + "\"}", in.value, in.ts);
                 if (flushEvery > 0 && random.nextInt(flushEvery) == 0) {
                     rig.flush(); // parts sent on mid-window: the group stage merges several parts of one window
                 }
             }
-            rig.send("c_total{job=\"end\"}", 0, ts + 10 * RuleTopologyTest.MINUTE); // closes every window of the input
+            // closes every window of the input
+            rig.send("c_total{job=\"end\"}", 0, ts + 2 * RuleTopologyTest.MINUTE + grace.toMillis());
             Map<String, Double> actual = new TreeMap<>(rig.values());
             actual.keySet().removeIf(k -> k.contains("job=\"end\""));
-            assertThat(actual).isEqualTo(expected);
+            Map<String, String> differences = new TreeMap<>(); // output: expected, then actual
+            java.util.Set<String> keys = new java.util.TreeSet<>(expected.keySet());
+            keys.addAll(actual.keySet());
+            for (String k : keys) {
+                if (!java.util.Objects.equals(expected.get(k), actual.get(k))) {
+                    differences.put(k, expected.get(k) + " expected, " + actual.get(k) + " computed");
+                }
+            }
+            assertThat(differences).isEmpty();
+            assertThat(rig.counter("caiman_processor_rule_late_samples")).isEqualTo(late[0]);
         }
     }
 
     /** Outputs keyed as {@code RuleTopologyTest.Rig#values} keys them. */
-    static Map<String, Double> reference(List<In> input, long end) {
+    static Map<String, Double> reference(List<In> input, long graceMs, long stalenessMs, long[] late) {
         long minute = RuleTopologyTest.MINUTE;
+        long newest = Long.MIN_VALUE; // of the samples counted: a window whose end plus grace it has reached is closed
         Map<String, List<In>> byGroupWindow = new TreeMap<>();
         Map<String, Double> increaseOf = new HashMap<>(); // per input index, the increase it adds
         Map<String, In> previous = new HashMap<>();
         List<Double> increases = new ArrayList<>();
         for (In in : input) {
             String series = in.job + "/" + in.instance;
+            if (in.staleMarker()) {
+                previous.remove(series); // not aggregated: the series' contribution ends
+                increases.add(Double.NaN);
+                continue;
+            }
             In prev = previous.get(series);
-            if (prev != null && in.ts - prev.ts > 2 * minute) {
-                prev = null; // stale (staleness_interval: twice the interval): the series starts afresh
+            if (prev != null && in.ts - prev.ts > stalenessMs) {
+                prev = null; // stale (staleness_interval): the series starts afresh
             }
             double inc = Double.NaN;
             if (prev != null && in.ts > prev.ts) {
@@ -75,6 +117,11 @@ class RuleReferenceTest {
             }
             increases.add(inc);
             long window = Math.floorDiv(in.ts, minute) * minute;
+            if (window + minute + graceMs <= newest) {
+                late[0]++; // its series' baseline moved on all the same
+                continue;
+            }
+            newest = Math.max(newest, in.ts);
             byGroupWindow.computeIfAbsent(in.job + "@" + (window - RuleTopologyTest.T) / 1000, k -> new ArrayList<>()).add(in);
         }
         Map<In, Double> inc = new java.util.IdentityHashMap<>();

@@ -307,7 +307,7 @@ class RuleTopologyTest {
             old.setLastTimestampMs(T - 30_000);
             states.put(a, old);
             rig.driver.<byte[], RuleSeriesState>getKeyValueStore(SeriesStage.LEGACY_RULE_STORE).put(compiled.key(a),
-                    new RuleSeriesState(T - 30_000, 100.0, Long.MIN_VALUE, T - 29_900));
+                    new RuleSeriesState(T - 30_000, 100.0, Long.MIN_VALUE, T - 29_900, 0L, 0L, false));
             rig.driver.<byte[], ReplicaState>getKeyValueStore(SeriesStage.LEGACY_REPLICA_STORE).put(b,
                     new ReplicaState("r1", T - 10_000, T - 9_900));
 
