@@ -335,6 +335,42 @@ class RuleTopologyTest {
     }
 
     @Test
+    void shouldDropRuleStatesOfSeriesGoneQuietAndOfRemovedRulesButKeepTheSeriesOwnState() {
+        RuleConfig config = rule("q_total", "1m", List.of(), List.of(), "count_series", "increase");
+        CompiledRule compiled = new CompiledRule(config);
+        byte[] quiet = SeriesKey.parse("default/q_total{instance=\"quiet\"}").bytes();
+        byte[] busy = SeriesKey.parse("default/q_total{instance=\"busy\"}").bytes();
+        try (Rig rig = new Rig(config)) {
+            org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states =
+                    rig.driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+            rig.send("q_total{instance=\"quiet\"}", 1, T + 1_000, "r1", SampleKind.VALUE);
+            SeriesState withRemovedRule = states.get(quiet);
+            withRemovedRule.getRules().put("ffffffffffff", new RuleSeriesState(T, 1.0, Long.MIN_VALUE, T, 0L, 0L, false));
+            states.put(quiet, withRemovedRule);
+            // staleness_interval 2m: the quiet series' rule state must outlive it, plus the interval and the grace
+            for (long t = 10_000; t <= 3 * MINUTE; t += 10_000) {
+                rig.send("q_total{instance=\"busy\"}", t / 1000.0, T + t);
+            }
+            assertThat(states.get(quiet).getRules()).as("only the removed rule's state goes yet")
+                    .containsOnlyKeys(compiled.id);
+            for (long t = 3 * MINUTE + 10_000; t <= 8 * MINUTE; t += 10_000) {
+                rig.send("q_total{instance=\"busy\"}", t / 1000.0, T + t);
+            }
+            SeriesState left = states.get(quiet);
+            assertThat(left.getRules()).isEmpty();
+            assertThat(left.getReplica()).as("unseen for twice the longest staleness").isNull();
+            assertThat(left.getSampleCount()).as("the series' own state stays").isEqualTo(1);
+            assertThat(states.get(busy).getRules()).containsOnlyKeys(compiled.id);
+            // back after all that: counted again, a new baseline
+            rig.send("q_total{instance=\"quiet\"}", 5, T + 8 * MINUTE + 5_000, "r2", SampleKind.VALUE);
+            rig.send("q_total{instance=\"busy\"}", 0, T + 10 * MINUTE);
+            Map<String, Double> v = rig.values();
+            assertThat(v.get("q_total:1m_count_series@480")).isEqualTo(2);
+            assertThat(v.get("q_total:1m_increase@480")).as("busy: 10 at 8m; quiet: a new baseline, nothing").isEqualTo(10);
+        }
+    }
+
+    @Test
     void shouldStillAggregateSingleSamplesWrittenToTheRepartitionTopicBeforeParts() throws Exception {
         RuleConfig config = rule("g", "1m", List.of(), List.of(), "count_samples", "sum_samples", "count_series");
         CompiledRule compiled = new CompiledRule(config);
