@@ -50,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *       once, for the group stage to tell the series apart.
  * </ol>
  *
- * <p>Every {@code processor.rule_flush_interval} (by the wall clock), and each time the task's samples advance by half
- * the smallest grace (by sample time), the window parts go on as {@link Contribution}s, keyed
+ * <p>Every {@code processor.rule_flush_interval} (by the wall clock), each time the task's samples advance by half
+ * the smallest grace (by sample time), and as soon as a sample reaches the end plus grace of a window the task has
+ * parts of (so the window closes without waiting for the next flush), the window parts go on as {@link Contribution}s, keyed
  * by the rule id and the output group, to be repartitioned by group. So one record carries what a task added up for a
  * group in that time, not one sample,
  * and a rule with few groups neither writes the repartition topic per sample nor sends all of it to one partition.
@@ -117,6 +118,12 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private long newest = Long.MIN_VALUE;
     /** The earliest close time of a window part in the store ({@code Long.MAX_VALUE}: none). */
     private long firstClose = Long.MAX_VALUE;
+    /**
+     * The close times of windows this task has sent parts of that no part it sent has reached yet: a sample that
+     * reaches one sends the parts on at once. Only for latency, so not state: after a restart the next flush
+     * interval does it.
+     */
+    private final java.util.TreeSet<Long> pendingCloses = new java.util.TreeSet<>();
     /** {@link #newest} at the last flush. */
     private long flushedAt = Long.MIN_VALUE;
 
@@ -269,7 +276,10 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             newest = ts;
             if (flushedAt == Long.MIN_VALUE) {
                 flushedAt = newest;
-            } else if (newest - flushedAt >= flushSpanMs) {
+            } else if (newest - flushedAt >= flushSpanMs || newest >= firstClose
+                    || !pendingCloses.isEmpty() && newest >= pendingCloses.first()) {
+                // half a grace of samples since the last flush, or a window this task has parts of is due: the parts
+                // with this sample close it downstream, so the window need not wait for the next flush interval
                 flush(context.currentSystemTimeMs());
             }
         }
@@ -362,6 +372,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private void flush(long wallNow) {
         flushedAt = newest;
         firstClose = Long.MAX_VALUE;
+        pendingCloses.headSet(newest, true).clear(); // the parts sent now bring newest: those windows are due
         List<KeyValue<byte[], Contribution>> due = new ArrayList<>();
         try (KeyValueIterator<byte[], Contribution> it = parts.all()) {
             while (it.hasNext()) {
@@ -369,6 +380,10 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             }
         }
         for (KeyValue<byte[], Contribution> kv : due) {
+            long closeAt = java.nio.ByteBuffer.wrap(kv.key, 0, 8).getLong() ^ Long.MIN_VALUE;
+            if (closeAt > newest) {
+                pendingCloses.add(closeAt);
+            }
             parts.delete(kv.key);
             context.forward(new Record<>(WindowStage.groupOf(kv.key), kv.value, kv.value.getTimestampMs()));
         }

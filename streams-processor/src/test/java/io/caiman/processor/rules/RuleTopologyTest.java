@@ -371,6 +371,20 @@ class RuleTopologyTest {
     }
 
     @Test
+    void shouldCloseAWindowWithTheSampleThatEndsItNotAtTheNextFlushInterval() {
+        try (Rig rig = new Rig(rule("w", "1m", List.of(), List.of(), "count_samples"))) {
+            rig.send("w{i=\"a\"}", 1, T + 1_000);
+            rig.send("w{i=\"b\"}", 1, T + 2_000);
+            rig.send("w{i=\"a\"}", 1, T + MINUTE + 4_000);
+            assertThat(rig.aggregates.readKeyValuesToList()).as("before the end plus grace (5 s)").isEmpty();
+            rig.send("w{i=\"a\"}", 1, T + MINUTE + 5_000); // no wall-clock time passes: no flush interval
+            var out = rig.aggregates.readKeyValuesToList();
+            assertThat(out).hasSize(1);
+            assertThat(Codecs.AGGREGATE.decode(out.get(0).value).getValue()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void shouldStillAggregateSingleSamplesWrittenToTheRepartitionTopicBeforeParts() throws Exception {
         RuleConfig config = rule("g", "1m", List.of(), List.of(), "count_samples", "sum_samples", "count_series");
         CompiledRule compiled = new CompiledRule(config);
