@@ -398,9 +398,11 @@ public final class CaimanConfigDef {
             SettingType.DURATION, Duration.ofSeconds(1), "How often the per-series stage of `stream_aggregation` "
                     + "sends what it has added up (per rule, output group and window, kept in the store "
                     + "`rule-partials` and committed with the input) on to the group stage, which closes the windows. "
-                    + "One record then carries many samples; a window closes up to this much later, and a rule's "
-                    + "`grace` should be longer than this for samples of one window that reach different partitions "
-                    + "at nearly the same time.")
+                    + "One record then carries many samples. It also sends them each time its samples advance by "
+                    + "half a rule's `grace`, and when a sample reaches the end plus grace of a window it has parts "
+                    + "of, so a window does not wait for this to close; only the last parts of a partition whose "
+                    + "samples stop do. A rule's `grace` should be longer than this for samples of one window that "
+                    + "reach different partitions at nearly the same time.")
             .checkedBy(Setting.Rule.positive());
     public static final Setting<Duration> PROCESSOR_MAX_FUTURE = optional("max_future", SettingType.DURATION,
             Duration.ofMinutes(10), "A sample whose timestamp is more than this ahead of when the oplog accepted it is "
