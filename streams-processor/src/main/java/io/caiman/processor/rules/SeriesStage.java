@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>refuses a timestamp more than {@code processor.max_future} ahead of the oplog's append time;
  *   <li>keeps one HA replica per series: the first seen is elected, and another takes over only with a sample more
  *       than {@code series.replica_timeout} newer than the elected one's newest;
- *   <li>ends the series at a stale marker (its rule states are dropped; nothing is aggregated);
+ *   <li>ends the series at a stale marker (nothing is aggregated, and its next sample starts afresh; for count_series
+ *       the windows it was counted in are kept, so that it is not counted in one of them twice);
  *   <li>per rule: starts the series afresh after {@code staleness_interval} without a sample, keeps one sample per
  *       {@code dedup_interval} slot, and works out the increase since the previous sample, counter resets taken into
  *       account (a value below the previous one counts from 0);
@@ -52,10 +53,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every {@code processor.rule_flush_interval} (by the wall clock), each time the task's samples advance by half
  * the smallest grace (by sample time), and as soon as a sample reaches the end plus grace of a window the task has
- * parts of (so the window closes without waiting for the next flush), the window parts go on as {@link Contribution}s, keyed
- * by the rule id and the output group, to be repartitioned by group. So one record carries what a task added up for a
- * group in that time, not one sample,
- * and a rule with few groups neither writes the repartition topic per sample nor sends all of it to one partition.
+ * parts of (so the window closes without waiting for the next flush), the window parts go on as {@link Contribution}s,
+ * keyed by the rule id and the output group, to be repartitioned by group. So one record carries what a task added up
+ * for a group in that time, not one sample, and a rule with few groups neither writes the repartition topic per sample
+ * nor sends all of it to one partition.
  * The parts are state like any other: committed with the input offsets and the output in one transaction, restored
  * after a crash, moved with the task.
  *
