@@ -118,6 +118,8 @@ class AuthAndTlsTest {
         HttpResponse<String> none = post(TestGateway.HTTP, url, "auth_none 1\n");
         assertThat(none.statusCode()).isEqualTo(401);
         assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue(Credentials.CHALLENGE);
+        // answered before the body was read: the connection is not for the next request
+        assertThat(none.headers().firstValue("Connection")).hasValue("close");
         assertThat(none.body()).contains("this gateway requires credentials");
         assertThat(post(TestGateway.HTTP, url, "auth_wrong 1\n", "Authorization", "Bearer not-a-token").statusCode())
                 .isEqualTo(401);

@@ -150,8 +150,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         if (credentials != null) {
             Credentials.Outcome outcome = credentials.authenticate(exchange, exchange.header(settings.tenantHeader()));
             if (!outcome.ok()) {
-                refuse(exchange, outcome.status(), outcome.reason(), Reason.UNAUTHORIZED, 0,
-                        outcome.status() == 401 ? Map.of("WWW-Authenticate", Credentials.CHALLENGE) : Map.of());
+                refuse(exchange, outcome.status(), outcome.reason(), Reason.UNAUTHORIZED, 0, bodyUnread(
+                        outcome.status() == 401 ? Map.of("WWW-Authenticate", Credentials.CHALLENGE) : Map.of()));
                 return;
             }
             tenant = outcome.tenant();
@@ -159,7 +159,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             try {
                 tenant = tenant(exchange);
             } catch (HttpError e) {
-                refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, Map.of());
+                refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, bodyUnread(Map.of()));
                 return;
             }
         }
@@ -167,7 +167,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         InflightBudget.Reservation reservation = budget.reserve(declared >= 0 && declared <= settings.maxRequestBytes()
                 ? declared : settings.maxRequestBytes());
         if (reservation == null) {
-            overBudget(exchange, 0);
+            overBudget(exchange, 0, true);
             return;
         }
         try {
@@ -237,7 +237,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         List<ProducerRecord<byte[], byte[]>> records = writer.records(result.samples(), tenant, receivedMs, protocol, instance);
         if (!reservation.growTo(Math.max(body.length, OplogWriter.sizeOf(records)))) {
             reservation.release();
-            overBudget(exchange, count);
+            overBudget(exchange, count, false);
             return;
         }
         write(exchange, result, tenant, records, reservation, partial);
@@ -290,10 +290,22 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         });
     }
 
-    private void overBudget(HttpExchange exchange, int samples) {
+    private void overBudget(HttpExchange exchange, int samples, boolean bodyUnread) {
+        Map<String, String> headers = Map.of("Retry-After", RETRY_AFTER_SECONDS);
         refuse(exchange, 503, "the gateway is holding its limit of " + budget.limit() + " bytes in flight "
                 + "(gateway.max_inflight_bytes): Kafka is slow or unavailable; retry", Reason.OVER_INFLIGHT_LIMIT, samples,
-                Map.of("Retry-After", RETRY_AFTER_SECONDS));
+                bodyUnread ? bodyUnread(headers) : headers);
+    }
+
+    /**
+     * {@code headers} and {@code Connection: close}, for an answer given before the body was read: the server closes
+     * such a connection (the rest of the body may still be on its way), so the header tells the client not to send
+     * its next request on it, where it would find the connection closed under it.
+     */
+    private static Map<String, String> bodyUnread(Map<String, String> headers) {
+        Map<String, String> all = new java.util.HashMap<>(headers);
+        all.put("Connection", "close");
+        return all;
     }
 
     /** Answers a refusal, counts it, and logs it (rate-limited per reason). */
