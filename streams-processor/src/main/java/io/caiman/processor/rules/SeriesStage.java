@@ -381,7 +381,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             }
         }
         for (KeyValue<byte[], Contribution> kv : due) {
-            long closeAt = java.nio.ByteBuffer.wrap(kv.key, 0, 8).getLong() ^ Long.MIN_VALUE;
+            long closeAt = WindowStage.closeOf(kv.key);
             if (closeAt > newest) {
                 pendingCloses.add(closeAt);
             }

@@ -178,7 +178,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
         if (rule == null) {
             return;
         }
-        long windowStart = ByteBuffer.wrap(windowKey, 8, 8).getLong() ^ Long.MIN_VALUE;
+        long windowStart = startOf(windowKey);
         long windowEnd = windowStart + rule.intervalMs;
         double total = Double.NaN;
         if (rule.outputs.contains("total")) {
@@ -228,8 +228,18 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
     /** The earliest close time in a store keyed by {@link #windowKey} ({@code Long.MAX_VALUE}: the store is empty). */
     static long firstCloseIn(KeyValueStore<byte[], ?> store) {
         try (KeyValueIterator<byte[], ?> it = store.all()) {
-            return it.hasNext() ? ByteBuffer.wrap(it.next().key, 0, 8).getLong() ^ Long.MIN_VALUE : Long.MAX_VALUE;
+            return it.hasNext() ? closeOf(it.next().key) : Long.MAX_VALUE;
         }
+    }
+
+    /** The close time in a key of {@link #windowKey}. */
+    static long closeOf(byte[] windowKey) {
+        return ByteBuffer.wrap(windowKey, 0, 8).getLong() ^ Long.MIN_VALUE;
+    }
+
+    /** The window's start in a key of {@link #windowKey}. */
+    static long startOf(byte[] windowKey) {
+        return ByteBuffer.wrap(windowKey, 8, 8).getLong() ^ Long.MIN_VALUE;
     }
 
     /** The group key in a key of {@link #windowKey}. */
