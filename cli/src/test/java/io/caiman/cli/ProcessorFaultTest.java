@@ -222,7 +222,7 @@ class ProcessorFaultTest {
      */
     private static void awaitProcessed(ClusterConfig cluster) {
         String group = cluster.processorApplicationId();
-        String repartition = group + "-rule-groups-repartition";
+        String repartition = repartitionTopic(cluster);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers()));
                 KafkaConsumer<byte[], byte[]> reader = new KafkaConsumer<>(Map.of(
                         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedCluster.kafka().bootstrapServers(),
@@ -259,9 +259,13 @@ class ProcessorFaultTest {
         }
     }
 
+    private static String repartitionTopic(ClusterConfig cluster) {
+        return cluster.processorApplicationId() + "-" + io.caiman.processor.topology.ProcessorTopology.RULE_GROUPS + "-repartition";
+    }
+
     /** The sum of the repartition topic's end offsets (read_committed): it moves when parts are sent on. */
     private static long repartitionEnd(ClusterConfig cluster) throws Exception {
-        String repartition = cluster.processorApplicationId() + "-rule-groups-repartition";
+        String repartition = repartitionTopic(cluster);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers()))) {
             Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
             for (int p = 0; p < cluster.partitions(); p++) {

@@ -88,6 +88,11 @@ class RuleTopologyTest {
             oplog.pipeInput(key.bytes(), Codecs.SAMPLE.encode(s), Instant.ofEpochMilli(ts + 100));
         }
 
+        /** The per-series state store. */
+        org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states() {
+            return driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+        }
+
         /** One flush interval of the wall clock: the per-series stage sends its parts on to the group stage. */
         void flush() {
             driver.advanceWallClockTime(FLUSH);
@@ -299,8 +304,7 @@ class RuleTopologyTest {
         try (Rig rig = new Rig(config)) {
             // what a processor of the previous layout left: series a's own state and its rule state (baseline 100 at
             // T-30s) in separate stores, and series b's elected replica r1 (last seen T-10s) in a third
-            org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states =
-                    rig.driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+            org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states = rig.states();
             SeriesState old = io.caiman.processor.topology.SeriesStates.empty();
             old.setSampleCount(5);
             old.setLastValue(100);
@@ -341,8 +345,7 @@ class RuleTopologyTest {
         byte[] quiet = SeriesKey.parse("default/q_total{instance=\"quiet\"}").bytes();
         byte[] busy = SeriesKey.parse("default/q_total{instance=\"busy\"}").bytes();
         try (Rig rig = new Rig(config)) {
-            org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states =
-                    rig.driver.getKeyValueStore(ProcessorTopology.SERIES_STATE_STORE);
+            org.apache.kafka.streams.state.KeyValueStore<byte[], SeriesState> states = rig.states();
             rig.send("q_total{instance=\"quiet\"}", 1, T + 1_000, "r1", SampleKind.VALUE);
             SeriesState withRemovedRule = states.get(quiet);
             withRemovedRule.getRules().put("ffffffffffff", new RuleSeriesState(T, 1.0, Long.MIN_VALUE, T, 0L, 0L, false));

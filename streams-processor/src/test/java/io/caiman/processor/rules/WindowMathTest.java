@@ -52,6 +52,7 @@ class WindowMathTest {
         }
         // the same samples cut into consecutive parts, each added up alone, then merged in order
         WindowState merged = WindowMath.empty(RULE);
+        long seriesCounted = 0; // the per-series stage's count of series new in the window, per part
         int from = 0;
         for (int p = 0; p < parts && from < samples; p++) {
             int to = p == parts - 1 ? samples : from + random.nextInt(samples - from + 1);
@@ -59,9 +60,15 @@ class WindowMathTest {
             for (Contribution c : input.subList(from, to)) {
                 part = WindowMath.add(part, c, RULE);
             }
+            if (to > from) {
+                int newSeries = random.nextInt(to - from + 1);
+                part.setSeriesCount(newSeries);
+                seriesCounted += newSeries;
+            }
             merged = WindowMath.merge(merged, part, RULE);
             from = to;
         }
+        assertThat(merged.getSeriesCount()).as("series counts add").isEqualTo(seriesCounted);
         assertThat(merged.getCount()).isEqualTo(whole.getCount());
         assertThat(merged.getSum()).isEqualTo(whole.getSum()); // whole numbers: exact in any order
         assertThat(merged.getMin()).isEqualTo(whole.getMin());
