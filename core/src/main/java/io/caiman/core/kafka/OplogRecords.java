@@ -1,6 +1,7 @@
 package io.caiman.core.kafka;
 
 import io.caiman.core.config.ClusterConfig;
+import io.caiman.core.model.Labels;
 import io.caiman.core.model.SeriesKey;
 import io.caiman.core.shard.ShardingFunction;
 import io.caiman.core.wire.ParsedSample;
@@ -39,12 +40,25 @@ public final class OplogRecords {
             String protocol, String gateway) {
         Origin origin = Origin.newBuilder().setProtocol(protocol).setGateway(gateway).setReceivedMs(receivedMs).build();
         SampleBatchEncoder values = new SampleBatchEncoder(tenant, origin);
+        SeriesKey.Writer keys = new SeriesKey.Writer(tenant);
+        boolean byName = sharding.byNameOnly();
+        String lastName = null; // the partition of the last metric name, when it is all the partition depends on
+        int lastPartition = -1;
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(samples.size());
         for (ParsedSample s : samples) {
-            SeriesKey key = SeriesKey.of(tenant, s.name(), s.labels(), replicaLabels);
+            Labels labels = s.labels().without(replicaLabels);
+            byte[] key = keys.write(s.name(), labels);
+            int partition;
+            if (byName && s.name().equals(lastName)) {
+                partition = lastPartition;
+            } else {
+                partition = sharding.partition(s.name(), labels);
+                lastName = s.name();
+                lastPartition = partition;
+            }
             byte[] value = values.encode(s.value(), s.timestampMs() != null ? s.timestampMs() : receivedMs, s.type(),
                     s.kind(), replica(s));
-            records.add(new ProducerRecord<>(topic, sharding.partition(key), key.bytes(), value));
+            records.add(new ProducerRecord<>(topic, partition, key, value));
         }
         return records;
     }

@@ -1,5 +1,6 @@
 package io.caiman.core.shard;
 
+import io.caiman.core.model.Labels;
 import io.caiman.core.model.SeriesKey;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,17 @@ public final class ShardingFunction {
 
     /** The partition of {@code series}. */
     public int partition(SeriesKey series) {
-        return partitionOf(shardKey(series));
+        return partition(series.name(), series.labels());
+    }
+
+    /** The partition of the series {@code name} with {@code labels} (its key's labels: no replica label). */
+    public int partition(String name, Labels labels) {
+        return partitionOf(shardKey(name, labels));
+    }
+
+    /** Whether the partition depends on the metric name alone ({@code sharding_key: [__name__]}). */
+    public boolean byNameOnly() {
+        return shardingKey.size() == 1 && METRIC_NAME.equals(shardingKey.get(0));
     }
 
     /** The partition of a shard key (step 2 of the rule). */
@@ -68,21 +79,25 @@ public final class ShardingFunction {
 
     /** The shard-key bytes of {@code series} (step 1 of the rule). */
     public byte[] shardKey(SeriesKey series) {
+        return shardKey(series.name(), series.labels());
+    }
+
+    private byte[] shardKey(String name, Labels labels) {
         if (shardingKey.size() == 1) {
-            return valueOf(series, shardingKey.get(0)).getBytes(StandardCharsets.UTF_8);
+            return valueOf(name, labels, shardingKey.get(0)).getBytes(StandardCharsets.UTF_8);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(32);
         for (int i = 0; i < shardingKey.size(); i++) {
             if (i > 0) {
                 out.write(0xFF);
             }
-            out.writeBytes(valueOf(series, shardingKey.get(i)).getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(valueOf(name, labels, shardingKey.get(i)).getBytes(StandardCharsets.UTF_8));
         }
         return out.toByteArray();
     }
 
-    private static String valueOf(SeriesKey series, String label) {
-        return METRIC_NAME.equals(label) ? series.name() : series.labels().get(label);
+    private static String valueOf(String name, Labels labels, String label) {
+        return METRIC_NAME.equals(label) ? name : labels.get(label);
     }
 
     /**
