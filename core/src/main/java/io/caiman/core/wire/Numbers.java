@@ -1,5 +1,6 @@
 package io.caiman.core.wire;
 
+import ch.randelshofer.fastdoubleparser.JavaDoubleParser;
 import java.util.Locale;
 
 /** Numbers as the Prometheus and OpenMetrics text formats write them. */
@@ -44,24 +45,23 @@ public final class Numbers {
         if (text == null || text.isEmpty()) {
             return null;
         }
-        Double plain = plainDecimal(text, 0, text.length());
-        return plain != null ? plain : notPlain(text);
+        return parseFloat(text, 0, text.length());
     }
 
-    /** {@link #parseFloat(String)} of {@code s.substring(from, to)}, without the substring for plain decimals. */
+    /** {@link #parseFloat(String)} of {@code s.substring(from, to)}, without the substring but for NaN and infinities. */
     public static Double parseFloat(String s, int from, int to) {
         if (from >= to) {
             return null;
         }
         Double plain = plainDecimal(s, from, to);
-        return plain != null ? plain : notPlain(s.substring(from, to));
+        return plain != null ? plain : notPlain(s, from, to);
     }
 
     /** The spellings {@link #plainDecimal} leaves: infinities, NaN, long decimals, and what is not a number. */
-    private static Double notPlain(String text) {
-        char first = text.charAt(0);
+    private static Double notPlain(String s, int from, int to) {
+        char first = s.charAt(from);
         if (first == 'n' || first == 'N' || first == 'i' || first == 'I' || first == '+' || first == '-') {
-            String lower = text.toLowerCase(Locale.ROOT);
+            String lower = s.substring(from, to).toLowerCase(Locale.ROOT);
             String unsigned = first == '+' || first == '-' ? lower.substring(1) : lower;
             if (unsigned.equals("inf") || unsigned.equals("infinity")) {
                 return first == '-' ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
@@ -70,14 +70,15 @@ public final class Numbers {
                 return Double.NaN;
             }
         }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
             if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) {
-                return null;
+                return null; // what Java alone reads (hex, 'd' and 'f' suffixes, blanks) is no number here
             }
         }
         try {
-            return Double.parseDouble(text);
+            // the same correctly rounded double as Double.parseDouble, several times faster on long decimals
+            return JavaDoubleParser.parseDouble(s, from, to - from);
         } catch (NumberFormatException e) {
             return null;
         }

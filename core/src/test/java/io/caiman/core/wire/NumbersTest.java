@@ -10,7 +10,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 
-/** The plain-decimal fast path reads exactly what {@link Double#parseDouble} reads, to the bit, or steps aside. */
+/**
+ * The plain-decimal fast path reads exactly what {@link Double#parseDouble} reads, to the bit, or steps aside; and so does
+ * the reader of long decimals behind it.
+ */
 class NumbersTest {
 
     @Property(tries = 5000)
@@ -68,6 +71,8 @@ class NumbersTest {
         }
         if (text.chars().allMatch(c -> (c >= '0' && c <= '9') || ".eE+-".indexOf(c) >= 0)) {
             assertThat(Numbers.parseFloat(text)).as(text).isEqualTo(jdk);
+            // in place, inside a line, as the text parsers read it
+            assertThat(Numbers.parseFloat("v " + text + " 17", 2, 2 + text.length())).as(text).isEqualTo(jdk);
         }
     }
 }
