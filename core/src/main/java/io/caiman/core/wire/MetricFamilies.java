@@ -13,6 +13,9 @@ public final class MetricFamilies {
      * it is a {@code _bucket}, {@code _sum} or {@code _count} series of; {@code UNKNOWN} otherwise.
      */
     public static MetricType typeOf(String name, Map<String, MetricType> declared) {
+        if (declared.isEmpty()) {
+            return MetricType.UNKNOWN; // remote write 1.0 without metadata: once per series
+        }
         MetricType t = declared.get(name);
         if (t != null) {
             return t;

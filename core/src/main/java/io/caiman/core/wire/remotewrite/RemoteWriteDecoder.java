@@ -122,15 +122,32 @@ public final class RemoteWriteDecoder {
         return new ParseResult(samples, errors);
     }
 
-    /** One series as read, before its samples are typed. */
+    /** One series as read, before its samples are typed. 1.0 reuses one for every series of a request. */
     private static final class Series {
-        final List<String> labels = new ArrayList<>();
+        /** Label names and values, interleaved. */
+        String[] labels = new String[16];
+        int labelCount;
         /** The samples: a series from Prometheus nearly always carries one. */
         double[] values = new double[1];
         long[] timestamps = new long[1];
         int count;
         int histograms;
         MetricType type = MetricType.UNKNOWN;
+
+        void reset() {
+            labelCount = 0;
+            count = 0;
+            histograms = 0;
+            type = MetricType.UNKNOWN;
+        }
+
+        void label(String name, String value) {
+            if (labelCount + 2 > labels.length) {
+                labels = java.util.Arrays.copyOf(labels, labels.length * 2);
+            }
+            labels[labelCount++] = name;
+            labels[labelCount++] = value;
+        }
 
         void add(double value, long timestamp) {
             if (count == values.length) {
@@ -140,6 +157,10 @@ public final class RemoteWriteDecoder {
             values[count] = value;
             timestamps[count] = timestamp;
             count++;
+        }
+
+        String labelsText() {
+            return java.util.Arrays.asList(labels).subList(0, labelCount).toString();
         }
     }
 
@@ -216,34 +237,51 @@ public final class RemoteWriteDecoder {
     // ---- 1.0: WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
 
     private void decodeV1(byte[] message, ArrayList<ParsedSample> samples, List<ParseError> errors) throws IOException {
+        Map<String, MetricType> types = metadataV1(message);
         CodedInputStream in = CodedInputStream.newInstance(message);
         Strings strings = new Strings(message);
-        List<Series> series = new ArrayList<>();
-        Map<String, MetricType> types = new HashMap<>();
+        Series series = new Series();
+        Checked checked = new Checked();
+        int index = 0;
         while (!in.isAtEnd()) {
             int tag = in.readTag();
-            switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1:
-                    expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                    int limit = in.pushLimit(in.readRawVarint32());
-                    series.add(readSeriesV1(in, strings));
-                    in.popLimit(limit);
-                    break;
-                case 3:
-                    embedded(in, tag, m -> readMetadataV1(m, types));
-                    break;
-                default:
-                    in.skipField(tag);
+            if (WireFormat.getTagFieldNumber(tag) == 1) {
+                expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                int limit = in.pushLimit(in.readRawVarint32());
+                series.reset();
+                readSeriesV1(in, strings, series);
+                in.popLimit(limit);
+                emit(series, ++index, types, checked, samples, errors);
+            } else {
+                in.skipField(tag); // metadata (3), read before; anything newer
             }
-        }
-        samples.ensureCapacity(series.size());
-        for (int i = 0; i < series.size(); i++) {
-            emit(series.get(i), i + 1, types, samples, errors);
         }
     }
 
-    private static Series readSeriesV1(CodedInputStream in, Strings strings) throws IOException {
-        Series s = new Series();
+    /**
+     * The metric types a 1.0 request's metadata gives, by family. 1.0 may send the metadata after the series, so a
+     * first walk over the top level finds it (skipping each series whole), and the series are then read once and
+     * turned into samples at once, with no copy of them held.
+     */
+    private static Map<String, MetricType> metadataV1(byte[] message) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(message);
+        Map<String, MetricType> types = null;
+        while (!in.isAtEnd()) {
+            int tag = in.readTag();
+            if (WireFormat.getTagFieldNumber(tag) == 3) {
+                if (types == null) {
+                    types = new HashMap<>();
+                }
+                Map<String, MetricType> into = types;
+                embedded(in, tag, m -> readMetadataV1(m, into));
+            } else {
+                in.skipField(tag);
+            }
+        }
+        return types == null ? Map.of() : types;
+    }
+
+    private static void readSeriesV1(CodedInputStream in, Strings strings, Series s) throws IOException {
         while (!in.isAtEnd()) {
             int tag = in.readTag();
             switch (WireFormat.getTagFieldNumber(tag)) {
@@ -261,8 +299,7 @@ public final class RemoteWriteDecoder {
                         }
                     }
                     in.popLimit(limit);
-                    s.labels.add(name);
-                    s.labels.add(value);
+                    s.label(name, value);
                     break;
                 }
                 case 2: {
@@ -280,7 +317,6 @@ public final class RemoteWriteDecoder {
                     in.skipField(tag); // exemplars (3) and anything newer
             }
         }
-        return s;
     }
 
     private static Void readMetadataV1(CodedInputStream in, Map<String, MetricType> types) throws IOException {
@@ -307,6 +343,7 @@ public final class RemoteWriteDecoder {
         List<String> symbols = new ArrayList<>();
         List<int[]> refs = new ArrayList<>();
         List<Series> series = new ArrayList<>();
+        Checked checked = new Checked();
         while (!in.isAtEnd()) {
             int tag = in.readTag();
             switch (WireFormat.getTagFieldNumber(tag)) {
@@ -342,10 +379,12 @@ public final class RemoteWriteDecoder {
                     ok = false;
                     break;
                 }
-                series.get(i).labels.add(symbols.get(ref));
             }
             if (ok) {
-                emit(series.get(i), i + 1, Map.of(), samples, errors);
+                for (int k = 0; k < r.length; k += 2) {
+                    series.get(i).label(symbols.get(r[k]), symbols.get(r[k + 1]));
+                }
+                emit(series.get(i), i + 1, Map.of(), checked, samples, errors);
             }
         }
     }
@@ -416,39 +455,70 @@ public final class RemoteWriteDecoder {
         return null;
     }
 
+    /**
+     * The names one request has shown valid, by identity: the message's strings are shared ({@link Strings}; 2.0's
+     * symbols), so a name is checked once per request, not once per series.
+     */
+    private static final class Checked {
+        final Seen labelNames = new Seen();
+        final Seen metricNames = new Seen();
+
+        /** Direct-mapped by the string's hash, which a string computes once; a collision replaces the slot. */
+        static final class Seen {
+            private final String[] slots = new String[128];
+
+            boolean has(String s) {
+                return slots[s.hashCode() & 127] == s;
+            }
+
+            void add(String s) {
+                slots[s.hashCode() & 127] = s;
+            }
+        }
+    }
+
     /** Checks one series and turns its samples into {@link ParsedSample}s. */
-    private void emit(Series s, int index, Map<String, MetricType> familyTypes, List<ParsedSample> samples,
-            List<ParseError> errors) {
+    private void emit(Series s, int index, Map<String, MetricType> familyTypes, Checked checked,
+            List<ParsedSample> samples, List<ParseError> errors) {
         if (s.histograms > 0) {
             addError(errors, "timeseries " + index + ": native histograms are not supported; send classic histograms "
                     + "(send_native_histograms: false)");
             return;
         }
         String name = null;
-        String[] rest = new String[s.labels.size()];
+        String[] rest = new String[Math.max(0, s.labelCount - 2)]; // every label but __name__
         int kept = 0;
-        for (int i = 0; i < s.labels.size(); i += 2) {
-            String label = s.labels.get(i);
+        for (int i = 0; i < s.labelCount; i += 2) {
+            String label = s.labels[i];
             if (label.equals("__name__")) {
-                name = s.labels.get(i + 1);
+                name = s.labels[i + 1];
                 continue;
             }
-            String problem = Naming.validateLabelName(label);
+            if (kept == rest.length) {
+                break; // no room left means no __name__ among the labels: refused below
+            }
+            if (!checked.labelNames.has(label)) {
+                String problem = Naming.validateLabelName(label);
+                if (problem != null) {
+                    addError(errors, "timeseries " + index + ": " + problem);
+                    return;
+                }
+                checked.labelNames.add(label);
+            }
+            rest[kept++] = label;
+            rest[kept++] = s.labels[i + 1];
+        }
+        if (name == null || name.isEmpty()) {
+            addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labelsText() + ")");
+            return;
+        }
+        if (!checked.metricNames.has(name)) {
+            String problem = Naming.validateMetricName(name);
             if (problem != null) {
                 addError(errors, "timeseries " + index + ": " + problem);
                 return;
             }
-            rest[kept++] = label;
-            rest[kept++] = s.labels.get(i + 1);
-        }
-        if (name == null || name.isEmpty()) {
-            addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labels + ")");
-            return;
-        }
-        String problem = Naming.validateMetricName(name);
-        if (problem != null) {
-            addError(errors, "timeseries " + index + ": " + problem);
-            return;
+            checked.metricNames.add(name);
         }
         Labels labels;
         try {
