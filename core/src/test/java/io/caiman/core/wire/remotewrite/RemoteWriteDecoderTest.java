@@ -220,6 +220,103 @@ class RemoteWriteDecoderTest {
                 .startsWith("the body is not a valid prometheus.WriteRequest message");
     }
 
+    /** Every wire type as an unknown field: varint (a ten-byte one), fixed64, length-delimited, group, fixed32. */
+    static void unknownFields(CodedOutputStream o) throws IOException {
+        o.writeInt64(14, -1L);
+        o.writeFixed64(15, 7L);
+        o.writeString(16, "later field");
+        o.writeTag(17, com.google.protobuf.WireFormat.WIRETYPE_START_GROUP);
+        o.writeInt32(1, 5);
+        o.writeTag(2, com.google.protobuf.WireFormat.WIRETYPE_START_GROUP); // a group in the group
+        o.writeTag(2, com.google.protobuf.WireFormat.WIRETYPE_END_GROUP);
+        o.writeTag(17, com.google.protobuf.WireFormat.WIRETYPE_END_GROUP);
+        o.writeFixed32(18, 9);
+    }
+
+    static byte[] message(ThrowingWriter w) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        CodedOutputStream o = CodedOutputStream.newInstance(b);
+        w.write(o);
+        o.flush();
+        return b.toByteArray();
+    }
+
+    interface ThrowingWriter {
+        void write(CodedOutputStream o) throws IOException;
+    }
+
+    @Test
+    void shouldSkipUnknownFieldsOfEveryWireTypeAtEveryLevelAndReadNegativeTimestamps() throws Exception {
+        byte[] name = message(o -> {
+            unknownFields(o);
+            o.writeString(1, "__name__");
+            o.writeString(2, "up");
+            unknownFields(o);
+        });
+        byte[] job = message(o -> {
+            o.writeString(2, "node");
+            o.writeString(1, "job"); // value before name: fields come in any order
+        });
+        byte[] sample = message(o -> {
+            unknownFields(o);
+            o.writeInt64(2, -5L); // before the epoch: a ten-byte varint
+            o.writeDouble(1, 2.5);
+        });
+        byte[] series = message(o -> {
+            unknownFields(o);
+            o.writeByteArray(1, name);
+            unknownFields(o);
+            o.writeByteArray(1, job);
+            o.writeByteArray(2, sample);
+            o.writeByteArray(3, new byte[] {0x09, 0, 0, 0, 0, 0, 0, 0, 0}); // an exemplar, skipped
+        });
+        byte[] request = message(o -> {
+            unknownFields(o);
+            o.writeByteArray(1, series);
+            unknownFields(o);
+        });
+        ParseResult r = decoder.decode(request, Version.V1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).singleElement().satisfies(s -> {
+            assertThat(s.name()).isEqualTo("up");
+            assertThat(s.labels()).isEqualTo(Labels.of("job", "node"));
+            assertThat(s.value()).isEqualTo(2.5);
+            assertThat(s.timestampMs()).isEqualTo(-5L);
+        });
+    }
+
+    @Test
+    void shouldRefuseEveryTruncationOrStopAtASeriesBoundary() {
+        List<RemoteWriteEncoder.Series> all = List.of(series("up", Labels.of("job", "x"), 1, 1),
+                series("down", Labels.of("job", "y", "zone", "é"), 2, 2), series("up", Labels.of("job", "z"), 3, 3));
+        byte[] message = RemoteWriteEncoder.writeRequest(all, Map.of("up", MetricType.GAUGE));
+        for (int length = 0; length < message.length; length++) {
+            ParseResult r = decoder.decode(java.util.Arrays.copyOf(message, length), Version.V1);
+            if (r.ok()) { // cut between two top-level fields: the whole series before it, none after
+                List<ParsedSample> expected = decoder.decode(message, Version.V1).samples().subList(0, r.samples().size());
+                assertThat(r.samples()).as("cut at %d", length).usingRecursiveFieldByFieldElementComparatorIgnoringFields("type")
+                        .isEqualTo(expected);
+            } else {
+                assertThat(r.samples()).as("cut at %d", length).isEmpty();
+                assertThat(r.errors()).singleElement().asString().startsWith("the body is not a valid prometheus.WriteRequest");
+            }
+        }
+    }
+
+    @Test
+    void shouldTakeNoSeriesOfAMessageThatBreaksAfterThem() throws Exception {
+        byte[] good = RemoteWriteEncoder.writeRequest(List.of(series("up", Labels.of("job", "x"), 1, 1)), Map.of());
+        byte[] broken = message(o -> {
+            o.writeRawBytes(good);
+            o.writeTag(1, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            o.writeUInt32NoTag(3);
+            o.writeRawBytes(new byte[] {0x0A, 0x01, (byte) 0x80}); // a label whose field ends inside a varint
+        });
+        ParseResult r = decoder.decode(broken, Version.V1);
+        assertThat(r.samples()).isEmpty();
+        assertThat(r.errors()).singleElement().asString().startsWith("the body is not a valid prometheus.WriteRequest");
+    }
+
     @Property(tries = 3000)
     void shouldNeverThrowOnArbitraryBytes(@ForAll byte[] message) {
         decoder.decode(message, Version.V1);
