@@ -1,6 +1,5 @@
 package io.caiman.core.wire.remotewrite;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.caiman.core.model.Labels;
@@ -27,10 +26,9 @@ import org.xerial.snappy.Snappy;
  * Decodes Prometheus remote-write bodies: snappy (block format) around a protobuf
  * {@code prometheus.WriteRequest} (1.0) or {@code io.prometheus.write.v2.Request} (2.0).
  *
- * <p>The protobuf is walked field by field with protobuf-java's {@link CodedInputStream} into Caiman's
- * samples directly, rather than through generated message classes: no protoc step in the build, and no
- * intermediate objects per sample on the gateway's hottest path. Unknown fields are skipped, as protobuf
- * requires.
+ * <p>The protobuf is walked field by field over the array ({@link Wire}) into Caiman's samples directly, rather
+ * than through generated message classes: no protoc step in the build, and no intermediate objects per sample on
+ * the gateway's hottest path. Unknown fields are skipped, as protobuf requires.
  *
  * <p>All or nothing, like the other formats: any invalid series makes the result carry errors (each
  * naming the series by its position), and the gateway writes nothing of the request. Native histograms
@@ -135,6 +133,17 @@ public final class RemoteWriteDecoder {
         int count;
         int histograms;
         MetricType type = MetricType.UNKNOWN;
+
+        /** 2.0's labels_refs, resolved once the symbols are all read. */
+        int[] refs = new int[0];
+        int refCount;
+
+        void ref(int symbol) {
+            if (refCount == refs.length) {
+                refs = java.util.Arrays.copyOf(refs, Math.max(8, refCount * 2));
+            }
+            refs[refCount++] = symbol;
+        }
 
         void reset() {
             labelCount = 0;
@@ -260,12 +269,10 @@ public final class RemoteWriteDecoder {
             int tag = in.tag(message.length);
             if (WireFormat.getTagFieldNumber(tag) == 3) {
                 int end = in.embedded(tag, message.length);
-                int from = in.pos;
                 if (types == null) {
                     types = new HashMap<>();
                 }
-                readMetadataV1(CodedInputStream.newInstance(message, from, end - from), types);
-                in.pos = end;
+                readMetadataV1(in, end, new Strings(message), types);
             } else {
                 in.skip(tag, message.length);
             }
@@ -284,15 +291,10 @@ public final class RemoteWriteDecoder {
                     while (in.pos < labelEnd) {
                         int t = in.tag(labelEnd);
                         int field = WireFormat.getTagFieldNumber(t);
-                        if (field == 1 || field == 2) {
-                            int stop = in.embedded(t, labelEnd);
-                            String text = strings.read(in.pos, stop - in.pos);
-                            in.pos = stop;
-                            if (field == 1) {
-                                name = text;
-                            } else {
-                                value = text;
-                            }
+                        if (field == 1) {
+                            name = in.string(t, labelEnd, strings);
+                        } else if (field == 2) {
+                            value = in.string(t, labelEnd, strings);
                         } else {
                             in.skip(t, labelEnd);
                         }
@@ -300,28 +302,9 @@ public final class RemoteWriteDecoder {
                     s.label(name, value);
                     break;
                 }
-                case 2: { // Sample { double value = 1; int64 timestamp = 2; }
-                    int sampleEnd = in.embedded(tag, end);
-                    double value = 0;
-                    long timestamp = 0;
-                    while (in.pos < sampleEnd) {
-                        int t = in.tag(sampleEnd);
-                        switch (WireFormat.getTagFieldNumber(t)) {
-                            case 1:
-                                expect(t, WireFormat.WIRETYPE_FIXED64);
-                                value = Double.longBitsToDouble(in.fixed64(sampleEnd));
-                                break;
-                            case 2:
-                                expect(t, WireFormat.WIRETYPE_VARINT);
-                                timestamp = in.varint(sampleEnd);
-                                break;
-                            default:
-                                in.skip(t, sampleEnd);
-                        }
-                    }
-                    s.add(value, timestamp);
+                case 2:
+                    readSample(in, in.embedded(tag, end), s);
                     break;
-                }
                 case 4:
                     s.histograms++;
                     in.skip(tag, end);
@@ -333,9 +316,9 @@ public final class RemoteWriteDecoder {
     }
 
     /**
-     * A protobuf walk over one array for 1.0's messages, the gateway's hottest path: each embedded message's end is
-     * an index the caller holds, where {@link CodedInputStream} keeps a stack of limits and recomputes its buffer at
-     * each one, about a third of the decoder's time. The same wire format and the same refusals: a field that runs
+     * A protobuf walk over one array, the gateway's hottest path: each embedded message's end is an index the caller
+     * holds, where protobuf-java's {@code CodedInputStream} keeps a stack of limits and recomputes its buffer at each
+     * one, about a third of the decoder's time. The same wire format and the same refusals: a field that runs
      * past its message, a varint longer than ten bytes, a tag of zero or of an unknown wire type. Unknown fields,
      * groups included, are skipped. Written here because protobuf-java has no cheaper reader of its own.
      */
@@ -371,7 +354,21 @@ public final class RemoteWriteDecoder {
                     return result;
                 }
             }
-            throw new InvalidProtocolBufferException("CodedInputStream encountered a malformed varint.");
+            throw new InvalidProtocolBufferException("a varint runs over ten bytes");
+        }
+
+        /** A varint field read as protobuf's int32 (and enums): the low 32 bits. */
+        int int32(int tag, int end) throws InvalidProtocolBufferException {
+            expect(tag, WireFormat.WIRETYPE_VARINT);
+            return (int) varint(end);
+        }
+
+        /** A string field, strict UTF-8. */
+        String string(int tag, int end, Strings strings) throws IOException {
+            int stop = embedded(tag, end);
+            String text = strings.read(pos, stop - pos);
+            pos = stop;
+            return text;
         }
 
         long fixed64(int end) throws InvalidProtocolBufferException {
@@ -448,46 +445,51 @@ public final class RemoteWriteDecoder {
         }
     }
 
-    private static Void readMetadataV1(CodedInputStream in, Map<String, MetricType> types) throws IOException {
+    /** MetricMetadata { MetricType type = 1; string metric_family_name = 2; … } */
+    private static void readMetadataV1(Wire in, int end, Strings strings, Map<String, MetricType> types)
+            throws IOException {
         int type = 0;
         String family = "";
-        while (!in.isAtEnd()) {
-            int tag = in.readTag();
+        while (in.pos < end) {
+            int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1: type = varint(in, tag); break;
-                case 2: family = string(in, tag); break;
-                default: in.skipField(tag);
+                case 1:
+                    type = in.int32(tag, end);
+                    break;
+                case 2:
+                    family = in.string(tag, end, strings);
+                    break;
+                default:
+                    in.skip(tag, end);
             }
         }
         if (!family.isEmpty()) {
             types.put(family, metricType(type));
         }
-        return null;
     }
 
     // ---- 2.0: Request { repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
 
     private void decodeV2(byte[] message, List<ParsedSample> samples, List<ParseError> errors) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(message);
+        Wire in = new Wire(message);
+        Strings strings = new Strings(message);
         List<String> symbols = new ArrayList<>();
-        List<int[]> refs = new ArrayList<>();
         List<Series> series = new ArrayList<>();
         Checked checked = new Checked();
-        while (!in.isAtEnd()) {
-            int tag = in.readTag();
+        int end = message.length;
+        while (in.pos < end) {
+            int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 4:
-                    symbols.add(string(in, tag));
+                    symbols.add(in.string(tag, end, strings));
                     break;
                 case 5:
                     Series s = new Series();
-                    List<Integer> labelRefs = new ArrayList<>();
-                    embedded(in, tag, m -> readSeriesV2(m, s, labelRefs));
-                    refs.add(labelRefs.stream().mapToInt(Integer::intValue).toArray());
+                    readSeriesV2(in, in.embedded(tag, end), s);
                     series.add(s);
                     break;
                 default:
-                    in.skipField(tag);
+                    in.skip(tag, end);
             }
         }
         if (!symbols.isEmpty() && !symbols.get(0).isEmpty()) {
@@ -495,13 +497,14 @@ public final class RemoteWriteDecoder {
             return;
         }
         for (int i = 0; i < series.size(); i++) {
-            int[] r = refs.get(i);
-            if (r.length % 2 != 0) {
-                addError(errors, "timeseries " + (i + 1) + ": labels_refs has an odd length (" + r.length + ")");
+            Series s = series.get(i);
+            if (s.refCount % 2 != 0) {
+                addError(errors, "timeseries " + (i + 1) + ": labels_refs has an odd length (" + s.refCount + ")");
                 continue;
             }
             boolean ok = true;
-            for (int ref : r) {
+            for (int k = 0; k < s.refCount; k++) {
+                int ref = s.refs[k];
                 if (ref < 0 || ref >= symbols.size()) {
                     addError(errors, "timeseries " + (i + 1) + ": labels_refs points to symbol " + ref + " but there are "
                             + symbols.size());
@@ -510,78 +513,75 @@ public final class RemoteWriteDecoder {
                 }
             }
             if (ok) {
-                for (int k = 0; k < r.length; k += 2) {
-                    series.get(i).label(symbols.get(r[k]), symbols.get(r[k + 1]));
+                for (int k = 0; k < s.refCount; k += 2) {
+                    s.label(symbols.get(s.refs[k]), symbols.get(s.refs[k + 1]));
                 }
-                emit(series.get(i), i + 1, Map.of(), checked, samples, errors);
+                emit(s, i + 1, Map.of(), checked, samples, errors);
             }
         }
     }
 
-    private static Void readSeriesV2(CodedInputStream in, Series s, List<Integer> labelRefs) throws IOException {
-        while (!in.isAtEnd()) {
-            int tag = in.readTag();
+    private static void readSeriesV2(Wire in, int end, Series s) throws IOException {
+        while (in.pos < end) {
+            int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
-                case 1:
+                case 1: // labels_refs, packed or not
                     if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                        int limit = in.pushLimit(in.readRawVarint32());
-                        while (!in.isAtEnd()) {
-                            labelRefs.add(in.readUInt32());
+                        int packedEnd = in.embedded(tag, end);
+                        while (in.pos < packedEnd) {
+                            s.ref((int) in.varint(packedEnd));
                         }
-                        in.popLimit(limit);
                     } else {
-                        labelRefs.add(varint(in, tag));
+                        s.ref(in.int32(tag, end));
                     }
                     break;
                 case 2:
-                    embedded(in, tag, m -> readSample(m, s));
+                    readSample(in, in.embedded(tag, end), s);
                     break;
                 case 3:
                     s.histograms++;
-                    in.skipField(tag);
+                    in.skip(tag, end);
                     break;
-                case 5:
-                    embedded(in, tag, m -> {
-                        while (!m.isAtEnd()) {
-                            int t = m.readTag();
-                            if (WireFormat.getTagFieldNumber(t) == 1) {
-                                s.type = metricType(varint(m, t));
-                            } else {
-                                m.skipField(t);
-                            }
+                case 5: { // Metadata { MetricType type = 1; … }
+                    int metadataEnd = in.embedded(tag, end);
+                    while (in.pos < metadataEnd) {
+                        int t = in.tag(metadataEnd);
+                        if (WireFormat.getTagFieldNumber(t) == 1) {
+                            s.type = metricType(in.int32(t, metadataEnd));
+                        } else {
+                            in.skip(t, metadataEnd);
                         }
-                        return null;
-                    });
+                    }
                     break;
+                }
                 default:
-                    in.skipField(tag); // exemplars (4), created_timestamp (6), anything newer
+                    in.skip(tag, end); // exemplars (4), created_timestamp (6), anything newer
             }
         }
-        return null;
     }
 
     // ---- shared
 
-    private static Void readSample(CodedInputStream in, Series s) throws IOException {
+    /** Sample { double value = 1; int64 timestamp = 2; }, the same in both versions. */
+    private static void readSample(Wire in, int end, Series s) throws IOException {
         double value = 0;
         long timestamp = 0;
-        while (!in.isAtEnd()) {
-            int tag = in.readTag();
+        while (in.pos < end) {
+            int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1:
                     expect(tag, WireFormat.WIRETYPE_FIXED64);
-                    value = in.readDouble();
+                    value = Double.longBitsToDouble(in.fixed64(end));
                     break;
                 case 2:
                     expect(tag, WireFormat.WIRETYPE_VARINT);
-                    timestamp = in.readInt64();
+                    timestamp = in.varint(end);
                     break;
                 default:
-                    in.skipField(tag);
+                    in.skip(tag, end);
             }
         }
         s.add(value, timestamp);
-        return null;
     }
 
     /**
@@ -678,30 +678,6 @@ public final class RemoteWriteDecoder {
         MetricType[] byNumber = {MetricType.UNKNOWN, MetricType.COUNTER, MetricType.GAUGE, MetricType.HISTOGRAM,
             MetricType.GAUGE_HISTOGRAM, MetricType.SUMMARY, MetricType.INFO, MetricType.STATESET};
         return protoType >= 0 && protoType < byNumber.length ? byNumber[protoType] : MetricType.UNKNOWN;
-    }
-
-    @FunctionalInterface
-    private interface Reader<T> {
-        T read(CodedInputStream in) throws IOException;
-    }
-
-    /** Reads a length-delimited embedded message with {@code reader}, within its limit. */
-    private static <T> T embedded(CodedInputStream in, int tag, Reader<T> reader) throws IOException {
-        expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        int limit = in.pushLimit(in.readRawVarint32());
-        T value = reader.read(in);
-        in.popLimit(limit);
-        return value;
-    }
-
-    private static String string(CodedInputStream in, int tag) throws IOException {
-        expect(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-        return in.readStringRequireUtf8();
-    }
-
-    private static int varint(CodedInputStream in, int tag) throws IOException {
-        expect(tag, WireFormat.WIRETYPE_VARINT);
-        return in.readInt32();
     }
 
     private static void expect(int tag, int wireType) throws InvalidProtocolBufferException {
