@@ -24,6 +24,19 @@ public final class Interner {
         for (int i = from; i < to; i++) {
             h = 31 * h + s.charAt(i);
         }
+        return substring(s, from, to, h);
+    }
+
+    /**
+     * {@link #substring(String, int, int)} for a caller that computed {@code hash} ({@code h = 31 * h + c} over the
+     * run's characters) while it scanned the run, so the run is read once more only to compare it.
+     */
+    public String substring(String s, int from, int to, int hash) {
+        int length = to - from;
+        if (length > LONGEST || length == 0) {
+            return s.substring(from, to);
+        }
+        int h = hash;
         int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
         String hit = table[slot];
         if (hit != null && hit.length() == length && s.regionMatches(from, hit, 0, length)) {

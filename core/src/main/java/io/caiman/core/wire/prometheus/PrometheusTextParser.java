@@ -49,7 +49,8 @@ public final class PrometheusTextParser {
         List<ParseError> errors = new ArrayList<>();
         Map<String, MetricType> types = new HashMap<>();
         Interner names = new Interner();
-        TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors, names).parse(),
+        Scratch scratch = new Scratch();
+        TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors, names, scratch).parse(),
                 lineNo -> addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
         return new ParseResult(samples, errors);
     }
@@ -60,8 +61,15 @@ public final class PrometheusTextParser {
         }
     }
 
+    /** A sample's labels as read, names and values interleaved: one array for every line of a parse. */
+    private static final class Scratch {
+        String[] labels = new String[16];
+    }
+
     /** One line's parse; {@code pos} walks it. */
     private final class Line {
+        private final Scratch scratch;
+        private int labelCount;
         private final String s;
         private final int lineNo;
         private final Map<String, MetricType> types;
@@ -71,8 +79,9 @@ public final class PrometheusTextParser {
         private int pos;
 
         Line(String s, int lineNo, Map<String, MetricType> types, List<ParsedSample> samples, List<ParseError> errors,
-                Interner names) {
+                Interner names, Scratch scratch) {
             this.names = names;
+            this.scratch = scratch;
             this.s = s;
             this.lineNo = lineNo;
             this.types = types;
@@ -130,10 +139,10 @@ public final class PrometheusTextParser {
             if (name == null) {
                 return;
             }
-            List<String> labels = new ArrayList<>();
+            labelCount = 0;
             if (pos < s.length() && s.charAt(pos) == '{') {
                 pos++;
-                if (!labels(labels)) {
+                if (!labels()) {
                     return;
                 }
             }
@@ -173,7 +182,7 @@ public final class PrometheusTextParser {
             }
             Labels set;
             try {
-                set = Labels.ofPairs(labels.toArray(new String[0]));
+                set = Labels.ofPairs(java.util.Arrays.copyOf(scratch.labels, labelCount));
             } catch (IllegalArgumentException e) {
                 error(0, e.getMessage());
                 return;
@@ -187,7 +196,7 @@ public final class PrometheusTextParser {
         }
 
         /** Reads labels after '{' up to and including '}'; false after an error. */
-        private boolean labels(List<String> out) {
+        private boolean labels() {
             while (true) {
                 skipBlanks();
                 if (pos < s.length() && s.charAt(pos) == '}') {
@@ -195,10 +204,11 @@ public final class PrometheusTextParser {
                     return true;
                 }
                 int nameStart = pos;
-                while (pos < s.length() && isNameChar(s.charAt(pos), pos == nameStart, false)) {
-                    pos++;
+                int hash = 0;
+                for (char c; pos < s.length() && isNameChar(c = s.charAt(pos), pos == nameStart, false); pos++) {
+                    hash = 31 * hash + c;
                 }
-                String label = names.substring(s, nameStart, pos);
+                String label = names.substring(s, nameStart, pos, hash);
                 if (label.isEmpty()) {
                     error(pos, pos >= s.length() ? "expected a label name or '}' before the end of the line"
                             : "expected a label name or '}', found '" + s.charAt(pos) + "'");
@@ -221,7 +231,7 @@ public final class PrometheusTextParser {
                 }
                 pos++;
                 String value = readValue(label);
-                if (value == null || !addLabel(out, label, value, nameStart)) {
+                if (value == null || !addLabel(label, value, nameStart)) {
                     return false;
                 }
                 skipBlanks();
@@ -271,29 +281,34 @@ public final class PrometheusTextParser {
             }
         }
 
-        private boolean addLabel(List<String> out, String label, String value, int nameStart) {
-            for (int i = 0; i < out.size(); i += 2) {
-                if (out.get(i).equals(label)) {
+        private boolean addLabel(String label, String value, int nameStart) {
+            String[] out = scratch.labels;
+            for (int i = 0; i < labelCount; i += 2) {
+                if (out[i].equals(label)) {
                     error(nameStart, "label " + label + " is given twice");
                     return false;
                 }
             }
-            out.add(label);
-            out.add(value);
+            if (labelCount + 2 > out.length) {
+                out = scratch.labels = java.util.Arrays.copyOf(out, out.length * 2);
+            }
+            out[labelCount++] = label;
+            out[labelCount++] = value;
             return true;
         }
 
         private String metricName() {
             int start = pos;
-            while (pos < s.length() && isNameChar(s.charAt(pos), pos == start, true)) {
-                pos++;
+            int hash = 0;
+            for (char c; pos < s.length() && isNameChar(c = s.charAt(pos), pos == start, true); pos++) {
+                hash = 31 * hash + c;
             }
             if (pos == start) {
                 error(pos, pos >= s.length() ? "expected a metric name" : "expected a metric name, found '" + s.charAt(pos)
                         + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
                 return null;
             }
-            return names.substring(s, start, pos);
+            return names.substring(s, start, pos, hash);
         }
 
         /** Where the word at {@code pos} ends: the next blank or the end of the line. */

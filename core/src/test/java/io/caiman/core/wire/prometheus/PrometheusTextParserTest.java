@@ -102,6 +102,21 @@ class PrometheusTextParserTest {
     }
 
     @Test
+    void shouldKeepEachLinesLabelsApartAcrossManyLabelsAndShortLines() {
+        StringBuilder many = new StringBuilder("wide{");
+        for (int i = 0; i < 20; i++) {
+            many.append(i > 0 ? "," : "").append("l").append(i).append("=\"v").append(i).append('"');
+        }
+        ParseResult r = new PrometheusTextParser().parse(String.join("\n", many + "} 1", "narrow{a=\"x\"} 2", "bare 3")
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples().get(0).labels().size()).isEqualTo(20);
+        assertThat(r.samples().get(0).labels().get("l19")).isEqualTo("v19");
+        assertThat(r.samples().get(1).labels()).isEqualTo(io.caiman.core.model.Labels.of("a", "x"));
+        assertThat(r.samples().get(2).labels()).isEqualTo(io.caiman.core.model.Labels.EMPTY);
+    }
+
+    @Test
     void shouldReportInvalidUtf8ByLine() {
         byte[] body = "ok 1\nbad{a=\"\u00e9\"} 1\n".getBytes(StandardCharsets.UTF_8);
         body[13] = (byte) 0xC3;
