@@ -596,12 +596,17 @@ public final class RemoteWriteDecoder {
         static final class Seen {
             private final String[] slots = new String[128];
 
-            boolean has(String s) {
-                return slots[s.hashCode() & 127] == s;
-            }
-
-            void add(String s) {
-                slots[s.hashCode() & 127] = s;
+            /** Why {@code s} is no valid metric ({@code metric}) or label name, or {@code null}: checked once per string. */
+            String problem(String s, boolean metric) {
+                int slot = s.hashCode() & 127;
+                if (slots[slot] == s) {
+                    return null;
+                }
+                String problem = metric ? Naming.validateMetricName(s) : Naming.validateLabelName(s);
+                if (problem == null) {
+                    slots[slot] = s;
+                }
+                return problem;
             }
         }
     }
@@ -626,13 +631,10 @@ public final class RemoteWriteDecoder {
             if (kept == rest.length) {
                 break; // no room left means no __name__ among the labels: refused below
             }
-            if (!checked.labelNames.has(label)) {
-                String problem = Naming.validateLabelName(label);
-                if (problem != null) {
-                    addError(errors, "timeseries " + index + ": " + problem);
-                    return;
-                }
-                checked.labelNames.add(label);
+            String problem = checked.labelNames.problem(label, false);
+            if (problem != null) {
+                addError(errors, "timeseries " + index + ": " + problem);
+                return;
             }
             rest[kept++] = label;
             rest[kept++] = s.labels[i + 1];
@@ -641,13 +643,10 @@ public final class RemoteWriteDecoder {
             addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labelsText() + ")");
             return;
         }
-        if (!checked.metricNames.has(name)) {
-            String problem = Naming.validateMetricName(name);
-            if (problem != null) {
-                addError(errors, "timeseries " + index + ": " + problem);
-                return;
-            }
-            checked.metricNames.add(name);
+        String problem = checked.metricNames.problem(name, true);
+        if (problem != null) {
+            addError(errors, "timeseries " + index + ": " + problem);
+            return;
         }
         Labels labels;
         try {
