@@ -31,16 +31,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -103,13 +107,20 @@ class ProcessorFaultTest {
             OplogRecords records = new OplogRecords(cluster, cfg.replicaLabels());
             AtomicInteger sent = new AtomicInteger();
             AtomicBoolean failed = new AtomicBoolean();
+            CountDownLatch bReady = new CountDownLatch(1);
             Thread feeder = new Thread(() -> {
                 try {
                     for (In in : input) {
                         producer.send(record(records, in), (m, e) -> failed.compareAndSet(false, e != null));
                         if (sent.incrementAndGet() % 200 == 0) {
                             producer.flush();
-                            Thread.sleep(25); // about 8,000 samples/s: the input outlasts the join and the kill
+                            Thread.sleep(25); // about 8,000 samples/s
+                        }
+                        if (sent.get() == input.size() / 3) {
+                            // a third in, B joins: the input waits for it, so that B is in the group while the input
+                            // flows and A dies with input still to come, however slowly B starts
+                            producer.flush();
+                            bReady.await(Timing.seconds(120).toMillis(), TimeUnit.MILLISECONDS);
                         }
                     }
                     producer.flush();
@@ -121,24 +132,19 @@ class ProcessorFaultTest {
             awaitSent(sent, input.size() / 4);
             b = processor(config, "b", portB);
             awaitReady(portB, b, "b");
-            awaitSent(sent, input.size() / 2);
-            a.destroyForcibly(); // SIGKILL mid-stream, with B running
+            bReady.countDown();
+            Awaitility.await().atMost(Timing.seconds(120)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> sent.get() >= input.size() * 2 / 3);
+            a.destroyForcibly(); // SIGKILL mid-stream (a third of the input still to come), with B running
+            int sentAtKill = sent.get();
             assertThat(a.waitFor(30, TimeUnit.SECONDS)).isTrue();
             feeder.join(Timing.seconds(120).toMillis());
             assertThat(feeder.isAlive()).isFalse();
             assertThat(failed).as("every input record acknowledged by Kafka").isFalse();
+            System.out.printf("%tT A killed with %d of %d input records sent; feeder done%n", System.currentTimeMillis(),
+                    sentAtKill, input.size());
 
-            // what the per-series stage added up but has not sent on yet goes out within processor.rule_flush_interval
-            // (1 s): wait until the repartition topic has stayed as it is for more than two of them, all of it read
-            awaitProcessed(cluster);
-            for (int i = 0; i < 20; i++) {
-                long before = repartitionEnd(cluster);
-                Thread.sleep(2_500);
-                awaitProcessed(cluster);
-                if (repartitionEnd(cluster) == before) {
-                    break;
-                }
-            }
+            awaitAllSent(cluster, portB, b);
             for (int job = 0; job < JOBS; job++) { // far ahead: closes every window of the input
                 producer.send(record(records, new In(job, 99, 0, T + 86_400_000L / 2))).get(30, TimeUnit.SECONDS);
             }
@@ -148,7 +154,7 @@ class ProcessorFaultTest {
                     assertThat(aggregates(name)).hasSizeGreaterThanOrEqualTo(expected.size()));
             Map<String, Double> actual = aggregates(name);
             assertThat(metric(portB, "caiman_processor_rule_late_samples_total(?:\\{[^}]*\\})?"))
-                    .as("no sample came after its window closed").isZero();
+                    .as(() -> "no sample came after its window closed; B logged:\n" + logged("b", "came after")).isZero();
             assertThat(actual).isEqualTo(expected);
             assertThat(metric(portB, "caiman_processor_rule_windows_closed_total\\{by=\"idle\"[^}]*\\}"))
                     .as("every window closed by sample time").isZero();
@@ -217,8 +223,47 @@ class ProcessorFaultTest {
     }
 
     /**
+     * Waits until every part of a window that the input brought has reached the group stage, so that the closing
+     * samples come after all of it:
+     * <ul>
+     *   <li>the group has one member, B: A's tasks are B's, with the parts A added up and committed but had not sent
+     *       on when it died (they wait in its tasks' state until another processor takes them), and B is ready, its
+     *       tasks restored and running;
+     *   <li>the group has committed every oplog record and read every repartition record, and every repartition
+     *       record written is visible (no transaction is open, as A's is until the broker aborts it);
+     *   <li>and that holds, with the repartition topic unchanged, over more than two of
+     *       {@code processor.rule_flush_interval} (1 s), in which B sends on every part it holds.
+     * </ul>
+     */
+    private void awaitAllSent(ClusterConfig cluster, int portB, Process b) throws Exception {
+        String group = cluster.processorApplicationId();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers()))) {
+            Awaitility.await().atMost(Timing.seconds(120)).pollInterval(Duration.ofMillis(500)).ignoreExceptions()
+                    .until(() -> {
+                        var d = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group);
+                        return d.groupState() == GroupState.STABLE && d.members().size() == 1;
+                    });
+        }
+        awaitReady(portB, b, "b");
+        for (int i = 0; ; i++) {
+            awaitProcessed(cluster);
+            long written = repartitionEnd(cluster, IsolationLevel.READ_UNCOMMITTED);
+            boolean visible = repartitionEnd(cluster) == written;
+            Thread.sleep(2_500);
+            awaitProcessed(cluster);
+            long after = repartitionEnd(cluster, IsolationLevel.READ_UNCOMMITTED);
+            System.out.printf("%tT processed; repartition %d -> %d written, %s%n", System.currentTimeMillis(), written,
+                    after, visible ? "all visible" : "some in an open transaction");
+            if (visible && after == written && repartitionEnd(cluster) == after) {
+                return;
+            }
+            assertThat(i).as("the repartition topic settles within a minute").isLessThan(24);
+        }
+    }
+
+    /**
      * Waits until the processors' group has committed every oplog record and every record of its repartition topic
-     * (a read_committed read from the committed offsets finds nothing left), so the closing samples come after all.
+     * (a read_committed read from the committed offsets finds nothing left).
      */
     private static void awaitProcessed(ClusterConfig cluster) {
         String group = cluster.processorApplicationId();
@@ -265,14 +310,17 @@ class ProcessorFaultTest {
 
     /** The sum of the repartition topic's end offsets (read_committed): it moves when parts are sent on. */
     private static long repartitionEnd(ClusterConfig cluster) throws Exception {
+        return repartitionEnd(cluster, IsolationLevel.READ_COMMITTED);
+    }
+
+    private static long repartitionEnd(ClusterConfig cluster, IsolationLevel level) throws Exception {
         String repartition = repartitionTopic(cluster);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers()))) {
             Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
             for (int p = 0; p < cluster.partitions(); p++) {
                 ends.put(new TopicPartition(repartition, p), OffsetSpec.latest());
             }
-            return admin.listOffsets(ends, new org.apache.kafka.clients.admin.ListOffsetsOptions(
-                            org.apache.kafka.common.IsolationLevel.READ_COMMITTED)).all().get(30, TimeUnit.SECONDS)
+            return admin.listOffsets(ends, new ListOffsetsOptions(level)).all().get(30, TimeUnit.SECONDS)
                     .values().stream().mapToLong(info -> info.offset()).sum();
         }
     }
@@ -296,6 +344,15 @@ class ProcessorFaultTest {
         File out = dir.resolve(node + ".out").toFile();
         File err = dir.resolve(node + ".err").toFile();
         return new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
+    }
+
+    /** The lines of a processor's log that contain {@code text}, for a failure message. */
+    private String logged(String node, String text) {
+        try (var lines = Files.lines(dir.resolve(node + ".err"))) {
+            return String.join("\n", lines.filter(l -> l.contains(text)).toList());
+        } catch (java.io.IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     private void awaitReady(int port, Process process, String node) {
