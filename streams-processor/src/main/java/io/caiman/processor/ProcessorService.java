@@ -186,7 +186,8 @@ public final class ProcessorService implements AutoCloseable {
     private KafkaStreams newStreams(Counter badRecords) {
         ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(rules, cluster.aggregatesTopic(),
                 config.replicaTimeout(), config.processor().maxFuture(), config.processor().idleClose(),
-                config.processor().ruleFlushInterval(), new RuleMetrics(registry, 10_000));
+                config.processor().ruleFlushInterval(), new RuleMetrics(registry, 10_000), cluster.partitions(),
+                this::caughtUp);
         return new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
                 badRecords, config.processor().setWindow(), aggregation), new StreamsConfig(properties()));
     }
@@ -323,6 +324,38 @@ public final class ProcessorService implements AutoCloseable {
             }
         }
         return (long) max;
+    }
+
+    private long lagsAtNanos;
+    private Map<Integer, Double> oplogLags = Map.of();
+
+    /**
+     * Whether this processor has read oplog partition {@code partition} to its end: its consumer's {@code records-lag}
+     * for it is known and 0. Called by the per-series tasks at each flush; the metrics are read at most every 200 ms.
+     */
+    private synchronized boolean caughtUp(int partition) {
+        KafkaStreams s = streams;
+        if (s == null) {
+            return false;
+        }
+        if (System.nanoTime() - lagsAtNanos > 200_000_000L || lagsAtNanos == 0) {
+            Map<Integer, Double> lags = new HashMap<>();
+            String topic = cluster.oplogTopic();
+            for (var e : s.metrics().entrySet()) {
+                org.apache.kafka.common.MetricName n = e.getKey();
+                String t = n.tags().get("topic");
+                if (n.name().equals("records-lag") && n.group().equals("consumer-fetch-manager-metrics")
+                        && n.tags().containsKey("partition") && (topic.equals(t) || topic.replace('.', '_').equals(t))
+                        && !n.tags().getOrDefault("client-id", "").endsWith("restore-consumer")
+                        && e.getValue().metricValue() instanceof Double d && !d.isNaN()) {
+                    lags.put(Integer.parseInt(n.tags().get("partition")), d);
+                }
+            }
+            oplogLags = lags;
+            lagsAtNanos = System.nanoTime();
+        }
+        Double lag = oplogLags.get(partition);
+        return lag != null && lag == 0;
     }
 
     /** The advertised HTTP address: {@code advertise}, else {@code listen} with this host's name for a wildcard. */

@@ -218,8 +218,9 @@ public final class CaimanConfigDef {
                 return null;
             }));
     public static final Setting<Duration> RULE_GRACE = optional("grace", SettingType.DURATION, Duration.ofSeconds(5),
-            "How long after a window's end its late samples still count. A window closes when a sample this much "
-                    + "past its end arrives on its partition (or by the wall clock, see `processor.idle_close`); a "
+            "How long after a window's end its late samples still count. A window closes when every oplog "
+                    + "partition has brought a sample this much past its end, or has nothing to read (or by the wall "
+                    + "clock, see `processor.idle_close`); a "
                     + "sample of a closed window is counted in `caiman_processor_rule_late_samples_total`, not "
                     + "aggregated.")
             .checkedBy(Setting.Rule.notNegative());
@@ -389,8 +390,9 @@ public final class CaimanConfigDef {
             .checkedBy(Setting.Rule.positive());
 
     public static final Setting<Duration> PROCESSOR_IDLE_CLOSE = optional("idle_close", SettingType.DURATION,
-            Duration.ofSeconds(30), "Windows of `stream_aggregation` rules close when newer samples arrive on their "
-                    + "partition. When a partition has received nothing for this long (by the wall clock), its windows "
+            Duration.ofSeconds(30), "Windows of `stream_aggregation` rules close when every oplog partition's samples "
+                    + "have passed them. When a partition of the group stage has received nothing for this long (by "
+                    + "the wall clock: no parts and no marks), its windows "
                     + "whose end plus grace has passed on the wall clock close anyway, so a quiet group is not held "
                     + "open. Keep it longer than a rebalance takes, or a replay's pause could close windows early.")
             .checkedBy(Setting.Rule.positive());
@@ -398,11 +400,10 @@ public final class CaimanConfigDef {
             SettingType.DURATION, Duration.ofSeconds(1), "How often the per-series stage of `stream_aggregation` "
                     + "sends what it has added up (per rule, output group and window, kept in the store "
                     + "`rule-partials` and committed with the input) on to the group stage, which closes the windows. "
-                    + "One record then carries many samples. It also sends them each time its samples advance by "
-                    + "half a rule's `grace`, and when a sample reaches the end plus grace of a window it has parts "
-                    + "of, so a window does not wait for this to close; only the last parts of a partition whose "
-                    + "samples stop do. A rule's `grace` should be longer than this for samples of one window that "
-                    + "reach different partitions at nearly the same time.")
+                    + "One record then carries many samples. It also sends them, with its mark (how far its samples "
+                    + "have got), when a sample reaches the end plus grace of any rule's window, so a window does not "
+                    + "wait for this to close; only the last parts of a partition whose samples stop do, and its mark "
+                    + "that it is idle.")
             .checkedBy(Setting.Rule.positive());
     public static final Setting<Duration> PROCESSOR_MAX_FUTURE = optional("max_future", SettingType.DURATION,
             Duration.ofMinutes(10), "A sample whose timestamp is more than this ahead of when the oplog accepted it is "

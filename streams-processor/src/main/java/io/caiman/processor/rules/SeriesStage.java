@@ -51,12 +51,13 @@ import org.slf4j.LoggerFactory;
  *       once, for the group stage to tell the series apart.
  * </ol>
  *
- * <p>Every {@code processor.rule_flush_interval} (by the wall clock), each time the task's samples advance by half
- * the smallest grace (by sample time), and as soon as a sample reaches the end plus grace of a window the task has
- * parts of (so the window closes without waiting for the next flush), the window parts go on as {@link Contribution}s,
- * keyed by the rule id and the output group, to be repartitioned by group. So one record carries what a task added up
- * for a group in that time, not one sample, and a rule with few groups neither writes the repartition topic per sample
- * nor sends all of it to one partition.
+ * <p>Every {@code processor.rule_flush_interval} (by the wall clock), and as soon as a sample reaches the end plus
+ * grace of any rule's window (so the window closes without waiting for the next flush), the window parts go on as
+ * {@link Contribution}s, keyed by the rule id and the output group, to be repartitioned by group. So one record
+ * carries what a task added up for a group in that time, not one sample, and a rule with few groups neither writes
+ * the repartition topic per sample nor sends all of it to one partition. After its parts, the task sends its mark (see
+ * {@link Marks}) to every partition of the group stage: its newest sample time, or that it is idle. A window closes
+ * only when every task has marked past it, so the parts a task holds can never come after their window closed.
  * The parts are state like any other: committed with the input offsets and the output in one transaction, restored
  * after a crash, moved with the task.
  *
@@ -93,12 +94,6 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private final long maxFutureMs;
     private final RuleMetrics metrics;
     private final long flushMs;
-    /**
-     * Parts also go on each time this task's samples advance this far (half the smallest grace): while a backlog is
-     * read (a replay, a restart) a flush interval of the wall clock spans far more sample time than the grace, and
-     * a task that held its parts that long would find its windows closed by the other tasks' parts.
-     */
-    private final long flushSpanMs;
     private final Map<String, CompiledRule> byId = new HashMap<>();
     private final Map<java.nio.ByteBuffer, Matched> matchCache = new LinkedHashMap<>(1024, 0.75f, true) {
         @Override
@@ -113,35 +108,44 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private boolean legacyMoved;
     /**
      * The newest timestamp this task has aggregated: a sample of a window whose end plus grace is at or before it is
-     * late. Windows close downstream by the newest timestamp the parts bring, so a sample this task would add after
-     * its partition's newer samples were sent on could reach its window after that closed.
+     * late. The task's marks promise the group stage that it will send no more of such windows, so that they can close.
      */
     private long newest = Long.MIN_VALUE;
-    /** The earliest close time of a window part in the store ({@code Long.MAX_VALUE}: none). */
-    private long firstClose = Long.MAX_VALUE;
     /**
-     * The close times of windows this task has sent parts of that no part it sent has reached yet: a sample that
-     * reaches one sends the parts on at once. Only for latency, so not state: after a restart the next flush
-     * interval does it.
+     * The next end plus grace of any rule's window after {@link #newest} at the last flush: a sample that reaches it
+     * sends the parts and a mark on at once, so the window closes without waiting for the next flush interval.
      */
-    private final java.util.TreeSet<Long> pendingCloses = new java.util.TreeSet<>();
-    /** {@link #newest} at the last flush. */
-    private long flushedAt = Long.MIN_VALUE;
+    private long nextMarkDue = Long.MIN_VALUE;
+    /** This task's oplog partition, which its marks name. */
+    private int upstream;
+    /** Whether this task's oplog partition is read to its end (see {@link Marks#idle}). */
+    private final java.util.function.IntPredicate caughtUp;
+    /** When (by the wall clock) this task last aggregated a sample. */
+    private long lastCountedWallMs;
+    /** {@link #newest} in the last mark sent ({@code Long.MIN_VALUE}: none yet). */
+    private long markedNewest = Long.MIN_VALUE;
+    /** Whether the last mark sent said idle (none sent yet: neither). */
+    private Boolean markedIdle;
 
     /** The rules a series matches, with its output group key under each, and its hash. */
     private record Matched(List<CompiledRule> rules, List<byte[]> groupKeys, long hash) {}
 
     /** A stage that keeps only the series' own state: no rules. */
     public SeriesStage(SeriesStates seriesStates) {
-        this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null);
+        this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null, partition -> true);
     }
 
+    /**
+     * @param caughtUp whether an oplog partition is read to its end by this processor (known, and no lag): a task
+     *     whose partition is not is never idle, so that a new owner still waiting for its first records holds the
+     *     windows its samples may fall in
+     */
     public SeriesStage(SeriesStates seriesStates, List<CompiledRule> rules, Duration replicaTimeout, Duration maxFuture,
-            Duration flushInterval, RuleMetrics metrics) {
+            Duration flushInterval, RuleMetrics metrics, java.util.function.IntPredicate caughtUp) {
         this.seriesStates = seriesStates;
+        this.caughtUp = caughtUp;
         this.rules = rules;
         this.flushMs = flushInterval.toMillis();
-        this.flushSpanMs = Math.max(1, rules.stream().mapToLong(r -> r.graceMs).min().orElse(0) / 2);
         rules.forEach(r -> byId.put(r.id, r));
         this.replicaTimeoutMs = replicaTimeout.toMillis();
         this.maxFutureMs = maxFuture.toMillis();
@@ -156,7 +160,8 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             return;
         }
         this.parts = context.getStateStore(PARTIAL_STORE);
-        firstClose = WindowStage.firstCloseIn(parts); // parts committed before a restart
+        this.upstream = context.taskId().partition();
+        this.lastCountedWallMs = context.currentSystemTimeMs();
         context.schedule(Duration.ofMillis(flushMs), PunctuationType.WALL_CLOCK_TIME, this::flush);
         long every = Math.max(10_000, rules.stream().mapToLong(r -> r.stalenessMs).min().orElse(60_000));
         context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::purge);
@@ -273,15 +278,15 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
                     new Contribution(windowStart, ts, value, matched.hash, increase, previous, null, null));
             counted = true;
         }
+        if (counted) {
+            lastCountedWallMs = context.currentSystemTimeMs();
+        }
         if (counted && ts > newest) {
             newest = ts;
-            if (flushedAt == Long.MIN_VALUE) {
-                flushedAt = newest;
-            } else if (newest - flushedAt >= flushSpanMs || newest >= firstClose
-                    || !pendingCloses.isEmpty() && newest >= pendingCloses.first()) {
-                // half a grace of samples since the last flush, or a window this task has parts of is due: the parts
-                // with this sample close it downstream, so the window need not wait for the next flush interval
-                flush(context.currentSystemTimeMs());
+            if (newest >= nextMarkDue) {
+                // a window's end plus grace reached: the parts and the mark go on now, so that the window need not
+                // wait for the next flush interval
+                flush(lastCountedWallMs);
             }
         }
     }
@@ -291,8 +296,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
      * when it is new in the window ({@code newInWindow}). For a rule with rates, the sample also goes on at once as
      * its series' part of the window, and for one that counts series with a grace too long to count them here, its
      * first sample in the window does: a series brings one sample a scrape, far fewer than a commit interval's worth,
-     * so a stored series part would cost a write per sample and save none. Its record time is the window's start, so
-     * it never closes a window downstream; only window parts do.
+     * so a stored series part would cost a write per sample and save none. Only marks close windows downstream.
      */
     private void addToParts(CompiledRule rule, byte[] groupKey, long windowStart, long closeAt, long seriesHash,
             boolean firstInWindow, boolean newInWindow, Contribution c) {
@@ -304,14 +308,10 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         }
         long newestTs = part == null ? c.getTimestampMs() : Math.max(part.getTimestampMs(), c.getTimestampMs());
         parts.put(key, new Contribution(windowStart, newestTs, Double.NaN, 0L, Double.NaN, 0L, window, null));
-        firstClose = Math.min(firstClose, closeAt);
         // count_series needs only that the series was there (counted above when the rule keeps count itself); else
         // its first sample in a window says so (a repeat, for a sample out of order, merges into the same presence);
         // the rates need every increase
         if (rule.rates() || (rule.perSeries() && !rule.countsSeriesInParts() && firstInWindow)) {
-            if (windowStart >= firstClose) {
-                flush(context.currentSystemTimeMs()); // the series' part would close windows whose parts are still here
-            }
             context.forward(new Record<>(groupKey, new Contribution(windowStart, c.getTimestampMs(), Double.NaN, seriesHash,
                     Double.NaN, 0L, null, WindowMath.addSeries(null, c)), windowStart));
         }
@@ -368,12 +368,11 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
 
     /**
      * Sends every window part on to the group stage, and out of the store, in the transaction of the input they add
-     * up, in the order their windows close (the store's key order).
+     * up, in the order their windows close (the store's key order); then this task's mark, to every partition of the
+     * group stage (see {@link Marks}), when it says something new: a newer sample time, or that the task went idle
+     * (it aggregated nothing for a flush interval and has read its partition to the end) or is busy again.
      */
     private void flush(long wallNow) {
-        flushedAt = newest;
-        firstClose = Long.MAX_VALUE;
-        pendingCloses.headSet(newest, true).clear(); // the parts sent now bring newest: those windows are due
         List<KeyValue<byte[], Contribution>> due = new ArrayList<>();
         try (KeyValueIterator<byte[], Contribution> it = parts.all()) {
             while (it.hasNext()) {
@@ -381,13 +380,29 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             }
         }
         for (KeyValue<byte[], Contribution> kv : due) {
-            long closeAt = WindowStage.closeOf(kv.key);
-            if (closeAt > newest) {
-                pendingCloses.add(closeAt);
-            }
             parts.delete(kv.key);
             context.forward(new Record<>(WindowStage.groupOf(kv.key), kv.value, kv.value.getTimestampMs()));
         }
+        boolean idle = wallNow - lastCountedWallMs >= flushMs && caughtUp.test(upstream);
+        if (newest > markedNewest || !Boolean.valueOf(idle).equals(markedIdle)) {
+            // a record time can not be negative; the mark's own time is in its value
+            context.forward(new Record<>(Marks.key(upstream, idle), Marks.value(newest), Math.max(0, newest)));
+            markedNewest = newest;
+            markedIdle = idle;
+        }
+        nextMarkDue = nextClose(newest);
+    }
+
+    /** The first end plus grace of any rule's window after {@code ts}. */
+    private long nextClose(long ts) {
+        if (ts == Long.MIN_VALUE) {
+            return Long.MIN_VALUE;
+        }
+        long next = Long.MAX_VALUE;
+        for (CompiledRule rule : rules) {
+            next = Math.min(next, (Math.floorDiv(ts - rule.graceMs, rule.intervalMs) + 1) * rule.intervalMs + rule.graceMs);
+        }
+        return next;
     }
 
     private Matched matched(byte[] key) {

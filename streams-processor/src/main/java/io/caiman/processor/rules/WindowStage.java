@@ -27,11 +27,12 @@ import org.slf4j.LoggerFactory;
  * The per-group half of stream aggregation, after the repartition by output group. It takes the parts of windows
  * that the per-series stage's tasks added up (see {@link SeriesStage}) and merges them into each open window of
  * each group (store {@code rule-windows}, keyed so that RocksDB orders windows by when they close; the series'
- * parts in {@code rule-window-series}) and closes a
- * window once the partition's stream time (the newest sample timestamp it has seen) reaches the window's end plus
- * the rule's grace; or, when the partition has received nothing for {@code processor.idle_close}, once the wall
- * clock does. A closed window's outputs go downstream (to {@code <cluster>.aggregates}) and into the store
- * {@code aggregate-latest}, served on {@code /metrics}.
+ * parts in {@code rule-window-series}) and closes a window once every per-series task has marked the window's end
+ * plus the rule's grace (see {@link Marks}): the close bound is the oldest mark of the tasks that are not idle, or,
+ * when all are, the newest mark. A task that is behind (killed and not yet taken over, restoring, reading a backlog)
+ * so holds the windows open, and its parts never come late. When the partition has received nothing for
+ * {@code processor.idle_close}, due windows close by the wall clock. A closed window's outputs go downstream (to
+ * {@code <cluster>.aggregates}) and into the store {@code aggregate-latest}, served on {@code /metrics}.
  *
  * <p>A window closes once: the newest close bound is kept in the store {@code rule-window-marks}, and a sample
  * of a window at or before it is late (counted, logged at a limited rate, not aggregated). Everything here is
@@ -48,10 +49,19 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
 
     private static final Logger log = LoggerFactory.getLogger(WindowStage.class);
     private static final byte[] CLOSED_MARK = {'c'};
+    /** Keys in {@link #MARK_STORE}: a per-series task's newest mark, and whether it said idle (1) or not (0). */
+    private static final byte NEWEST = 'n';
+    private static final byte IDLE = 'i';
 
     private final Map<String, CompiledRule> rules = new HashMap<>();
     private final long idleCloseMs;
     private final RuleMetrics metrics;
+    /** The per-series tasks (the oplog's partitions) whose marks this stage waits for. */
+    private final int upstreams;
+    /** Per per-series task: its newest mark, whether that said idle, and whether one came at all. */
+    private final long[] marked;
+    private final boolean[] idle;
+    private final boolean[] heard;
     private ProcessorContext<byte[], Aggregate> context;
     private KeyValueStore<byte[], WindowState> windows;
     private KeyValueStore<byte[], WindowSeries> windowSeries;
@@ -61,17 +71,17 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
     /** The earliest close time of an open window (Long.MAX_VALUE: none): below it, nothing needs a scan. */
     private long nextDue = Long.MAX_VALUE;
     private long closedUpTo = Long.MIN_VALUE;
-    /**
-     * The newest sample time the parts reaching this task have brought (their record times). Kept here rather than
-     * taken from the task's stream time, which a topology run as one task (in tests) would share with the oplog.
-     */
-    private long streamTime = Long.MIN_VALUE;
     private long lastArrivalWallMs;
 
-    public WindowStage(List<CompiledRule> rules, Duration idleClose, RuleMetrics metrics) {
+    /** @param upstreams the number of per-series tasks, the oplog's partitions: a window waits for the marks of all */
+    public WindowStage(List<CompiledRule> rules, Duration idleClose, RuleMetrics metrics, int upstreams) {
         rules.forEach(r -> this.rules.put(r.id, r));
         this.idleCloseMs = idleClose.toMillis();
         this.metrics = metrics;
+        this.upstreams = upstreams;
+        this.marked = new long[upstreams];
+        this.idle = new boolean[upstreams];
+        this.heard = new boolean[upstreams];
     }
 
     @Override
@@ -84,7 +94,13 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
         this.marks = context.getStateStore(MARK_STORE);
         Long mark = marks.get(CLOSED_MARK);
         closedUpTo = mark == null ? Long.MIN_VALUE : mark;
-        streamTime = closedUpTo;
+        for (int u = 0; u < upstreams; u++) {
+            Long newest = marks.get(markKey(NEWEST, u));
+            Long wasIdle = marks.get(markKey(IDLE, u));
+            heard[u] = newest != null;
+            marked[u] = newest == null ? Long.MIN_VALUE : newest;
+            idle[u] = wasIdle != null && wasIdle == 1;
+        }
         nextDue = firstDue();
         lastArrivalWallMs = context.currentSystemTimeMs();
         context.schedule(Duration.ofSeconds(1), PunctuationType.WALL_CLOCK_TIME, this::idleClose);
@@ -95,6 +111,10 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
     public void process(Record<byte[], Contribution> record) {
         lastArrivalWallMs = context.currentSystemTimeMs();
         byte[] groupKey = record.key();
+        if (Marks.isMark(groupKey)) {
+            mark(Marks.upstreamOf(groupKey), record.value().getTimestampMs(), Marks.idle(groupKey));
+            return;
+        }
         CompiledRule rule = rules.get(CompiledRule.idOf(groupKey));
         Contribution c = record.value();
         if (rule == null) {
@@ -104,10 +124,9 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
             return;
         }
         long closeAt = c.getWindowStartMs() + rule.intervalMs + rule.graceMs;
-        streamTime = Math.max(streamTime, record.timestamp());
         // a window's part (many samples), a series' part (no samples of its own), or one sample written before parts
         long samples = c.getWindow() != null ? c.getWindow().getCount() : c.getSeries() != null ? 0 : 1;
-        if (closeAt <= Math.max(streamTime, closedUpTo)) {
+        if (closeAt <= closedUpTo) {
             if (samples > 0) {
                 metrics.late(rule, samples);
                 metrics.logLimited(log, "late-" + rule.id, "rule {}: {} sample(s) of {} up to {} came after their window "
@@ -115,7 +134,6 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
                         + "not aggregated", rule.name(), samples, SeriesKey.parse(CompiledRule.rest(groupKey, 0)),
                         c.getTimestampMs(), c.getWindowStartMs(), c.getWindowStartMs() + rule.intervalMs, rule.graceMs);
             }
-            closeDue(streamTime, "stream");
             return;
         }
         byte[] windowKey = windowKey(closeAt, c.getWindowStartMs(), groupKey);
@@ -137,7 +155,51 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
             windowSeries.put(seriesKey, c.getSeries() != null ? WindowMath.mergeSeries(previous, c.getSeries())
                     : WindowMath.addSeries(previous, c));
         }
-        closeDue(streamTime, "stream");
+    }
+
+    /** A per-series task's mark: it moves the close bound when it was the oldest, or when it went idle. */
+    private void mark(int upstream, long newest, boolean isIdle) {
+        if (upstream < 0 || upstream >= upstreams) {
+            metrics.logLimited(log, "mark-upstream", "a mark from oplog partition {} reached a processor that knows of "
+                    + "{} partitions; it is left out (is the cluster's partitions setting the oplog's?)", upstream, upstreams);
+            return;
+        }
+        if (!heard[upstream] || newest > marked[upstream]) {
+            marked[upstream] = Math.max(marked[upstream], newest);
+            marks.put(markKey(NEWEST, upstream), marked[upstream]);
+        }
+        if (!heard[upstream] || idle[upstream] != isIdle) {
+            idle[upstream] = isIdle;
+            marks.put(markKey(IDLE, upstream), isIdle ? 1L : 0L);
+        }
+        heard[upstream] = true;
+        long bound = bound();
+        if (bound > closedUpTo) {
+            closeDue(bound, "stream");
+        }
+    }
+
+    /**
+     * How far every per-series task has marked: the oldest mark of those not idle; when all are idle, the newest
+     * mark (no task has more to send, and none has a sample past it); {@code Long.MIN_VALUE} until each has marked.
+     */
+    private long bound() {
+        long oldestBusy = Long.MAX_VALUE;
+        long newest = Long.MIN_VALUE;
+        for (int u = 0; u < upstreams; u++) {
+            if (!heard[u]) {
+                return Long.MIN_VALUE;
+            }
+            newest = Math.max(newest, marked[u]);
+            if (!idle[u]) {
+                oldestBusy = Math.min(oldestBusy, marked[u]);
+            }
+        }
+        return Math.min(oldestBusy, newest);
+    }
+
+    private static byte[] markKey(byte kind, int upstream) {
+        return ByteBuffer.allocate(5).put(kind).putInt(upstream).array();
     }
 
     /** Closes every window due at {@code bound}: its close time is at or before it. */
@@ -210,7 +272,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
 
     /** Takes the outputs of groups with no window for their rule's staleness interval off {@code /metrics}. */
     private void purgeLatest(long wallNow) {
-        long now = Math.max(wallNow, streamTime);
+        long now = Math.max(wallNow, closedUpTo);
         StoreSweep.deleteWhere(latest, (key, a) -> gone(key, a.getWindowEndMs(), now));
         StoreSweep.deleteWhere(totals, (key, t) -> gone(key, t.getLastWindowEndMs(), now));
     }

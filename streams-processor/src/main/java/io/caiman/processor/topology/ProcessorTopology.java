@@ -1,6 +1,7 @@
 package io.caiman.processor.topology;
 
 import io.caiman.processor.rules.CompiledRule;
+import io.caiman.processor.rules.Marks;
 import io.caiman.processor.rules.RuleMetrics;
 import io.caiman.processor.rules.SeriesStage;
 import io.caiman.processor.rules.WindowStage;
@@ -29,7 +30,8 @@ import org.apache.kafka.streams.state.Stores;
  *                     the samples' kinds, the count, and with stream aggregation rules each matching rule's state and
  *                     the elected HA replica; parts of windows added up per rule, group and window in the cached
  *                     store "rule-partials", sent on every processor.rule_flush_interval; see {@link SeriesStage})
- *     → rule-groups (with rules: repartition by rule and output group, topic {@code <application.id>-rule-groups-repartition})
+ *     → rule-groups (with rules: repartition by rule and output group, topic {@code <application.id>-rule-groups-repartition};
+ *                    each task's marks, see {@link Marks}, to every partition)
  *     → rule-window-stage  (per group and window; stores "rule-windows", "rule-window-series", "rule-totals",
  *                           "aggregate-latest", "rule-window-marks"; see {@link WindowStage})
  *     → aggregates-sink  ({@code <cluster>.aggregates}, Avro {@code Aggregate})
@@ -62,9 +64,12 @@ public final class ProcessorTopology {
      * @param maxFuture how far ahead of the oplog's append time a sample may be and still be aggregated
      * @param idleClose how long a quiet partition waits before its due windows close by the wall clock
      * @param flushInterval how often the per-series stage sends its parts of windows on to the group stage
+     * @param upstreams the oplog's partitions: the per-series tasks whose marks the group stage waits for
+     * @param caughtUp whether this processor has read an oplog partition to its end (see {@link SeriesStage})
      */
     public record Aggregation(List<CompiledRule> rules, String aggregatesTopic, Duration replicaTimeout,
-            Duration maxFuture, Duration idleClose, Duration flushInterval, RuleMetrics metrics) {}
+            Duration maxFuture, Duration idleClose, Duration flushInterval, RuleMetrics metrics, int upstreams,
+            java.util.function.IntPredicate caughtUp) {}
 
     /**
      * @param oplogTopic the oplog to read
@@ -105,10 +110,12 @@ public final class ProcessorTopology {
         store(builder, WindowStage.LATEST_STORE, new AvroSerde<>(Codecs.AGGREGATE));
         store(builder, WindowStage.MARK_STORE, Serdes.Long());
         decoded.process(() -> new SeriesStage(states, a.rules(), a.replicaTimeout(), a.maxFuture(), a.flushInterval(),
-                                a.metrics()), Named.as(SERIES_STAGE), SERIES_STATE_STORE, SeriesStage.LEGACY_RULE_STORE,
+                                a.metrics(), a.caughtUp()), Named.as(SERIES_STAGE), SERIES_STATE_STORE, SeriesStage.LEGACY_RULE_STORE,
                         SeriesStage.LEGACY_REPLICA_STORE, SeriesStage.PARTIAL_STORE)
-                .repartition(Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withName(RULE_GROUPS))
-                .process(() -> new WindowStage(a.rules(), a.idleClose(), a.metrics()), Named.as(RULE_WINDOW_STAGE),
+                .repartition(Repartitioned.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withName(RULE_GROUPS)
+                        .withStreamPartitioner(Marks.partitioner()))
+                .process(() -> new WindowStage(a.rules(), a.idleClose(), a.metrics(), a.upstreams()),
+                        Named.as(RULE_WINDOW_STAGE),
                         WindowStage.WINDOW_STORE, WindowStage.WINDOW_SERIES_STORE, WindowStage.TOTAL_STORE,
                         WindowStage.LATEST_STORE, WindowStage.MARK_STORE)
                 .to(a.aggregatesTopic(), Produced.with(Serdes.ByteArray(), new AvroSerde<>(Codecs.AGGREGATE))
