@@ -259,7 +259,9 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
                 next.setDedupSlot(slot);
             }
             // the oplog's newest append time of the series: the purge goes by it
-            next.setSeenMs(Math.max(next.getSeenMs(), record.timestamp()));
+            // (kept from the state before when the series starts afresh: its counted windows are kept too)
+            next.setSeenMs(Math.max(Math.max(next.getSeenMs(), previousState == null ? 0 : previousState.getSeenMs()),
+                    record.timestamp()));
             long windowStart = Math.floorDiv(ts, rule.intervalMs) * rule.intervalMs;
             long closeAt = windowStart + rule.intervalMs + rule.graceMs;
             boolean late = closeAt <= newest;
@@ -482,7 +484,11 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
      */
     private boolean gone(CompiledRule rule, RuleSeriesState state, long streamTime) {
         return streamTime - state.getSeenMs() > rule.stalenessMs && newest != Long.MIN_VALUE
-                && newest - state.getLastTimestampMs() > rule.stalenessMs + rule.intervalMs + rule.graceMs;
+                && newest - state.getLastTimestampMs() > rule.stalenessMs + rule.intervalMs + rule.graceMs
+                // and the newest window the series was counted in has closed: a sample out of order after a stale
+                // marker starts the series afresh with an older time than the windows it was counted in
+                && (state.getWindows() == 0
+                        || (state.getCountedWindow() + 1) * rule.intervalMs + rule.graceMs <= newest);
     }
 
     /**

@@ -89,6 +89,16 @@ class RuleReferenceTest {
         }
     }
 
+    /**
+     * A case the property found: a series' sample out of order, late, after its stale marker started its rule state
+     * afresh with an older time than the windows it had been counted in; the purge then dropped that state, and the
+     * series' next sample counted it in one of those windows again.
+     */
+    @net.jqwik.api.Example
+    void shouldNotCountASeriesTwiceWhenALateSampleFollowsItsStaleMarker() {
+        shouldEqualANaiveReference(48293, 172, 17, false, true);
+    }
+
     /** Outputs keyed as {@code RuleTopologyTest.Rig#values} keys them. */
     static Map<String, Double> reference(List<In> input, long graceMs, long stalenessMs, long[] late) {
         long minute = RuleTopologyTest.MINUTE;
