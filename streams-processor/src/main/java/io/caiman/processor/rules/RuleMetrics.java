@@ -19,9 +19,27 @@ public final class RuleMetrics {
     private final long logEveryMs;
 
     /** @param logEveryMs at most one log line per rule and kind of event in this many milliseconds */
+    /** Per group-stage task: how far the newest per-series task's mark is ahead of the close bound, in ms. */
+    private final Map<String, Long> closeWaitMs = new ConcurrentHashMap<>();
+
     public RuleMetrics(MeterRegistry registry, long logEveryMs) {
         this.registry = registry;
         this.logEveryMs = logEveryMs;
+        io.micrometer.core.instrument.Gauge.builder("caiman_processor_rule_close_wait_seconds", closeWaitMs,
+                        m -> m.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1000.0)
+                .description("How far (in sample time) the newest oplog partition's samples are ahead of the slowest "
+                        + "busy partition's, which windows wait for, over this processor's group-stage tasks")
+                .register(registry);
+    }
+
+    /** A group-stage task's wait: the newest mark less the close bound. */
+    void closeWait(String task, long ms) {
+        closeWaitMs.put(task, ms);
+    }
+
+    /** The task is closed (moved, or the processor stops). */
+    void closeWaitGone(String task) {
+        closeWaitMs.remove(task);
     }
 
     private Counter counter(String name, String description, String... tags) {

@@ -72,6 +72,8 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
     private long nextDue = Long.MAX_VALUE;
     private long closedUpTo = Long.MIN_VALUE;
     private long lastArrivalWallMs;
+    /** The longest interval plus grace of the rules: a wait beyond it is logged. */
+    private final long longestWindowMs;
 
     /** @param upstreams the number of per-series tasks, the oplog's partitions: a window waits for the marks of all */
     public WindowStage(List<CompiledRule> rules, Duration idleClose, RuleMetrics metrics, int upstreams) {
@@ -79,6 +81,7 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
         this.idleCloseMs = idleClose.toMillis();
         this.metrics = metrics;
         this.upstreams = upstreams;
+        this.longestWindowMs = rules.stream().mapToLong(r -> r.intervalMs + r.graceMs).max().orElse(0);
         this.marked = new long[upstreams];
         this.idle = new boolean[upstreams];
         this.heard = new boolean[upstreams];
@@ -177,6 +180,28 @@ public final class WindowStage implements Processor<byte[], Contribution, byte[]
         if (bound > closedUpTo) {
             closeDue(bound, "stream");
         }
+        if (bound != Long.MIN_VALUE) {
+            long ahead = Long.MIN_VALUE;
+            int slowest = -1;
+            for (int u = 0; u < upstreams; u++) {
+                ahead = Math.max(ahead, marked[u]);
+                if (!idle[u] && marked[u] == bound) {
+                    slowest = u;
+                }
+            }
+            long wait = ahead - bound;
+            metrics.closeWait(context.taskId().toString(), wait);
+            if (slowest >= 0 && wait > longestWindowMs) {
+                metrics.logLimited(log, "close-wait", "windows wait for oplog partition {}: its samples are {} s behind "
+                        + "the newest partition's (its task is behind, restoring, or waiting for a new owner after its "
+                        + "processor stopped); they close, complete, once it catches up", slowest, wait / 1000);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        metrics.closeWaitGone(context.taskId().toString());
     }
 
     /**

@@ -115,11 +115,16 @@ class WindowStageMarksTest {
         mark(0, CLOSE - 1, false); // then its processor dies: no mark comes from task 0 until it is taken over
         mark(1, CLOSE + 3_600_000, false);
         assertThat(closed()).isEmpty();
+        assertThat(registry.get("caiman_processor_rule_close_wait_seconds").gauge().value())
+                .as("how far the windows wait for task 0").isEqualTo(3_600.001);
         part(2); // task 0's new owner sends its parts on, then marks
         mark(0, Long.MIN_VALUE, false); // a new owner starts from nothing: the bound does not go back
         mark(0, CLOSE, false);
         assertThat(closed()).containsExactly(5.0);
         assertThat(late()).isZero();
+        stage.close();
+        assertThat(registry.get("caiman_processor_rule_close_wait_seconds").gauge().value())
+                .as("a closed task waits for nothing").isZero();
     }
 
     @Test
