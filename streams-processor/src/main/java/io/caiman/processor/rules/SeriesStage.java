@@ -371,8 +371,9 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     /**
      * Sends every window part on to the group stage, and out of the store, in the transaction of the input they add
      * up, in the order their windows close (the store's key order); then this task's mark, to every partition of the
-     * group stage (see {@link Marks}), when it says something new: a newer sample time, or that the task went idle
-     * (it aggregated nothing for a flush interval and has read its partition to the end) or is busy again.
+     * group stage (see {@link Marks}), when it says something new: a sample time past the end plus grace of a window
+     * the last mark was short of, or that the task went idle (it aggregated nothing for a flush interval and has read
+     * its partition to the end) or is busy again.
      */
     private void flush(long wallNow) {
         List<KeyValue<byte[], Contribution>> due = new ArrayList<>();
@@ -386,7 +387,8 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             context.forward(new Record<>(WindowStage.groupOf(kv.key), kv.value, kv.value.getTimestampMs()));
         }
         boolean idle = wallNow - lastCountedWallMs >= flushMs && caughtUp.test(upstream);
-        if (newest > markedNewest || !Boolean.valueOf(idle).equals(markedIdle)) {
+        // a mark that crosses no window's end plus grace closes nothing more than the last one did: not sent
+        if (newest > markedNewest && newest >= nextClose(markedNewest) || !Boolean.valueOf(idle).equals(markedIdle)) {
             // a record time can not be negative; the mark's own time is in its value
             context.forward(new Record<>(Marks.key(upstream, idle), Marks.value(newest), Math.max(0, newest)));
             markedNewest = newest;
