@@ -143,6 +143,9 @@ public final class ProcessorService implements AutoCloseable {
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(registry);
             streams.start();
+            if (!rules.isEmpty()) {
+                startEndsReader();
+            }
             if (config.processor().remoteWriteUrl() != null && !rules.isEmpty()) {
                 Map<String, Object> reader = new HashMap<>(KafkaClients.reader(config, cluster, "caiman-aggregates-remote-write"));
                 reader.put("group.id", cluster.name() + "-aggregates-remote-write");
@@ -187,7 +190,7 @@ public final class ProcessorService implements AutoCloseable {
         ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(rules, cluster.aggregatesTopic(),
                 config.replicaTimeout(), config.processor().maxFuture(), config.processor().idleClose(),
                 config.processor().ruleFlushInterval(), new RuleMetrics(registry, 10_000), cluster.partitions(),
-                this::caughtUp);
+                this::readToEnd);
         return new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
                 badRecords, config.processor().setWindow(), aggregation), new StreamsConfig(properties()));
     }
@@ -328,10 +331,62 @@ public final class ProcessorService implements AutoCloseable {
 
     private long lagsAtNanos;
     private Map<Integer, Double> oplogLags = Map.of();
+    /** The oplog's end offsets (read_committed), read every 250 ms while rules run, and when. */
+    private volatile long[] oplogEnds;
+    private volatile long oplogEndsAtNanos;
+    private java.util.concurrent.ScheduledExecutorService endsReader;
+
+    /**
+     * Whether this processor's task of oplog partition {@code partition} has read it to its end: the offset after the
+     * last record it processed ({@code nextOffset}) is at the partition's end offset as read at most a second ago.
+     * For a task that has processed nothing since it started, its consumer's {@code records-lag} must be known and 0
+     * (a new owner whose offsets are not fetched yet has none). Called by the per-series tasks at their flushes.
+     */
+    private boolean readToEnd(int partition, long nextOffset) {
+        if (nextOffset < 0) {
+            return caughtUp(partition);
+        }
+        long[] ends = oplogEnds;
+        return ends != null && partition < ends.length && System.nanoTime() - oplogEndsAtNanos < 1_000_000_000L
+                && nextOffset >= ends[partition];
+    }
+
+    /** Reads the oplog's end offsets every 250 ms (a consumer's lag metric is only as fresh as its last fetch). */
+    private void startEndsReader() {
+        Admin admin = KafkaClients.newAdmin(config, cluster, "caiman-processor-oplog-ends");
+        endsReader = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "caiman-processor-oplog-ends");
+            t.setDaemon(true);
+            return t;
+        });
+        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < cluster.partitions(); p++) {
+            latest.put(new org.apache.kafka.common.TopicPartition(cluster.oplogTopic(), p),
+                    org.apache.kafka.clients.admin.OffsetSpec.latest());
+        }
+        var options = new org.apache.kafka.clients.admin.ListOffsetsOptions(org.apache.kafka.common.IsolationLevel.READ_COMMITTED);
+        endsReader.scheduleWithFixedDelay(() -> {
+            try {
+                long started = System.nanoTime();
+                var offsets = admin.listOffsets(latest, options).all().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                long[] ends = new long[cluster.partitions()];
+                offsets.forEach((tp, info) -> ends[tp.partition()] = info.offset());
+                oplogEnds = ends;
+                oplogEndsAtNanos = started; // the ends are at least this fresh
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                log.debug("reading the oplog's end offsets failed (tasks are not idle until it works again): {}", e.toString());
+            }
+        }, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+        endsAdmin = admin;
+    }
+
+    private Admin endsAdmin;
 
     /**
      * Whether this processor has read oplog partition {@code partition} to its end: its consumer's {@code records-lag}
-     * for it is known and 0. Called by the per-series tasks at each flush; the metrics are read at most every 200 ms.
+     * for it is known and 0. The metrics are read at most every 200 ms.
      */
     private synchronized boolean caughtUp(int partition) {
         KafkaStreams s = streams;
@@ -431,6 +486,10 @@ public final class ProcessorService implements AutoCloseable {
         }
         if (pusher != null) {
             pusher.close();
+        }
+        if (endsReader != null) {
+            endsReader.shutdownNow();
+            endsAdmin.close(Duration.ofSeconds(5));
         }
         if (streams != null) {
             streams.close(org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30))

@@ -119,7 +119,9 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     /** This task's oplog partition, which its marks name. */
     private int upstream;
     /** Whether this task's oplog partition is read to its end (see {@link Marks#idle}). */
-    private final java.util.function.IntPredicate caughtUp;
+    private final InputEnd caughtUp;
+    /** The offset after the last oplog record this task processed ({@code -1}: none since it started). */
+    private long nextOffset = -1;
     /** When (by the wall clock) this task last aggregated a sample. */
     private long lastCountedWallMs;
     /** {@link #newest} in the last mark sent ({@code Long.MIN_VALUE}: none yet). */
@@ -127,12 +129,22 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     /** Whether the last mark sent said idle (none sent yet: neither). */
     private Boolean markedIdle;
 
+    /** Whether a processor has read an oplog partition to its end. */
+    @FunctionalInterface
+    public interface InputEnd {
+        /**
+         * @param nextOffset the offset after the last record the partition's task processed, {@code -1} when it has
+         *     processed none since it started
+         */
+        boolean readToEnd(int partition, long nextOffset);
+    }
+
     /** The rules a series matches, with its output group key under each, and its hash. */
     private record Matched(List<CompiledRule> rules, List<byte[]> groupKeys, long hash) {}
 
     /** A stage that keeps only the series' own state: no rules. */
     public SeriesStage(SeriesStates seriesStates) {
-        this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null, partition -> true);
+        this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null, (partition, next) -> true);
     }
 
     /**
@@ -141,7 +153,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
      *     windows its samples may fall in
      */
     public SeriesStage(SeriesStates seriesStates, List<CompiledRule> rules, Duration replicaTimeout, Duration maxFuture,
-            Duration flushInterval, RuleMetrics metrics, java.util.function.IntPredicate caughtUp) {
+            Duration flushInterval, RuleMetrics metrics, InputEnd caughtUp) {
         this.seriesStates = seriesStates;
         this.caughtUp = caughtUp;
         this.rules = rules;
@@ -177,6 +189,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         SeriesState state = stateOf(key);
         seriesStates.add(state, sample);
         if (!rules.isEmpty()) {
+            context.recordMetadata().ifPresent(m -> nextOffset = m.offset() + 1);
             aggregate(record, state);
         }
         states.put(key, state);
@@ -386,7 +399,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             parts.delete(kv.key);
             context.forward(new Record<>(WindowStage.groupOf(kv.key), kv.value, kv.value.getTimestampMs()));
         }
-        boolean idle = wallNow - lastCountedWallMs >= flushMs && caughtUp.test(upstream);
+        boolean idle = wallNow - lastCountedWallMs >= flushMs && caughtUp.readToEnd(upstream, nextOffset);
         // a mark that crosses no window's end plus grace closes nothing more than the last one did: not sent
         if (newest > markedNewest && newest >= nextClose(markedNewest) || !Boolean.valueOf(idle).equals(markedIdle)) {
             // a record time can not be negative; the mark's own time is in its value

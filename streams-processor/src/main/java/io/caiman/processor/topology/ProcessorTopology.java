@@ -69,7 +69,7 @@ public final class ProcessorTopology {
      */
     public record Aggregation(List<CompiledRule> rules, String aggregatesTopic, Duration replicaTimeout,
             Duration maxFuture, Duration idleClose, Duration flushInterval, RuleMetrics metrics, int upstreams,
-            java.util.function.IntPredicate caughtUp) {}
+            SeriesStage.InputEnd caughtUp) {}
 
     /**
      * @param oplogTopic the oplog to read

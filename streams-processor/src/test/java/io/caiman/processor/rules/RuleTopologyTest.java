@@ -68,7 +68,7 @@ class RuleTopologyTest {
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
             ProcessorTopology.Aggregation aggregation = new ProcessorTopology.Aggregation(
                     CompiledRule.compile(List.of(rules)), "c.aggregates", Duration.ofSeconds(30), Duration.ofMinutes(10),
-                    Duration.ofSeconds(30), FLUSH, new RuleMetrics(registry, 10_000), 1, partition -> true);
+                    Duration.ofSeconds(30), FLUSH, new RuleMetrics(registry, 10_000), 1, (partition, next) -> true);
             driver = new TopologyTestDriver(ProcessorTopology.build("c.oplog", false, registry.counter("bad"),
                     Duration.ofSeconds(10), aggregation), p, Instant.ofEpochMilli(T));
             oplog = driver.createInputTopic("c.oplog", new ByteArraySerializer(), new ByteArraySerializer());
