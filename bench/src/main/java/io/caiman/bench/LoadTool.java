@@ -274,7 +274,7 @@ public final class LoadTool implements Callable<Integer> {
         try (OplogWriter writer = new OplogWriter(config, config.requireCluster(oplog), "load-baseline", new SimpleMeterRegistry())) {
             for (byte[] body : bodies) {
                 ParseResult parsed = parser.parse(body);
-                batches.add(writer.records(parsed.samples(), "default", System.currentTimeMillis(), "prometheus-text", "load:0"));
+                batches.add(writer.records(parsed.batch(), "default", System.currentTimeMillis(), "prometheus-text", "load:0"));
             }
             return measure("raw producer", serverPids, i -> {
                 List<ProducerRecord<byte[], byte[]>> batch = batches.get(i % batches.size());

@@ -334,163 +334,24 @@ public final class SeriesKey implements Comparable<SeriesKey> {
     }
 
     /**
-     * Writes canonical key bytes straight from a name and labels: the same bytes as {@code of(tenant, name,
-     * labels).bytes()}, and the same refusals, without the key object, its text and the text's copy to UTF-8.
-     * The gateway builds one key per sample, so this is on its hottest path. The tenant is checked once; each
-     * metric and label name is checked as it is copied, against the table {@link #canonical} reads. Not
-     * thread-safe: one writer per batch.
+     * Whether {@code b[from, to)} is a valid metric name ({@code metric}, {@link Naming#validateMetricName}) or label
+     * name ({@link Naming#validateLabelName}): one table look-up a byte, for decoders that check names as bytes.
      */
-    public static final class Writer {
-        private final byte[] prefix;
-        private byte[] buf = new byte[256];
-        private int n;
-        private final Seen metricNames = new Seen();
-        private final Seen labelNames = new Seen();
-        private final Seen values = new Seen();
-
-        /**
-         * The bytes already written for strings of this batch: a request repeats its metric names, label names and
-         * many values (job, instance, mode) in sample after sample, and parsers mostly hand over one {@code String}
-         * for each, so a hit is usually an identity check and one copy. Direct-mapped by the string's hash, which a
-         * string computes once.
-         */
-        private static final class Seen {
-            private static final int SLOTS = 256;
-            private final String[] strings = new String[SLOTS];
-            private final byte[][] bytes = new byte[SLOTS][];
-
-            byte[] get(String s) {
-                int slot = s.hashCode() & (SLOTS - 1);
-                String at = strings[slot];
-                return at == s || (at != null && at.equals(s)) ? bytes[slot] : null;
-            }
-
-            void put(String s, byte[] b) {
-                int slot = s.hashCode() & (SLOTS - 1);
-                strings[slot] = s;
-                bytes[slot] = b;
-            }
+    public static boolean isName(byte[] b, int from, int to, boolean metric) {
+        if (to <= from) {
+            return false;
         }
-
-        /** @throws IllegalArgumentException if {@code tenant} is not valid ({@link Naming#validateTenant}) */
-        public Writer(String tenant) {
-            String problem = Naming.validateTenant(tenant);
-            if (problem != null) {
-                throw new IllegalArgumentException(problem);
-            }
-            this.prefix = (tenant + "/").getBytes(StandardCharsets.US_ASCII);
+        int first = metric ? NAME_START : LABEL_START;
+        int rest = metric ? NAME : LABEL;
+        if ((CLASSES[b[from] & 0xFF] & first) == 0) {
+            return false;
         }
-
-        /**
-         * The key bytes of series {@code name} with {@code labels}.
-         *
-         * @throws IllegalArgumentException if the name or a label name is not valid ({@link Naming})
-         */
-        public byte[] write(String name, Labels labels) {
-            n = 0;
-            room(prefix.length + name.length() + 2);
-            System.arraycopy(prefix, 0, buf, 0, prefix.length);
-            n = prefix.length;
-            copy(name, metricNames, true);
-            if (labels.size() > 0) {
-                buf[n++] = '{';
-                for (int i = 0; i < labels.size(); i++) {
-                    String label = labels.name(i);
-                    String value = labels.value(i);
-                    room(label.length() + 2 * value.length() + 5); // every ASCII character escaped at most to two
-                    if (i > 0) {
-                        buf[n++] = ',';
-                    }
-                    copy(label, labelNames, false);
-                    buf[n++] = '=';
-                    buf[n++] = '"';
-                    byte[] known = values.get(value);
-                    if (known != null) {
-                        room(known.length + 2); // a value not ASCII takes more than two bytes a character
-                        System.arraycopy(known, 0, buf, n, known.length);
-                        n += known.length;
-                    } else {
-                        int from = n;
-                        value(value);
-                        values.put(value, java.util.Arrays.copyOfRange(buf, from, n));
-                    }
-                    buf[n++] = '"';
-                }
-                room(1);
-                buf[n++] = '}';
-            }
-            return java.util.Arrays.copyOf(buf, n);
-        }
-
-        /** Copies a metric or label name, checked the first time the batch gives it. */
-        private void copy(String s, Seen seen, boolean metric) {
-            byte[] known = seen.get(s);
-            if (known != null) {
-                System.arraycopy(known, 0, buf, n, known.length);
-                n += known.length;
-                return;
-            }
-            int from = n;
-            if (metric ? !name(s, NAME_START, NAME) : !name(s, LABEL_START, LABEL)) {
-                throw new IllegalArgumentException(metric ? Naming.validateMetricName(s) : Naming.validateLabelName(s));
-            }
-            seen.put(s, java.util.Arrays.copyOfRange(buf, from, n));
-        }
-
-        /** Copies an ASCII name whose first character has class {@code first} and the rest {@code rest}. */
-        private boolean name(String s, int first, int rest) {
-            int length = s.length();
-            if (length == 0) {
+        for (int i = from + 1; i < to; i++) {
+            if ((CLASSES[b[i] & 0xFF] & rest) == 0) {
                 return false;
             }
-            byte[] b = buf;
-            int at = n;
-            for (int i = 0; i < length; i++) {
-                char c = s.charAt(i);
-                if (c >= 128 || (CLASSES[c] & (i == 0 ? first : rest)) == 0) {
-                    return false;
-                }
-                b[at++] = (byte) c;
-            }
-            n = at;
-            return true;
         }
-
-        /**
-         * Copies a label value as UTF-8, escaped as {@link #escape} does: ASCII byte by byte, the rest encoded. The
-         * caller has made room for two bytes per character.
-         */
-        private void value(String s) {
-            int length = s.length();
-            for (int i = 0; i < length; i++) {
-                char c = s.charAt(i);
-                if (c >= 128) {
-                    // escapes are ASCII, and UTF-8 uses no ASCII byte inside a multi-byte character: escape the bytes
-                    byte[] utf8 = s.substring(i).getBytes(StandardCharsets.UTF_8);
-                    room(2 * utf8.length + 2);
-                    for (byte u : utf8) {
-                        escaped(u);
-                    }
-                    return;
-                }
-                escaped((byte) c);
-            }
-        }
-
-        private void escaped(byte c) {
-            if (c == '\\' || c == '"' || c == '\n') {
-                buf[n++] = '\\';
-                buf[n++] = c == '\n' ? (byte) 'n' : c;
-            } else {
-                buf[n++] = c;
-            }
-        }
-
-        private void room(int more) {
-            if (n + more > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
-            }
-        }
+        return true;
     }
 
     /** Parses canonical key bytes; see {@link #parse(String)}. */

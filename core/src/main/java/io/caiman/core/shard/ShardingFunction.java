@@ -2,6 +2,7 @@ package io.caiman.core.shard;
 
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.SeriesKey;
+import io.caiman.core.wire.SampleBatch;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -32,6 +33,8 @@ public final class ShardingFunction {
 
     private final List<String> shardingKey;
     private final int partitions;
+    /** The sharding-key label names as bytes; {@code null} for the metric name. */
+    private final byte[][] labelNames;
 
     /**
      * @param shardingKey the label names whose values choose the partition, in order
@@ -47,6 +50,11 @@ public final class ShardingFunction {
         }
         this.shardingKey = List.copyOf(shardingKey);
         this.partitions = partitions;
+        this.labelNames = new byte[this.shardingKey.size()][];
+        for (int i = 0; i < labelNames.length; i++) {
+            String label = this.shardingKey.get(i);
+            labelNames[i] = METRIC_NAME.equals(label) ? null : label.getBytes(StandardCharsets.UTF_8);
+        }
     }
 
     public int partitions() {
@@ -65,6 +73,34 @@ public final class ShardingFunction {
     /** The partition of the series {@code name} with {@code labels} (its key's labels: no replica label). */
     public int partition(String name, Labels labels) {
         return partitionOf(shardKey(name, labels));
+    }
+
+    /**
+     * The partition of series {@code s} of {@code batch}, which carries no replica label: the same as
+     * {@link #partition(String, Labels)} of its name and labels, read from its key bytes.
+     */
+    public int partition(SampleBatch batch, int s) {
+        byte[] keys = batch.keyBytes();
+        if (shardingKey.size() == 1 && METRIC_NAME.equals(shardingKey.get(0))) {
+            return (murmur2(keys, batch.keyStart(s), batch.nameEnd(s)) & 0x7fffffff) % partitions;
+        }
+        byte[] shardKey = new byte[batch.keyEnd(s) - batch.keyStart(s) + shardingKey.size()]; // unescaped values fit
+        int n = 0;
+        for (int i = 0; i < shardingKey.size(); i++) {
+            if (i > 0) {
+                shardKey[n++] = (byte) 0xFF;
+            }
+            if (labelNames[i] == null) {
+                System.arraycopy(keys, batch.keyStart(s), shardKey, n, batch.nameEnd(s) - batch.keyStart(s));
+                n += batch.nameEnd(s) - batch.keyStart(s);
+            } else {
+                int k = batch.findLabel(s, labelNames[i]);
+                if (k >= 0) {
+                    n = batch.labelValue(s, k, shardKey, n);
+                }
+            }
+        }
+        return (murmur2(shardKey, 0, n) & 0x7fffffff) % partitions;
     }
 
     /** Whether the partition depends on the metric name alone ({@code sharding_key: [__name__]}). */
@@ -106,14 +142,19 @@ public final class ShardingFunction {
      * not change with a dependency's internal utility class (which Kafka has moved between versions).
      */
     static int murmur2(byte[] data) {
-        int length = data.length;
+        return murmur2(data, 0, data.length);
+    }
+
+    /** {@link #murmur2(byte[])} of {@code data[from, to)}. */
+    static int murmur2(byte[] data, int from, int to) {
+        int length = to - from;
         int seed = 0x9747b28c;
         final int m = 0x5bd1e995;
         final int r = 24;
         int h = seed ^ length;
         int length4 = length / 4;
         for (int i = 0; i < length4; i++) {
-            final int i4 = i * 4;
+            final int i4 = from + i * 4;
             int k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16)
                     + ((data[i4 + 3] & 0xff) << 24);
             k *= m;
@@ -123,14 +164,15 @@ public final class ShardingFunction {
             h ^= k;
         }
         int tail = length % 4;
+        int last = from + (length & ~3);
         if (tail == 3) {
-            h ^= (data[(length & ~3) + 2] & 0xff) << 16;
+            h ^= (data[last + 2] & 0xff) << 16;
         }
         if (tail >= 2) {
-            h ^= (data[(length & ~3) + 1] & 0xff) << 8;
+            h ^= (data[last + 1] & 0xff) << 8;
         }
         if (tail >= 1) {
-            h ^= data[length & ~3] & 0xff;
+            h ^= data[last] & 0xff;
             h *= m;
         }
         h ^= h >>> 13;

@@ -17,24 +17,38 @@ public record SampleLimits(int maxLabels, int maxNameLength, int maxValueLength)
     /** The broken limit, or {@code null} when the series is within all of them. */
     public String check(String name, Labels labels) {
         if (labels.size() > maxLabels) {
-            return "series " + name + " has " + labels.size() + " labels; the limit is " + maxLabels
-                    + " (gateway.max_labels_per_series)";
+            return tooManyLabels(name, labels.size());
         }
         if (name.length() > maxNameLength) {
-            return "metric name " + abbreviate(name) + " is " + name.length() + " characters; the limit is "
-                    + maxNameLength + " (gateway.max_label_name_length)";
+            return nameTooLong("metric name", name);
         }
         for (int i = 0; i < labels.size(); i++) {
             if (labels.name(i).length() > maxNameLength) {
-                return "label name " + abbreviate(labels.name(i)) + " is " + labels.name(i).length()
-                        + " characters; the limit is " + maxNameLength + " (gateway.max_label_name_length)";
+                return nameTooLong("label name", labels.name(i));
             }
             if (labels.value(i).length() > maxValueLength) {
-                return "the value of label " + labels.name(i) + " is " + labels.value(i).length()
-                        + " characters; the limit is " + maxValueLength + " (gateway.max_label_value_length)";
+                return valueTooLong(labels.name(i), labels.value(i).length());
             }
         }
         return null;
+    }
+
+    /** How {@link #check} words a series of {@code count} labels, over {@link #maxLabels}. */
+    public String tooManyLabels(String name, int count) {
+        return "series " + name + " has " + count + " labels; the limit is " + maxLabels
+                + " (gateway.max_labels_per_series)";
+    }
+
+    /** How {@link #check} words a metric or label name ({@code what}) over {@link #maxNameLength}. */
+    public String nameTooLong(String what, String name) {
+        return what + " " + abbreviate(name) + " is " + name.length() + " characters; the limit is " + maxNameLength
+                + " (gateway.max_label_name_length)";
+    }
+
+    /** How {@link #check} words a value of {@code chars} characters over {@link #maxValueLength}. */
+    public String valueTooLong(String label, int chars) {
+        return "the value of label " + label + " is " + chars + " characters; the limit is " + maxValueLength
+                + " (gateway.max_label_value_length)";
     }
 
     private static String abbreviate(String s) {

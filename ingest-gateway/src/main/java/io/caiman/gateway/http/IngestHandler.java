@@ -207,7 +207,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             refuse(exchange, e.status(), e.getMessage(), reasonOf(e), 0, Map.of());
             return;
         }
-        int count = result.samples().size();
+        int count = result.count();
         String own = decoder.what(exchange);
         String named = own != null ? own : what;
         String partial = null;
@@ -234,7 +234,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
                     Map.of("Retry-After", Long.toString(wait)));
             return;
         }
-        List<ProducerRecord<byte[], byte[]>> records = writer.records(result.samples(), tenant, receivedMs, protocol, instance);
+        List<ProducerRecord<byte[], byte[]>> records = writer.records(result.batch(), tenant, receivedMs, protocol, instance);
         if (!reservation.growTo(Math.max(body.length, OplogWriter.sizeOf(records)))) {
             reservation.release();
             overBudget(exchange, count, false);
@@ -248,7 +248,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
      */
     private void write(HttpExchange exchange, ParseResult result, String tenant,
             List<ProducerRecord<byte[], byte[]>> records, InflightBudget.Reservation reservation, String partial) {
-        int count = result.samples().size();
+        int count = result.count();
         long t0 = System.nanoTime();
         writer.send(records, settings.ackTimeout()).whenComplete((written, error) -> {
             // records the producer still holds after a timed-out answer are bounded by delivery.timeout.ms

@@ -58,7 +58,7 @@ public final class RemoteWriteHandlerDecoder implements IngestHandler.Decoder {
         if (RemoteWriteDecoder.versionOf(exchange.header("Content-Type")) != Version.V2) {
             return Map.of();
         }
-        return Map.of("X-Prometheus-Remote-Write-Samples-Written", Integer.toString(result.samples().size()),
+        return Map.of("X-Prometheus-Remote-Write-Samples-Written", Integer.toString(result.count()),
                 "X-Prometheus-Remote-Write-Histograms-Written", "0",
                 "X-Prometheus-Remote-Write-Exemplars-Written", "0");
     }

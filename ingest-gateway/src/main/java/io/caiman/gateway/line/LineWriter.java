@@ -68,8 +68,8 @@ final class LineWriter {
             metrics.logRejection(log, Reason.INVALID, "gateway [{}] {} lines from {}: {} bad {} skipped; the first: {}",
                     instance, protocol, from, result.errors().size(), result.errors().size() == 1 ? "line" : "lines", first);
         }
-        return result.samples().isEmpty() ? List.of()
-                : writer.records(result.samples(), settings.defaultTenant(), System.currentTimeMillis(), protocol, instance);
+        return result.count() == 0 ? List.of()
+                : writer.records(result.batch(), settings.defaultTenant(), System.currentTimeMillis(), protocol, instance);
     }
 
     /** Counts a line longer than {@code gateway.max_line_bytes}. */

@@ -4,7 +4,7 @@ import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ClusterConfig;
 import io.caiman.core.kafka.KafkaClients;
 import io.caiman.core.kafka.OplogRecords;
-import io.caiman.core.wire.ParsedSample;
+import io.caiman.core.wire.SampleBatch;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
@@ -39,10 +39,10 @@ public final class OplogWriter implements AutoCloseable {
         producerMetrics.bindTo(registry);
     }
 
-    /** See {@link OplogRecords#records}. */
-    public List<ProducerRecord<byte[], byte[]>> records(List<ParsedSample> samples, String tenant, long receivedMs,
+    /** See {@link OplogRecords#records(SampleBatch, String, long, String, String)}. */
+    public List<ProducerRecord<byte[], byte[]>> records(SampleBatch batch, String tenant, long receivedMs,
             String protocol, String gateway) {
-        return records.records(samples, tenant, receivedMs, protocol, gateway);
+        return records.records(batch, tenant, receivedMs, protocol, gateway);
     }
 
     /** The bytes {@code records} hold: keys, values and Kafka's per-record overhead. */
