@@ -46,33 +46,65 @@ class NumbersTest {
                 "9007199254740993", "4.35", "1e22", "1e23", "5e-324", ".5", "5.", "000123.4500", "1.7976931348623157e308"}) {
             sameAsTheJdk(text);
         }
-        assertThat(Numbers.plainDecimal("0.1", 0, 3)).isEqualTo(0.1);
-        assertThat(Numbers.plainDecimal("x 12.5 y", 2, 6)).isEqualTo(12.5);
-        assertThat(Numbers.parseFloat("a 7 b", 2, 3)).isEqualTo(7.0);
+        assertThat(Numbers.plainDecimal(ascii("0.1"), 0, 3)).isEqualTo(0.1);
+        assertThat(Numbers.plainDecimal(ascii("x 12.5 y"), 2, 6)).isEqualTo(12.5);
+        assertThat(Numbers.parseFloat(ascii("a 7 b"), 2, 3)).isEqualTo(7.0);
         // not decimals: the fast path steps aside and the general reader decides
         for (String text : new String[] {"", ".", "e5", "1e", "1.2.3", "NaN", "+Inf", "0x1p3", "1d", "1_000", " 1"}) {
-            assertThat(Numbers.plainDecimal(text, 0, text.length())).as(text).isNull();
+            assertThat(Numbers.isNumber(Numbers.plainDecimal(ascii(text), 0, text.length()))).as(text).isFalse();
         }
         assertThat(Numbers.parseFloat("-Inf")).isEqualTo(Double.NEGATIVE_INFINITY);
+        assertThat(Numbers.parseFloat("+inFinity")).isEqualTo(Double.POSITIVE_INFINITY);
+        assertThat(Numbers.parseFloat("nAn")).isNaN();
         assertThat(Numbers.parseFloat("1_000")).isNull();
+        assertThat(Numbers.parseFloat("1١")).isNull(); // digits are ASCII digits
+        assertThat(Numbers.parseFloat("infinit")).isNull();
+    }
+
+    @Property(tries = 5000)
+    void shouldReadTimestampsAsTheJdkReadsAsciiIntegers(@ForAll("integers") String text) {
+        long[] out = new long[1];
+        byte[] line = ascii("t " + text + " ");
+        boolean read = Numbers.parseLong(line, 2, 2 + text.length(), out);
+        Long jdk;
+        try {
+            jdk = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            jdk = null;
+        }
+        assertThat(read ? (Long) out[0] : null).as(text).isEqualTo(jdk);
+    }
+
+    @Provide
+    Arbitrary<String> integers() {
+        return Arbitraries.oneOf(
+                Arbitraries.longs().map(Object::toString),
+                Arbitraries.of("9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                        "-9223372036854775809", "+0", "-", "+", "", "1+", "99999999999999999999", "00000000000000000000001"),
+                Arbitraries.strings().withChars('0', '1', '9', '-', '+', '.', 'e').ofMaxLength(21));
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
     private static void sameAsTheJdk(String text) {
-        Double fast = Numbers.plainDecimal(text, 0, text.length());
+        double fast = Numbers.plainDecimal(ascii(text), 0, text.length());
         Double jdk;
         try {
             jdk = Double.parseDouble(text);
         } catch (NumberFormatException e) {
             jdk = null;
         }
-        if (fast != null) {
+        if (Numbers.isNumber(fast)) {
             assertThat(jdk).as(text).isNotNull();
             assertThat(Double.doubleToRawLongBits(fast)).as(text).isEqualTo(Double.doubleToRawLongBits(jdk));
         }
         if (text.chars().allMatch(c -> (c >= '0' && c <= '9') || ".eE+-".indexOf(c) >= 0)) {
             assertThat(Numbers.parseFloat(text)).as(text).isEqualTo(jdk);
             // in place, inside a line, as the text parsers read it
-            assertThat(Numbers.parseFloat("v " + text + " 17", 2, 2 + text.length())).as(text).isEqualTo(jdk);
+            double inPlace = Numbers.parseFloat(ascii("v " + text + " 17"), 2, 2 + text.length());
+            assertThat(Numbers.isNumber(inPlace) ? (Double) inPlace : null).as(text).isEqualTo(jdk);
         }
     }
 }

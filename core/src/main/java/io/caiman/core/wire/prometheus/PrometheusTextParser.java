@@ -1,17 +1,22 @@
 package io.caiman.core.wire.prometheus;
 
-import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
-import io.caiman.core.wire.Interner;
+import io.caiman.core.wire.Bytes;
 import io.caiman.core.wire.MetricFamilies;
 import io.caiman.core.wire.Numbers;
-import io.caiman.core.wire.SampleLimits;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
-import io.caiman.core.wire.ParsedSample;
-import io.caiman.core.wire.TextLines;
+import io.caiman.core.wire.SampleBatch;
+import io.caiman.core.wire.SampleLimits;
 import io.caiman.schemas.oplog.MetricType;
+import io.caiman.schemas.oplog.SampleKind;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +26,14 @@ import java.util.Map;
  * and samples {@code name{label="value",…} value [timestamp]} with the format's escapes, NaN and ±Inf.
  * Metric and label names follow {@link Naming}: other names are errors, never rewritten.
  *
- * <p>Every error names its line and column; parsing goes on past a bad line so that all of them are
- * reported at once. Arbitrary bytes never make it throw or loop.
+ * <p>Every error names its line and column (in characters); parsing goes on past a bad line so that all of them
+ * are reported at once. Arbitrary bytes never make it throw or loop.
  *
- * <p>Hand-written because the Prometheus Java client only writes this format; it does not read it.
+ * <p>Samples are read from the body's bytes into a {@link SampleBatch}: a name and each label's name and value
+ * are handed over as ranges of the body, and the batch copies them into the series key once. A label value needs no
+ * unescaping, because the format escapes values exactly as the key does. A line is decoded to a string only when
+ * it is a comment or has an error to name. Hand-written because the Prometheus Java client only writes this
+ * format; it does not read it.
  */
 public final class PrometheusTextParser {
 
@@ -32,6 +41,8 @@ public final class PrometheusTextParser {
 
     /** At most this many errors are collected; the rest of the input is still checked but not listed. */
     public static final int MAX_ERRORS = 100;
+
+    private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
 
     private final SampleLimits limits;
 
@@ -45,303 +56,398 @@ public final class PrometheusTextParser {
     }
 
     public ParseResult parse(byte[] body) {
-        List<ParsedSample> samples = new ArrayList<>();
-        List<ParseError> errors = new ArrayList<>();
-        Map<String, MetricType> types = new HashMap<>();
-        Interner names = new Interner();
-        Scratch scratch = new Scratch();
-        TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors, names, scratch).parse(),
-                lineNo -> addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
-        return new ParseResult(samples, errors);
+        Parse parse = new Parse(body, limits);
+        parse.run();
+        return new ParseResult(parse.batch, parse.errors);
     }
 
-    private static void addError(List<ParseError> errors, ParseError error) {
-        if (errors.size() < MAX_ERRORS) {
-            errors.add(error);
-        }
-    }
-
-    /** A sample's labels as read, names and values interleaved: one array for every line of a parse. */
-    private static final class Scratch {
-        String[] labels = new String[16];
-    }
-
-    /** One line's parse; {@code pos} walks it. */
-    private final class Line {
-        private final Scratch scratch;
+    /** One body's parse; {@code pos} walks the current line, {@code [lineStart, end)}. */
+    private static final class Parse {
+        private final byte[] b;
+        private final SampleLimits limits;
+        private final SampleBatch batch;
+        private final List<ParseError> errors = new ArrayList<>();
+        private final Map<String, MetricType> types = new HashMap<>();
+        private final long[] timestamp = new long[1];
+        private CharsetDecoder utf8;
+        /** Each label name of the line, start and end, to find one given twice. */
+        private int[] labelNames = new int[32];
         private int labelCount;
-        private final String s;
-        private final int lineNo;
-        private final Map<String, MetricType> types;
-        private final List<ParsedSample> samples;
-        private final List<ParseError> errors;
-        private final Interner names;
-        private int pos;
+        /** The name of the last sample whose family was looked up, and its type. */
+        private int typedFrom = -1;
+        private int typedTo;
+        private MetricType typed;
 
-        Line(String s, int lineNo, Map<String, MetricType> types, List<ParsedSample> samples, List<ParseError> errors,
-                Interner names, Scratch scratch) {
-            this.names = names;
-            this.scratch = scratch;
-            this.s = s;
-            this.lineNo = lineNo;
-            this.types = types;
-            this.samples = samples;
-            this.errors = errors;
+        private int lineNo;
+        private int lineStart;
+        private int end;
+        private int pos;
+        /** The line decoded, when it is not ASCII (else {@code null} until an error needs it). */
+        private String text;
+        private boolean ascii;
+
+        Parse(byte[] b, SampleLimits limits) {
+            this.b = b;
+            this.limits = limits;
+            // a key is about its line less the value and timestamp: sized so the batch rarely grows
+            this.batch = new SampleBatch(b.length, b.length / 64);
         }
 
-        void parse() {
+        void run() {
+            byte[] b = this.b;
+            int n = b.length;
+            int start = 0;
+            while (start < n) {
+                int e = start;
+                long high = 0;
+                // eight bytes at a time
+                while (e + 8 <= n) {
+                    long w = Bytes.word(b, e);
+                    long found = Bytes.lanesEqual(w, NEWLINES);
+                    if (found != 0) {
+                        int k = Long.numberOfTrailingZeros(found) >>> 3; // the first '\n' (later ones may be false)
+                        high |= w & ((1L << (k << 3)) - 1);
+                        e += k;
+                        break;
+                    }
+                    high |= w;
+                    e += 8;
+                }
+                while (e < n && b[e] != '\n') {
+                    high |= b[e];
+                    e++;
+                }
+                lineNo++;
+                int stop = e > start && b[e - 1] == '\r' ? e - 1 : e;
+                lineStart = start;
+                end = stop;
+                pos = start;
+                ascii = Bytes.highBits(high) == 0;
+                text = null;
+                if (ascii || decodes()) {
+                    line();
+                } else {
+                    addError(new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
+                }
+                start = e + 1;
+            }
+        }
+
+        /** Decodes the line, which is not ASCII, into {@link #text}; false if it is not valid UTF-8. */
+        private boolean decodes() {
+            if (utf8 == null) {
+                utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
+            try {
+                text = utf8.decode(ByteBuffer.wrap(b, lineStart, end - lineStart)).toString();
+                return true;
+            } catch (CharacterCodingException e) {
+                return false;
+            }
+        }
+
+        private void line() {
             skipBlanks();
-            if (pos == s.length()) {
+            if (pos == end) {
                 return;
             }
-            if (s.charAt(pos) == '#') {
-                comment();
+            if (b[pos] == '#') {
+                comment(text(), pos - lineStart); // blanks before it are ASCII: a byte is a character
                 return;
             }
             sample();
         }
 
-        private void comment() {
-            pos++;
-            skipBlanks();
-            int wordStart = pos;
-            while (pos < s.length() && !isBlank(s.charAt(pos))) {
+        private void sample() {
+            int nameFrom = pos;
+            while (pos < end && isNameByte(b[pos], pos == nameFrom, true)) {
                 pos++;
             }
-            String keyword = s.substring(wordStart, pos);
-            if (!keyword.equals("TYPE") && !keyword.equals("HELP")) {
-                return; // an ordinary comment
-            }
-            skipBlanks();
-            int nameStart = pos;
-            String name = metricName();
-            if (name == null) {
+            if (pos == nameFrom) {
+                error(pos, pos >= end ? "expected a metric name" : "expected a metric name, found '" + charAt(pos)
+                        + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
                 return;
             }
-            if (keyword.equals("HELP")) {
-                return; // docstrings are not kept on the oplog
-            }
-            skipBlanks();
-            int typeCol = pos;
-            String type = s.substring(pos).trim();
-            MetricType parsed = typeOf(type);
-            if (parsed == null) {
-                error(typeCol, "unknown metric type '" + type + "'; expected counter, gauge, histogram, summary or untyped");
-            } else if (types.containsKey(name)) {
-                error(nameStart, "second TYPE line for metric " + name);
-            } else {
-                types.put(name, parsed);
-            }
-        }
-
-        private void sample() {
-            String name = metricName();
-            if (name == null) {
-                return;
-            }
+            int nameTo = pos;
+            batch.series(b, nameFrom, nameTo);
             labelCount = 0;
-            if (pos < s.length() && s.charAt(pos) == '{') {
+            if (pos < end && b[pos] == '{') {
                 pos++;
                 if (!labels()) {
                     return;
                 }
             }
-            if (pos >= s.length() || !isBlank(s.charAt(pos))) {
-                error(pos, pos >= s.length() ? "expected a value after " + name : "expected a space before the value");
+            if (pos >= end || !isBlank(b[pos])) {
+                error(pos, pos >= end ? "expected a value after " + ascii(nameFrom, nameTo)
+                        : "expected a space before the value");
                 return;
             }
             skipBlanks();
-            int valueCol = pos;
-            int valueEnd = wordEnd();
-            Double value = valueEnd > valueCol ? Numbers.parseFloat(s, valueCol, valueEnd) : null;
-            pos = valueEnd;
-            if (value == null) {
-                String valueText = s.substring(valueCol, valueEnd);
-                error(valueCol, valueText.isEmpty() ? "expected a value after " + name
-                        : "'" + valueText + "' is not a number (expected a float, NaN, +Inf or -Inf)");
+            int valueFrom = pos;
+            int valueTo = wordEnd();
+            double value = Numbers.parseFloat(b, valueFrom, valueTo);
+            pos = valueTo;
+            if (!Numbers.isNumber(value)) {
+                error(valueFrom, valueTo == valueFrom ? "expected a value after " + ascii(nameFrom, nameTo)
+                        : "'" + string(valueFrom, valueTo) + "' is not a number (expected a float, NaN, +Inf or -Inf)");
                 return;
             }
             skipBlanks();
-            Long timestamp = null;
-            if (pos < s.length()) {
-                int tsCol = pos;
-                int tsEnd = wordEnd();
-                pos = tsEnd;
-                try {
-                    timestamp = Long.parseLong(s, tsCol, tsEnd, 10);
-                } catch (NumberFormatException e) {
-                    error(tsCol, "'" + s.substring(tsCol, tsEnd)
+            boolean stamped = false;
+            if (pos < end) {
+                int tsFrom = pos;
+                int tsTo = wordEnd();
+                pos = tsTo;
+                if (!Numbers.parseLong(b, tsFrom, tsTo, timestamp)) {
+                    error(tsFrom, "'" + string(tsFrom, tsTo)
                             + "' is not a timestamp (expected milliseconds since the epoch, an integer)");
                     return;
                 }
+                stamped = true;
                 skipBlanks();
-                if (pos < s.length()) {
+                if (pos < end) {
                     error(pos, "unexpected text after the timestamp");
                     return;
                 }
             }
-            Labels set;
-            try {
-                set = Labels.ofPairs(java.util.Arrays.copyOf(scratch.labels, labelCount));
-            } catch (IllegalArgumentException e) {
-                error(0, e.getMessage());
+            String problem = batch.endSeries(limits);
+            if (problem != null) {
+                error(lineStart, problem);
                 return;
             }
-            String limit = limits.check(name, set);
-            if (limit != null) {
-                error(0, limit);
-                return;
-            }
-            samples.add(new ParsedSample(name, set, value, timestamp, familyType(name), lineNo));
+            batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(nameFrom, nameTo), SampleKind.VALUE,
+                    lineNo);
         }
 
         /** Reads labels after '{' up to and including '}'; false after an error. */
         private boolean labels() {
             while (true) {
                 skipBlanks();
-                if (pos < s.length() && s.charAt(pos) == '}') {
+                if (pos < end && b[pos] == '}') {
                     pos++;
                     return true;
                 }
-                int nameStart = pos;
-                int hash = 0;
-                for (char c; pos < s.length() && isNameChar(c = s.charAt(pos), pos == nameStart, false); pos++) {
-                    hash = 31 * hash + c;
-                }
-                String label = names.substring(s, nameStart, pos, hash);
-                if (label.isEmpty()) {
-                    error(pos, pos >= s.length() ? "expected a label name or '}' before the end of the line"
-                            : "expected a label name or '}', found '" + s.charAt(pos) + "'");
-                    return false;
-                }
-                if (label.equals("__name__")) {
-                    error(nameStart, "label name __name__ is reserved for the metric name");
-                    return false;
-                }
-                skipBlanks();
-                if (pos >= s.length() || s.charAt(pos) != '=') {
-                    error(pos, "expected '=' after label name " + label);
-                    return false;
-                }
-                pos++;
-                skipBlanks();
-                if (pos >= s.length() || s.charAt(pos) != '"') {
-                    error(pos, "expected '\"' to open the value of label " + label);
-                    return false;
-                }
-                pos++;
-                String value = readValue(label);
-                if (value == null || !addLabel(label, value, nameStart)) {
-                    return false;
-                }
-                skipBlanks();
-                if (pos < s.length() && s.charAt(pos) == ',') {
+                int nameFrom = pos;
+                while (pos < end && isNameByte(b[pos], pos == nameFrom, false)) {
                     pos++;
-                } else if (pos >= s.length() || s.charAt(pos) != '}') {
-                    error(pos, "expected ',' or '}' after the value of label " + label);
+                }
+                int nameTo = pos;
+                if (nameTo == nameFrom) {
+                    error(pos, pos >= end ? "expected a label name or '}' before the end of the line"
+                            : "expected a label name or '}', found '" + charAt(pos) + "'");
+                    return false;
+                }
+                if (SampleBatch.isNameLabel(b, nameFrom, nameTo)) {
+                    error(nameFrom, "label name __name__ is reserved for the metric name");
+                    return false;
+                }
+                skipBlanks();
+                if (pos >= end || b[pos] != '=') {
+                    error(pos, "expected '=' after label name " + ascii(nameFrom, nameTo));
+                    return false;
+                }
+                pos++;
+                skipBlanks();
+                if (pos >= end || b[pos] != '"') {
+                    error(pos, "expected '\"' to open the value of label " + ascii(nameFrom, nameTo));
+                    return false;
+                }
+                pos++;
+                int valueFrom = pos;
+                if (!value(nameFrom, nameTo)) {
+                    return false;
+                }
+                if (!distinct(nameFrom, nameTo)) {
+                    return false;
+                }
+                batch.label(nameFrom, nameTo, valueFrom, pos - 1, true);
+                skipBlanks();
+                if (pos < end && b[pos] == ',') {
+                    pos++;
+                } else if (pos >= end || b[pos] != '}') {
+                    error(pos, "expected ',' or '}' after the value of label " + ascii(nameFrom, nameTo));
                     return false;
                 }
             }
         }
 
-        /** The value after its opening quote, up to and past the closing one; {@code null} after an error. */
-        private String readValue(String label) {
-            int close = s.indexOf('"', pos);
-            int backslash = s.indexOf('\\', pos);
-            if (close >= 0 && (backslash < 0 || backslash > close)) {
-                // no escapes: the value is a plain substring
-                String plain = names.substring(s, pos, close);
-                pos = close + 1;
-                return plain;
-            }
-            StringBuilder value = new StringBuilder();
+        /**
+         * Walks a value after its opening quote, up to and past the closing one, checking its escapes (the format's
+         * are the key's: {@code \\}, {@code \"}, {@code \n}); false after an error.
+         */
+        private boolean value(int nameFrom, int nameTo) {
             while (true) {
-                if (pos >= s.length()) {
-                    error(pos, "the value of label " + label + " is not closed with '\"'");
-                    return null;
+                if (pos >= end) {
+                    error(pos, "the value of label " + ascii(nameFrom, nameTo) + " is not closed with '\"'");
+                    return false;
                 }
-                char c = s.charAt(pos++);
+                byte c = b[pos++];
                 if (c == '"') {
-                    return value.toString();
+                    return true;
                 }
                 if (c == '\\') {
-                    char e = pos < s.length() ? s.charAt(pos++) : ' ';
-                    if (e == '\\' || e == '"') {
-                        value.append(e);
-                    } else if (e == 'n') {
-                        value.append('\n');
-                    } else {
-                        error(pos - 1, "invalid escape '\\" + e + "' in the value of label " + label
+                    if (pos >= end) { // a backslash last on the line escapes nothing: named at itself
+                        error(pos - 1, "invalid escape '\\ ' in the value of label " + ascii(nameFrom, nameTo)
                                 + " (allowed: \\\\, \\\", \\n)");
-                        return null;
+                        return false;
                     }
-                } else {
-                    value.append(c);
+                    byte e = b[pos++];
+                    if (e != '\\' && e != '"' && e != 'n') {
+                        error(pos - 1, "invalid escape '\\" + charAt(pos - 1) + "' in the value of label "
+                                + ascii(nameFrom, nameTo) + " (allowed: \\\\, \\\", \\n)");
+                        return false;
+                    }
                 }
             }
         }
 
-        private boolean addLabel(String label, String value, int nameStart) {
-            String[] out = scratch.labels;
-            for (int i = 0; i < labelCount; i += 2) {
-                if (out[i].equals(label)) {
-                    error(nameStart, "label " + label + " is given twice");
+        /** Notes a label's name; false, after an error, if the line gave it before. */
+        private boolean distinct(int nameFrom, int nameTo) {
+            int[] names = labelNames;
+            for (int i = 0; i < 2 * labelCount; i += 2) {
+                if (Arrays.equals(b, names[i], names[i + 1], b, nameFrom, nameTo)) {
+                    error(nameFrom, "label " + ascii(nameFrom, nameTo) + " is given twice");
                     return false;
                 }
             }
-            if (labelCount + 2 > out.length) {
-                out = scratch.labels = java.util.Arrays.copyOf(out, out.length * 2);
+            if (2 * labelCount + 2 > names.length) {
+                names = labelNames = Arrays.copyOf(names, names.length * 2);
             }
-            out[labelCount++] = label;
-            out[labelCount++] = value;
+            names[2 * labelCount] = nameFrom;
+            names[2 * labelCount + 1] = nameTo;
+            labelCount++;
             return true;
         }
 
-        private String metricName() {
-            int start = pos;
-            int hash = 0;
-            for (char c; pos < s.length() && isNameChar(c = s.charAt(pos), pos == start, true); pos++) {
-                hash = 31 * hash + c;
+        /** A {@code # TYPE} or {@code # HELP} line (others are ordinary comments), read from its text from '#' at {@code p}. */
+        private void comment(String s, int p) {
+            p++;
+            p = skipBlanks(s, p);
+            int wordStart = p;
+            while (p < s.length() && !isBlank(s.charAt(p))) {
+                p++;
             }
-            if (pos == start) {
-                error(pos, pos >= s.length() ? "expected a metric name" : "expected a metric name, found '" + s.charAt(pos)
+            String keyword = s.substring(wordStart, p);
+            if (!keyword.equals("TYPE") && !keyword.equals("HELP")) {
+                return; // an ordinary comment
+            }
+            p = skipBlanks(s, p);
+            int nameStart = p;
+            while (p < s.length() && isNameChar(s.charAt(p), p == nameStart)) {
+                p++;
+            }
+            if (p == nameStart) {
+                column(p, p >= s.length() ? "expected a metric name" : "expected a metric name, found '" + s.charAt(p)
                         + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
-                return null;
+                return;
             }
-            return names.substring(s, start, pos, hash);
+            String name = s.substring(nameStart, p);
+            if (keyword.equals("HELP")) {
+                return; // docstrings are not kept on the oplog
+            }
+            p = skipBlanks(s, p);
+            String type = s.substring(p).trim();
+            MetricType parsed = typeOf(type);
+            if (parsed == null) {
+                column(p, "unknown metric type '" + type + "'; expected counter, gauge, histogram, summary or untyped");
+            } else if (types.containsKey(name)) {
+                column(nameStart, "second TYPE line for metric " + name);
+            } else {
+                types.put(name, parsed);
+                typedFrom = -1; // a type now known may be the one the last look-up did not find
+            }
+        }
+
+        /** The declared type of the family of the sample named {@code b[from, to)}. */
+        private MetricType familyType(int from, int to) {
+            if (types.isEmpty()) {
+                return MetricType.UNKNOWN;
+            }
+            if (typedFrom < 0 || !Arrays.equals(b, typedFrom, typedTo, b, from, to)) {
+                typed = MetricFamilies.typeOf(ascii(from, to), types);
+                typedFrom = from;
+                typedTo = to;
+            }
+            return typed;
         }
 
         /** Where the word at {@code pos} ends: the next blank or the end of the line. */
         private int wordEnd() {
-            int end = pos;
-            while (end < s.length() && !isBlank(s.charAt(end))) {
-                end++;
+            int e = pos;
+            while (e < end && !isBlank(b[e])) {
+                e++;
             }
-            return end;
-        }
-
-        private MetricType familyType(String name) {
-            return MetricFamilies.typeOf(name, types);
+            return e;
         }
 
         private void skipBlanks() {
-            while (pos < s.length() && isBlank(s.charAt(pos))) {
+            while (pos < end && isBlank(b[pos])) {
                 pos++;
             }
         }
 
+        private static int skipBlanks(String s, int p) {
+            while (p < s.length() && isBlank(s.charAt(p))) {
+                p++;
+            }
+            return p;
+        }
+
+        /** The line as a string. */
+        private String text() {
+            if (text == null) {
+                text = new String(b, lineStart, end - lineStart, StandardCharsets.ISO_8859_1); // ASCII: decoded otherwise
+            }
+            return text;
+        }
+
+        /** The character index in the line of byte {@code at}, which starts a character. */
+        private int index(int at) {
+            return ascii ? at - lineStart : new String(b, lineStart, at - lineStart, StandardCharsets.UTF_8).length();
+        }
+
+        private char charAt(int at) {
+            return ascii ? (char) b[at] : text.charAt(index(at));
+        }
+
+        private String string(int from, int to) {
+            return new String(b, from, to - from, StandardCharsets.UTF_8);
+        }
+
+        private String ascii(int from, int to) {
+            return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+        }
+
+        /** An error at byte {@code at} of the line. */
         private void error(int at, String reason) {
-            addError(errors, new ParseError(FORMAT, lineNo, at + 1, reason));
+            column(index(at), reason);
+        }
+
+        /** An error at character {@code index} of the line. */
+        private void column(int index, String reason) {
+            addError(new ParseError(FORMAT, lineNo, index + 1, reason));
+        }
+
+        private void addError(ParseError error) {
+            if (errors.size() < MAX_ERRORS) {
+                errors.add(error);
+            }
         }
     }
 
-    private static boolean isBlank(char c) {
+    private static boolean isBlank(int c) {
         return c == ' ' || c == '\t';
     }
 
-    private static boolean isNameChar(char c, boolean first, boolean colon) {
+    /** Whether a byte may be in a metric ({@code colon}) or label name; no byte of a character past ASCII may. */
+    private static boolean isNameByte(byte c, boolean first, boolean colon) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':')
                 || (!first && c >= '0' && c <= '9');
+    }
+
+    private static boolean isNameChar(char c, boolean first) {
+        return c < 0x80 && isNameByte((byte) c, first, true);
     }
 
     private static MetricType typeOf(String type) {
@@ -354,5 +460,4 @@ public final class PrometheusTextParser {
             default: return null;
         }
     }
-
 }

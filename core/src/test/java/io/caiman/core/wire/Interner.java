@@ -5,7 +5,8 @@ package io.caiman.core.wire;
  * repeat from line to line ({@code job}, {@code instance}, {@code mode="idle"}); a hit costs a hash and a
  * comparison instead of a new string, so a body's samples share their names. A small direct-mapped table: a
  * collision replaces the slot, so it never grows. Not thread-safe: one per parse. Written here because the
- * JDK's {@code String.intern} needs the string first and keeps it forever.
+ * JDK's {@code String.intern} needs the string first and keeps it forever. Only the reference text parser
+ * ({@code ReferenceTextParser}) uses it now: the parsers read names as bytes.
  */
 public final class Interner {
 
