@@ -2,14 +2,15 @@ package io.caiman.core.wire.remotewrite;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import io.caiman.core.model.Labels;
 import io.caiman.core.model.Naming;
 import io.caiman.core.wire.MetricFamilies;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
-import io.caiman.core.wire.ParsedSample;
+import io.caiman.core.wire.Bytes;
+import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
 import io.caiman.schemas.oplog.MetricType;
+import io.caiman.schemas.oplog.SampleKind;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -26,9 +27,11 @@ import org.xerial.snappy.Snappy;
  * Decodes Prometheus remote-write bodies: snappy (block format) around a protobuf
  * {@code prometheus.WriteRequest} (1.0) or {@code io.prometheus.write.v2.Request} (2.0).
  *
- * <p>The protobuf is walked field by field over the array ({@link Wire}) into Caiman's samples directly, rather
- * than through generated message classes: no protoc step in the build, and no intermediate objects per sample on
- * the gateway's hottest path. Unknown fields are skipped, as protobuf requires.
+ * <p>The protobuf is walked field by field over the array ({@link Wire}) into a {@link SampleBatch}, rather than
+ * through generated message classes: no protoc step in the build, and no object per sample or string on the
+ * gateway's hottest path. Each label's name and value go to the batch as ranges of the message, checked (UTF-8,
+ * names) where they lie, and the batch copies them into the series key once. Unknown fields are skipped, as
+ * protobuf requires.
  *
  * <p>All or nothing, like the other formats: any invalid series makes the result carry errors (each
  * naming the series by its position), and the gateway writes nothing of the request. Native histograms
@@ -45,6 +48,10 @@ public final class RemoteWriteDecoder {
     public enum Version { V1, V2 }
 
     private static final int MAX_ERRORS = 100;
+    /** A label whose value is plain ({@link Bytes#isPlain}): the batch copies it as it is. */
+    private static final byte PLAIN = 1;
+    /** A label named {@code __name__}: the metric name, not a label of the key. */
+    private static final byte NAME_LABEL = 2;
     private final SampleLimits limits;
 
     /** @param limits what one series may carry */
@@ -103,30 +110,34 @@ public final class RemoteWriteDecoder {
 
     /** Decodes an uncompressed message of {@code version}. */
     public ParseResult decode(byte[] message, Version version) {
-        ArrayList<ParsedSample> samples = new ArrayList<>();
+        // a series' key is about its labels' bytes: sized so the batch rarely grows
+        SampleBatch batch = new SampleBatch(message.length, message.length / 64);
         List<ParseError> errors = new ArrayList<>();
         try {
             if (version == Version.V1) {
-                decodeV1(message, samples, errors);
+                decodeV1(message, batch, errors);
             } else {
-                decodeV2(message, samples, errors);
+                decodeV2(message, batch, errors);
             }
         } catch (InvalidProtocolBufferException e) {
-            samples.clear(); // the series read before the fault are not taken either: the message is refused whole
+            // the series read before the fault are not taken either: the message is refused whole
             errors.add(ParseError.binary(FORMAT, "the body is not a valid "
                     + (version == Version.V1 ? V1_PROTO : V2_PROTO) + " message: " + e.getMessage()));
+            return new ParseResult(new SampleBatch(64, 4), errors);
         } catch (IOException e) {
-            samples.clear();
             errors.add(ParseError.binary(FORMAT, "cannot read the message: " + e.getMessage()));
+            return new ParseResult(new SampleBatch(64, 4), errors);
         }
-        return new ParseResult(samples, errors);
+        return new ParseResult(batch, errors);
     }
 
     /** One series as read, before its samples are typed. 1.0 reuses one for every series of a request. */
     private static final class Series {
-        /** Label names and values, interleaved. */
-        String[] labels = new String[16];
+        /** Per label, where its name and value lie in the message: name start, name end, value start, value end. */
+        int[] labels = new int[32];
         int labelCount;
+        /** Per label, {@link #PLAIN} and {@link #NAME_LABEL}, as {@link #emit} found it. */
+        private byte[] kinds = new byte[8];
         /** The samples: a series from Prometheus nearly always carries one. */
         double[] values = new double[1];
         long[] timestamps = new long[1];
@@ -152,12 +163,23 @@ public final class RemoteWriteDecoder {
             type = MetricType.UNKNOWN;
         }
 
-        void label(String name, String value) {
-            if (labelCount + 2 > labels.length) {
+        void label(int nameFrom, int nameTo, int valueFrom, int valueTo) {
+            int at = 4 * labelCount;
+            if (at + 4 > labels.length) {
                 labels = java.util.Arrays.copyOf(labels, labels.length * 2);
             }
-            labels[labelCount++] = name;
-            labels[labelCount++] = value;
+            labels[at] = nameFrom;
+            labels[at + 1] = nameTo;
+            labels[at + 2] = valueFrom;
+            labels[at + 3] = valueTo;
+            labelCount++;
+        }
+
+        byte[] kinds(int labels) {
+            if (kinds.length < labels) {
+                kinds = new byte[Math.max(labels, 2 * kinds.length)];
+            }
+            return kinds;
         }
 
         void add(double value, long timestamp) {
@@ -170,78 +192,43 @@ public final class RemoteWriteDecoder {
             count++;
         }
 
-        String labelsText() {
-            return java.util.Arrays.asList(labels).subList(0, labelCount).toString();
+        /** The labels as the sender gave them, names and values in turn, for an error. */
+        String labelsText(byte[] m) {
+            List<String> text = new ArrayList<>();
+            for (int i = 0; i < 4 * labelCount; i += 2) {
+                text.add(string(m, labels[i], labels[i + 1]));
+            }
+            return text.toString();
         }
     }
 
+    /** {@code m[from, to)}, which the decoder has checked is UTF-8. */
+    private static String string(byte[] m, int from, int to) {
+        return new String(m, from, to - from, StandardCharsets.UTF_8);
+    }
+
     /**
-     * One {@code String} for equal label names and values within one message: a remote-write request repeats
-     * {@code __name__}, {@code job}, {@code instance} and many values in every series. Entries point into the
-     * message itself, so a hit is a hash of a few bytes and one comparison of the bytes, with no new string and no
-     * UTF-8 check (the first occurrence was checked). Direct-mapped: a collision replaces the slot. Written here
-     * because protobuf-java builds a new string for every string field.
+     * Checks that a string field {@code m[from, to)} is UTF-8, as protobuf requires of strings: nearly always ASCII,
+     * which is checked eight bytes at a time.
      */
-    private static final class Strings {
-        private static final int SLOTS = 512;
-        private static final int LONGEST = 64;
-        private final byte[] message;
-        private final String[] text = new String[SLOTS];
-        private final int[] at = new int[SLOTS];
-
-        Strings(byte[] message) {
-            this.message = message;
+    private static void utf8(byte[] m, int from, int to) throws InvalidProtocolBufferException {
+        if (Bytes.isAscii(m, from, to)) {
+            return;
         }
-
-        /** The UTF-8 string of {@code length} bytes at {@code from}, refusing invalid UTF-8. */
-        String read(int from, int length) throws IOException {
-            if (length == 0) {
-                return "";
-            }
-            byte[] m = message;
-            int slot = -1;
-            if (length <= LONGEST) {
-                int h = length * 0x9E3779B1 + m[from] * 31 + m[from + length - 1] * 961 + m[from + (length >> 1)] * 29791;
-                slot = (h ^ (h >>> 15)) & (SLOTS - 1);
-                String hit = text[slot];
-                if (hit != null && hit.length() == length
-                        && java.util.Arrays.equals(m, at[slot], at[slot] + length, m, from, from + length)) {
-                    return hit;
-                }
-            }
-            boolean ascii = true;
-            for (int i = from; i < from + length; i++) {
-                if (m[i] < 0) {
-                    ascii = false;
-                    break;
-                }
-            }
-            String made = ascii ? new String(m, from, length, StandardCharsets.ISO_8859_1) : utf8(m, from, length);
-            if (ascii && slot >= 0) { // only ASCII is kept: its length in bytes is its length in characters
-                text[slot] = made;
-                at[slot] = from;
-            }
-            return made;
-        }
-
-        private static String utf8(byte[] m, int from, int length) throws InvalidProtocolBufferException {
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(m, from, length)).toString();
-            } catch (CharacterCodingException e) {
-                throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
-            }
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(m, from, to - from));
+        } catch (CharacterCodingException e) {
+            throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
         }
     }
 
     // ---- 1.0: WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
 
-    private void decodeV1(byte[] message, ArrayList<ParsedSample> samples, List<ParseError> errors) throws IOException {
+    private void decodeV1(byte[] message, SampleBatch batch, List<ParseError> errors) throws IOException {
         Map<String, MetricType> types = metadataV1(message);
         Wire in = new Wire(message);
-        Strings strings = new Strings(message);
         Series series = new Series();
-        Checked checked = new Checked();
         int index = 0;
         int end = message.length;
         while (in.pos < end) {
@@ -249,8 +236,8 @@ public final class RemoteWriteDecoder {
             if (WireFormat.getTagFieldNumber(tag) == 1) {
                 int seriesEnd = in.embedded(tag, end);
                 series.reset();
-                readSeriesV1(in, seriesEnd, strings, series);
-                emit(series, ++index, types, checked, samples, errors);
+                readSeriesV1(in, seriesEnd, series);
+                emit(message, series, ++index, types, batch, errors);
             } else {
                 in.skip(tag, end); // metadata (3), read before; anything newer
             }
@@ -272,7 +259,7 @@ public final class RemoteWriteDecoder {
                 if (types == null) {
                     types = new HashMap<>();
                 }
-                readMetadataV1(in, end, new Strings(message), types);
+                readMetadataV1(in, end, types);
             } else {
                 in.skip(tag, message.length);
             }
@@ -280,26 +267,30 @@ public final class RemoteWriteDecoder {
         return types == null ? Map.of() : types;
     }
 
-    private static void readSeriesV1(Wire in, int end, Strings strings, Series s) throws IOException {
+    private static void readSeriesV1(Wire in, int end, Series s) throws IOException {
         while (in.pos < end) {
             int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1: { // Label { string name = 1; string value = 2; }
                     int labelEnd = in.embedded(tag, end);
-                    String name = "";
-                    String value = "";
+                    int nameFrom = 0;
+                    int nameTo = 0;
+                    int valueFrom = 0;
+                    int valueTo = 0;
                     while (in.pos < labelEnd) {
                         int t = in.tag(labelEnd);
                         int field = WireFormat.getTagFieldNumber(t);
                         if (field == 1) {
-                            name = in.string(t, labelEnd, strings);
+                            nameTo = in.bytes(t, labelEnd);
+                            nameFrom = in.stringStart;
                         } else if (field == 2) {
-                            value = in.string(t, labelEnd, strings);
+                            valueTo = in.bytes(t, labelEnd);
+                            valueFrom = in.stringStart;
                         } else {
                             in.skip(t, labelEnd);
                         }
                     }
-                    s.label(name, value);
+                    s.label(nameFrom, nameTo, valueFrom, valueTo);
                     break;
                 }
                 case 2:
@@ -363,12 +354,25 @@ public final class RemoteWriteDecoder {
             return (int) varint(end);
         }
 
-        /** A string field, strict UTF-8. */
-        String string(int tag, int end, Strings strings) throws IOException {
+        /** Where the last {@link #string} or {@link #bytes} starts. */
+        int stringStart;
+
+        /** A string field, checked to be UTF-8: where it ends; it starts at {@link #stringStart}. */
+        int string(int tag, int end) throws IOException {
+            int stop = bytes(tag, end);
+            utf8(b, stringStart, stop);
+            return stop;
+        }
+
+        /**
+         * A string field not checked yet (its reader checks it: {@link RemoteWriteDecoder#emit}): where it ends; it starts at
+         * {@link #stringStart}.
+         */
+        int bytes(int tag, int end) throws IOException {
             int stop = embedded(tag, end);
-            String text = strings.read(pos, stop - pos);
+            stringStart = pos;
             pos = stop;
-            return text;
+            return stop;
         }
 
         long fixed64(int end) throws InvalidProtocolBufferException {
@@ -446,8 +450,7 @@ public final class RemoteWriteDecoder {
     }
 
     /** MetricMetadata { MetricType type = 1; string metric_family_name = 2; … } */
-    private static void readMetadataV1(Wire in, int end, Strings strings, Map<String, MetricType> types)
-            throws IOException {
+    private static void readMetadataV1(Wire in, int end, Map<String, MetricType> types) throws IOException {
         int type = 0;
         String family = "";
         while (in.pos < end) {
@@ -457,7 +460,8 @@ public final class RemoteWriteDecoder {
                     type = in.int32(tag, end);
                     break;
                 case 2:
-                    family = in.string(tag, end, strings);
+                    int to = in.string(tag, end);
+                    family = string(in.b, in.stringStart, to);
                     break;
                 default:
                     in.skip(tag, end);
@@ -470,18 +474,23 @@ public final class RemoteWriteDecoder {
 
     // ---- 2.0: Request { repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
 
-    private void decodeV2(byte[] message, List<ParsedSample> samples, List<ParseError> errors) throws IOException {
+    private void decodeV2(byte[] message, SampleBatch batch, List<ParseError> errors) throws IOException {
         Wire in = new Wire(message);
-        Strings strings = new Strings(message);
-        List<String> symbols = new ArrayList<>();
+        int[] symbols = new int[64]; // start and end of each symbol
+        int symbolCount = 0;
         List<Series> series = new ArrayList<>();
-        Checked checked = new Checked();
         int end = message.length;
         while (in.pos < end) {
             int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 4:
-                    symbols.add(in.string(tag, end, strings));
+                    int to = in.string(tag, end);
+                    if (2 * symbolCount + 2 > symbols.length) {
+                        symbols = java.util.Arrays.copyOf(symbols, symbols.length * 2);
+                    }
+                    symbols[2 * symbolCount] = in.stringStart;
+                    symbols[2 * symbolCount + 1] = to;
+                    symbolCount++;
                     break;
                 case 5:
                     Series s = new Series();
@@ -492,7 +501,7 @@ public final class RemoteWriteDecoder {
                     in.skip(tag, end);
             }
         }
-        if (!symbols.isEmpty() && !symbols.get(0).isEmpty()) {
+        if (symbolCount > 0 && symbols[1] > symbols[0]) {
             errors.add(ParseError.binary(FORMAT, "symbols must start with the empty string (remote write 2.0)"));
             return;
         }
@@ -505,18 +514,20 @@ public final class RemoteWriteDecoder {
             boolean ok = true;
             for (int k = 0; k < s.refCount; k++) {
                 int ref = s.refs[k];
-                if (ref < 0 || ref >= symbols.size()) {
+                if (ref < 0 || ref >= symbolCount) {
                     addError(errors, "timeseries " + (i + 1) + ": labels_refs points to symbol " + ref + " but there are "
-                            + symbols.size());
+                            + symbolCount);
                     ok = false;
                     break;
                 }
             }
             if (ok) {
                 for (int k = 0; k < s.refCount; k += 2) {
-                    s.label(symbols.get(s.refs[k]), symbols.get(s.refs[k + 1]));
+                    int name = 2 * s.refs[k];
+                    int value = 2 * s.refs[k + 1];
+                    s.label(symbols[name], symbols[name + 1], symbols[value], symbols[value + 1]);
                 }
-                emit(s, i + 1, Map.of(), checked, samples, errors);
+                emit(message, s, i + 1, Map.of(), batch, errors);
             }
         }
     }
@@ -585,84 +596,74 @@ public final class RemoteWriteDecoder {
     }
 
     /**
-     * The names one request has shown valid, by identity: the message's strings are shared ({@link Strings}; 2.0's
-     * symbols), so a name is checked once per request, not once per series.
+     * Checks one series and adds it and its samples to the batch, or names what is wrong with it.
+     *
+     * <p>First every label string is checked to be UTF-8, as protobuf requires of strings, whether the series is
+     * then refused or not, so that one string that is not UTF-8 refuses the whole message. A name that is a valid
+     * label name (or {@code __name__}) is ASCII, so UTF-8. A value is checked for UTF-8 only when it is not plain
+     * ({@link Bytes#isPlain}: nearly every value), and a plain value goes to the batch as it is, with nothing to
+     * escape.
+     *
+     * @throws InvalidProtocolBufferException if a string is not UTF-8
      */
-    private static final class Checked {
-        final Seen labelNames = new Seen();
-        final Seen metricNames = new Seen();
-
-        /** Direct-mapped by the string's hash, which a string computes once; a collision replaces the slot. */
-        static final class Seen {
-            private final String[] slots = new String[128];
-
-            /** Why {@code s} is no valid metric ({@code metric}) or label name, or {@code null}: checked once per string. */
-            String problem(String s, boolean metric) {
-                int slot = s.hashCode() & 127;
-                if (slots[slot] == s) {
-                    return null;
-                }
-                String problem = metric ? Naming.validateMetricName(s) : Naming.validateLabelName(s);
-                if (problem == null) {
-                    slots[slot] = s;
-                }
-                return problem;
+    private void emit(byte[] m, Series s, int index, Map<String, MetricType> familyTypes, SampleBatch batch,
+            List<ParseError> errors) throws InvalidProtocolBufferException {
+        int[] at = s.labels;
+        int n = 4 * s.labelCount;
+        byte[] kinds = s.kinds(s.labelCount);
+        int name = -1; // the (last) label that is __name__
+        int bad = -1; // the first label whose name is not valid
+        for (int i = 0; i < n; i += 4) {
+            byte kind = 0;
+            if (SampleBatch.isNameLabel(m, at[i], at[i + 1])) {
+                kind = NAME_LABEL;
+                name = i;
+            } else if (!SampleBatch.isLabelName(m, at[i], at[i + 1])) {
+                utf8(m, at[i], at[i + 1]);
+                bad = bad < 0 ? i : bad;
             }
+            if (Bytes.isPlain(m, at[i + 2], at[i + 3])) {
+                kind |= PLAIN;
+            } else {
+                utf8(m, at[i + 2], at[i + 3]);
+            }
+            kinds[i >> 2] = kind;
         }
-    }
-
-    /** Checks one series and turns its samples into {@link ParsedSample}s. */
-    private void emit(Series s, int index, Map<String, MetricType> familyTypes, Checked checked,
-            List<ParsedSample> samples, List<ParseError> errors) {
         if (s.histograms > 0) {
             addError(errors, "timeseries " + index + ": native histograms are not supported; send classic histograms "
                     + "(send_native_histograms: false)");
             return;
         }
-        String name = null;
-        String[] rest = new String[Math.max(0, s.labelCount - 2)]; // every label but __name__
-        int kept = 0;
-        for (int i = 0; i < s.labelCount; i += 2) {
-            String label = s.labels[i];
-            if (label.equals("__name__")) {
-                name = s.labels[i + 1];
-                continue;
-            }
-            if (kept == rest.length) {
-                break; // no room left means no __name__ among the labels: refused below
-            }
-            String problem = checked.labelNames.problem(label, false);
-            if (problem != null) {
-                addError(errors, "timeseries " + index + ": " + problem);
-                return;
-            }
-            rest[kept++] = label;
-            rest[kept++] = s.labels[i + 1];
-        }
-        if (name == null || name.isEmpty()) {
-            addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labelsText() + ")");
+        if (bad >= 0) {
+            addError(errors, "timeseries " + index + ": " + Naming.validateLabelName(string(m, at[bad], at[bad + 1])));
             return;
         }
-        String problem = checked.metricNames.problem(name, true);
+        if (name < 0 || at[name + 3] == at[name + 2]) {
+            addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labelsText(m) + ")");
+            return;
+        }
+        int nameFrom = at[name + 2];
+        int nameTo = at[name + 3];
+        if (!SampleBatch.isMetricName(m, nameFrom, nameTo)) {
+            addError(errors, "timeseries " + index + ": " + Naming.validateMetricName(string(m, nameFrom, nameTo)));
+            return;
+        }
+        batch.series(m, nameFrom, nameTo);
+        for (int i = 0; i < n; i += 4) {
+            byte kind = kinds[i >> 2];
+            if ((kind & NAME_LABEL) == 0) {
+                batch.label(at[i], at[i + 1], at[i + 2], at[i + 3], (kind & PLAIN) != 0);
+            }
+        }
+        String problem = batch.endSeries(limits);
         if (problem != null) {
             addError(errors, "timeseries " + index + ": " + problem);
             return;
         }
-        Labels labels;
-        try {
-            labels = Labels.ofPairs(kept == rest.length ? rest : java.util.Arrays.copyOf(rest, kept));
-        } catch (IllegalArgumentException e) {
-            addError(errors, "timeseries " + index + " (" + name + "): " + e.getMessage());
-            return;
-        }
-        String limit = limits.check(name, labels);
-        if (limit != null) {
-            addError(errors, "timeseries " + index + ": " + limit);
-            return;
-        }
-        MetricType type = s.type != MetricType.UNKNOWN ? s.type : MetricFamilies.typeOf(name, familyTypes);
+        MetricType type = s.type != MetricType.UNKNOWN || familyTypes.isEmpty() ? s.type
+                : MetricFamilies.typeOf(string(m, nameFrom, nameTo), familyTypes);
         for (int i = 0; i < s.count; i++) {
-            samples.add(new ParsedSample(name, labels, s.values[i], s.timestamps[i], type, index));
+            batch.sample(s.values[i], s.timestamps[i], true, type, SampleKind.VALUE, index);
         }
     }
 
