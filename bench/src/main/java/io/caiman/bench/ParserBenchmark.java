@@ -31,7 +31,9 @@ import org.xerial.snappy.Snappy;
  * <ul>
  *   <li>text (Prometheus, OpenMetrics, Influx, Graphite): the baseline decodes the Prometheus text body from
  *       UTF-8 and finds every line and field boundary;
- *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field.
+ *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field. The
+ *       decoder runs as the gateway has it, with its series cache (a sender sends its series again every scrape
+ *       interval), without it, and with a cache that never holds the series it is sent.
  * </ul>
  *
  * Run: {@code ./mvnw -B -ntp -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar}
@@ -46,7 +48,15 @@ public class ParserBenchmark {
 
     private final PrometheusTextParser text = new PrometheusTextParser();
     private final OpenMetricsParser openMetrics = new OpenMetricsParser();
-    private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
+    /** As the gateway has it: a series sent again is found by its label bytes (gateway.remote_write_series_cache). */
+    private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
+            65_536);
+    private final RemoteWriteDecoder remoteWriteUncached = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
+    /** A cache far smaller than the series it is sent: every series is read, checked and kept, as if never seen. */
+    private final RemoteWriteDecoder remoteWriteMissing = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
+            1024);
+    private byte[][] distinctRemoteWriteBodies;
+    private int nextDistinct;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
     private byte[] textBody;
     private byte[] openMetricsBody;
@@ -64,6 +74,13 @@ public class ParserBenchmark {
         textBody = Payloads.text(series);
         openMetricsBody = Payloads.openMetrics(series);
         remoteWriteBody = Payloads.remoteWrite(series);
+        // 64 bodies of the same shape, every series in them distinct (another job each time)
+        distinctRemoteWriteBodies = new byte[64][];
+        for (int i = 0; i < distinctRemoteWriteBodies.length; i++) {
+            String job = "node-" + i;
+            distinctRemoteWriteBodies[i] = Payloads.remoteWrite(series.stream().map(s -> new io.caiman.core.wire.remotewrite
+                    .RemoteWriteEncoder.Series(s.name(), relabel(s.labels(), job), s.values(), s.timestamps())).toList());
+        }
         influxBody = Payloads.influx(series);
         graphiteBody = Payloads.graphite(series);
         if (text.parse(textBody).samples().size() != Payloads.SERIES
@@ -116,6 +133,29 @@ public class ParserBenchmark {
     @OperationsPerInvocation(Payloads.SERIES)
     public ParseResult remoteWrite() throws IOException {
         return remoteWrite.decode(RemoteWriteDecoder.uncompress(remoteWriteBody, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
+    }
+
+    /** The decoder without its series cache: every series read and checked. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult remoteWriteUncached() throws IOException {
+        return remoteWriteUncached.decode(RemoteWriteDecoder.uncompress(remoteWriteBody, Long.MAX_VALUE),
+                RemoteWriteDecoder.Version.V1);
+    }
+
+    /** The decoder with a cache that never holds the series it is sent: the cost of a cache that does not help. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult remoteWriteCacheMisses() throws IOException {
+        byte[] body = distinctRemoteWriteBodies[nextDistinct++ & (distinctRemoteWriteBodies.length - 1)];
+        return remoteWriteMissing.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
+    }
+
+    private static io.caiman.core.model.Labels relabel(io.caiman.core.model.Labels labels, String job) {
+        java.util.Map<String, String> map = new java.util.TreeMap<>();
+        labels.forEach(map::put);
+        map.put("job", job);
+        return io.caiman.core.model.Labels.of(map);
     }
 
     @Benchmark

@@ -102,6 +102,7 @@ public final class GatewayService implements AutoCloseable {
                     config.gateway().authFile() == null ? null : Path.of(config.gateway().authFile()));
             GraphiteMappings mappings = GraphiteMappings.load(
                     config.gateway().graphiteMappingFile() == null ? null : Path.of(config.gateway().graphiteMappingFile()));
+            RemoteWriteHandlerDecoder remoteWrite = new RemoteWriteHandlerDecoder(config.gateway(), registry);
             for (EntrypointConfig ep : entrypoints) {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
                 GatewaySettings settings = config.gateway();
@@ -130,7 +131,7 @@ public final class GatewayService implements AutoCloseable {
                         .routePrefix("PUT", PushgatewayDecoder.PREFIX, push)
                         .routePrefix("POST", PushgatewayDecoder.PREFIX, push)
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
-                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), context))
+                                RemoteWriteHandlerDecoder.WHAT, remoteWrite, context))
                         .route("POST", "/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
                                 new InfluxDecoder(InfluxDecoder.Api.V1, settings, registry), context))
                         .route("POST", "/api/v2/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,

@@ -92,6 +92,31 @@ class RemoteWriteIntegrationTest {
     }
 
     @Test
+    void shouldWriteASeriesSentAgainFromTheSeriesCacheUnderItsOwnTenant() throws Exception {
+        List<RemoteWriteEncoder.Series> series = List.of(
+                new RemoteWriteEncoder.Series("rw_again", Labels.of("job", "api", "path", "/a\"b"), new double[] {1},
+                        new long[] {1000}),
+                new RemoteWriteEncoder.Series("rw_again", Labels.of("job", "db"), new double[] {2}, new long[] {1000}));
+        assertThat(post(RemoteWriteEncoder.body(series, Map.of()), "application/x-protobuf", "snappy").statusCode())
+                .isEqualTo(204);
+        // the same label bytes again, from another tenant and with new values: found in the cache, keyed anew
+        List<RemoteWriteEncoder.Series> again = series.stream().map(s -> new RemoteWriteEncoder.Series(s.name(), s.labels(),
+                new double[] {s.values()[0] + 10}, new long[] {2000})).toList();
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(RemoteWriteEncoder.body(again, Map.of())))
+                .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
+                .header("X-Scope-OrgID", "team-b").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+        Map<String, Sample> oplog = oplog();
+        assertThat(oplog.get("default/rw_again{job=\"api\",path=\"/a\\\"b\"}").getValue()).isEqualTo(1);
+        assertThat(oplog.get("team-b/rw_again{job=\"api\",path=\"/a\\\"b\"}").getValue()).isEqualTo(11);
+        assertThat(oplog.get("team-b/rw_again{job=\"db\"}").getTimestampMs()).isEqualTo(2000);
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url.replace("/api/v1/write", "/metrics"))).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).containsPattern("(?m)^caiman_gateway_remote_write_series_cache_hits_total [2-9]");
+    }
+
+    @Test
     void shouldWriteVersion2AndReportWhatWasWritten() throws Exception {
         byte[] message = RemoteWriteEncoder.requestV2(List.of(new RemoteWriteEncoder.Series("rw2_up",
                 Labels.of("job", "node"), new double[] {1}, new long[] {42_000})), Map.of("rw2_up", MetricType.GAUGE));

@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param authFile the credentials file, or {@code null} when requests are not authenticated
  * @param maxConcurrentRequests the most write requests an http entrypoint serves at once
  * @param maxRequestWait how long a write may wait for one of them before it is answered 503
+ * @param remoteWriteSeriesCache how many remote-write 1.0 series to keep by their label bytes (0: none)
  */
 public record GatewaySettings(
         long maxRequestBytes,
@@ -27,7 +28,8 @@ public record GatewaySettings(
         int maxConnections,
         String authFile,
         int maxConcurrentRequests,
-        Duration maxRequestWait) {
+        Duration maxRequestWait,
+        int remoteWriteSeriesCache) {
 
     /**
      * Per-tenant sample rates, per gateway.

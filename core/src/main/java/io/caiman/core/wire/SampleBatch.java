@@ -80,20 +80,21 @@ public final class SampleBatch {
 
     /** An empty batch that grows as it is filled. */
     public SampleBatch() {
-        this(2048, 32);
+        this(2048, 32, 128);
     }
 
     /**
-     * An empty batch sized for about {@code keyBytes} bytes of series keys and {@code samples} samples: a parser that
-     * knows its input's size starts it near its final size, rather than copying it as it doubles. It still grows.
+     * An empty batch sized for about {@code keyBytes} bytes of series keys, {@code samples} samples (and series) and
+     * {@code labels} labels: a parser that knows its input's size starts it near its final size, rather than copying
+     * it as it doubles. It still grows.
      */
-    public SampleBatch(int keyBytes, int samples) {
+    public SampleBatch(int keyBytes, int samples, int labels) {
         int n = Math.max(4, samples);
         keys = new byte[Math.max(64, keyBytes)];
         seriesStart = new int[n + 1];
         firstLabel = new int[n + 1];
         nameEnd = new int[n];
-        labelAt = new int[3 * 4 * n];
+        labelAt = new int[3 * Math.max(4, labels)];
         sampleSeries = new int[n];
         values = new double[n];
         timestamps = new long[n];
@@ -105,7 +106,7 @@ public final class SampleBatch {
 
     /** A batch of {@code samples}, as {@link #add(ParsedSample)} takes them. */
     public static SampleBatch of(List<ParsedSample> samples) {
-        SampleBatch batch = new SampleBatch(64 * samples.size(), samples.size());
+        SampleBatch batch = new SampleBatch(128 * samples.size(), samples.size(), 4 * samples.size());
         for (ParsedSample s : samples) {
             batch.add(s);
         }
@@ -378,6 +379,60 @@ public final class SampleBatch {
 
     private static String ascii(byte[] b, int from, int to) {
         return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Series {@code s} copied out of the batch, to be added to another batch as it is ({@link #add(Segment)}): for a
+     * decoder that keeps series it has checked across requests.
+     */
+    public Segment segment(int s) {
+        int from = seriesStart[s];
+        int n = labelCount(s);
+        int[] at = new int[3 * n];
+        for (int i = 0; i < 3 * n; i++) {
+            at[i] = labelAt[3 * firstLabel[s] + i] - from;
+        }
+        return new Segment(Arrays.copyOfRange(keys, from, seriesStart[s + 1]), nameEnd[s] - from, at);
+    }
+
+    /** Adds a series copied out of a batch by {@link #segment}, to take samples by {@link #sample}. */
+    public void add(Segment series) {
+        byte[] key = series.key;
+        int[] at = series.labelAt;
+        int n = at.length / 3;
+        int pos = beginCommit(key.length, n);
+        System.arraycopy(key, 0, keys, pos, key.length);
+        nameEnd[seriesCount] = pos + series.nameEnd;
+        int w = 3 * labelCount;
+        for (int i = 0; i < at.length; i++) {
+            labelAt[w + i] = pos + at[i];
+        }
+        endCommit(pos + key.length, n);
+    }
+
+    /** A series' key bytes and where its name and labels lie in them; immutable. */
+    public static final class Segment {
+        private final byte[] key;
+        private final int nameEnd;
+        private final int[] labelAt;
+        private final String name;
+
+        private Segment(byte[] key, int nameEnd, int[] labelAt) {
+            this.key = key;
+            this.nameEnd = nameEnd;
+            this.labelAt = labelAt;
+            this.name = ascii(key, 0, nameEnd);
+        }
+
+        /** The metric name. */
+        public String name() {
+            return name;
+        }
+
+        /** The bytes it holds: its key and where its labels lie. */
+        public int size() {
+            return key.length + 4 * labelAt.length;
+        }
     }
 
     // =====================================================================================================

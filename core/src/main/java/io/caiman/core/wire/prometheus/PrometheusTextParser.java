@@ -90,7 +90,7 @@ public final class PrometheusTextParser {
             this.b = b;
             this.limits = limits;
             // a key is about its line less the value and timestamp: sized so the batch rarely grows
-            this.batch = new SampleBatch(b.length, b.length / 64);
+            this.batch = new SampleBatch(b.length, b.length / 64, b.length / 16);
         }
 
         void run() {

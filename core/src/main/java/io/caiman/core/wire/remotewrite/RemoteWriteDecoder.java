@@ -53,10 +53,27 @@ public final class RemoteWriteDecoder {
     /** A label named {@code __name__}: the metric name, not a label of the key. */
     private static final byte NAME_LABEL = 2;
     private final SampleLimits limits;
+    /** The 1.0 series read before, or {@code null}. */
+    private final SeriesCache cache;
 
     /** @param limits what one series may carry */
     public RemoteWriteDecoder(SampleLimits limits) {
+        this(limits, 0);
+    }
+
+    /**
+     * @param limits what one series may carry
+     * @param cachedSeries how many 1.0 series to keep by their label bytes, so a series sent again is not read and
+     *     checked again ({@link SeriesCache}); 0 keeps none
+     */
+    public RemoteWriteDecoder(SampleLimits limits, int cachedSeries) {
         this.limits = limits;
+        this.cache = cachedSeries > 0 ? new SeriesCache(cachedSeries) : null;
+    }
+
+    /** How many 1.0 series were found in the series cache, and how many were read and then kept in it. */
+    public long[] cacheCounts() {
+        return cache == null ? new long[2] : new long[] {cache.hits(), cache.misses()};
     }
 
     /**
@@ -110,23 +127,18 @@ public final class RemoteWriteDecoder {
 
     /** Decodes an uncompressed message of {@code version}. */
     public ParseResult decode(byte[] message, Version version) {
-        // a series' key is about its labels' bytes: sized so the batch rarely grows
-        SampleBatch batch = new SampleBatch(message.length, message.length / 64);
         List<ParseError> errors = new ArrayList<>();
+        SampleBatch batch;
         try {
-            if (version == Version.V1) {
-                decodeV1(message, batch, errors);
-            } else {
-                decodeV2(message, batch, errors);
-            }
+            batch = version == Version.V1 ? decodeV1(message, errors) : decodeV2(message, errors);
         } catch (InvalidProtocolBufferException e) {
             // the series read before the fault are not taken either: the message is refused whole
             errors.add(ParseError.binary(FORMAT, "the body is not a valid "
                     + (version == Version.V1 ? V1_PROTO : V2_PROTO) + " message: " + e.getMessage()));
-            return new ParseResult(new SampleBatch(64, 4), errors);
+            return new ParseResult(new SampleBatch(64, 4, 4), errors);
         } catch (IOException e) {
             errors.add(ParseError.binary(FORMAT, "cannot read the message: " + e.getMessage()));
-            return new ParseResult(new SampleBatch(64, 4), errors);
+            return new ParseResult(new SampleBatch(64, 4, 4), errors);
         }
         return new ParseResult(batch, errors);
     }
@@ -156,7 +168,41 @@ public final class RemoteWriteDecoder {
             refs[refCount++] = symbol;
         }
 
+        /** 1.0: each label field's content, start and end, as {@link #readSeriesV1} found it. */
+        int[] labelFields = new int[32];
+        int labelFieldCount;
+        /** 1.0: the bytes of the label fields, from the first one's tag to the last one's end. */
+        int runFrom;
+        int runTo;
+        /** 1.0: whether the label fields come one after another, with no other field between them. */
+        boolean contiguous;
+        private Wire wire;
+
+        void labelField(int from, int to) {
+            if (2 * labelFieldCount + 2 > labelFields.length) {
+                labelFields = java.util.Arrays.copyOf(labelFields, labelFields.length * 2);
+            }
+            labelFields[2 * labelFieldCount] = from;
+            labelFields[2 * labelFieldCount + 1] = to;
+            labelFieldCount++;
+        }
+
+        /** Whether the series' labels make one run of bytes the series cache can key on. */
+        boolean cacheable() {
+            return contiguous && labelFieldCount > 0 && runTo - runFrom <= SeriesCache.MAX_LABEL_BYTES;
+        }
+
+        /** A walker over {@code m}, made once per message. */
+        Wire wire(byte[] m) {
+            if (wire == null || wire.b != m) {
+                wire = new Wire(m);
+            }
+            return wire;
+        }
+
         void reset() {
+            labelFieldCount = 0;
+            contiguous = false;
             labelCount = 0;
             count = 0;
             histograms = 0;
@@ -225,73 +271,105 @@ public final class RemoteWriteDecoder {
 
     // ---- 1.0: WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
 
-    private void decodeV1(byte[] message, SampleBatch batch, List<ParseError> errors) throws IOException {
-        Map<String, MetricType> types = metadataV1(message);
+    private SampleBatch decodeV1(byte[] message, List<ParseError> errors) throws IOException {
+        TopLevel top = topLevelV1(message);
+        Map<String, MetricType> types = top.types;
+        // a series' key takes about its labels' bytes, and a series from Prometheus carries one sample
+        SampleBatch batch = new SampleBatch(message.length, top.series, 6 * top.series);
         Wire in = new Wire(message);
         Series series = new Series();
         int index = 0;
+        int hits = 0;
+        int misses = 0;
         int end = message.length;
         while (in.pos < end) {
             int tag = in.tag(end);
-            if (WireFormat.getTagFieldNumber(tag) == 1) {
-                int seriesEnd = in.embedded(tag, end);
-                series.reset();
-                readSeriesV1(in, seriesEnd, series);
-                emit(message, series, ++index, types, batch, errors);
-            } else {
+            if (WireFormat.getTagFieldNumber(tag) != 1) {
                 in.skip(tag, end); // metadata (3), read before; anything newer
+                continue;
+            }
+            int seriesEnd = in.embedded(tag, end);
+            series.reset();
+            readSeriesV1(in, seriesEnd, series);
+            index++;
+            boolean cacheable = cache != null && series.histograms == 0 && series.cacheable();
+            long hash = 0;
+            if (cacheable) {
+                hash = SeriesCache.hash(message, series.runFrom, series.runTo);
+                SampleBatch.Segment known = cache.get(message, series.runFrom, series.runTo, hash);
+                if (known != null) {
+                    // the same label bytes as a series taken before: the same checks would pass, the same key follow
+                    hits++;
+                    batch.add(known);
+                    samples(series, known.name(), index, types, batch);
+                    continue;
+                }
+            }
+            readLabelsV1(message, series);
+            if (emit(message, series, index, types, batch, errors) && cacheable) {
+                misses++;
+                cache.put(message, series.runFrom, series.runTo, hash, batch.segment(batch.seriesCount() - 1));
             }
         }
+        if (cache != null) {
+            cache.counted(hits, misses);
+        }
+        return batch;
     }
 
+    /** What a first walk over a 1.0 message's top level finds: the metric types of its metadata, and its series. */
+    private record TopLevel(Map<String, MetricType> types, int series) {}
+
     /**
-     * The metric types a 1.0 request's metadata gives, by family. 1.0 may send the metadata after the series, so a
-     * first walk over the top level finds it (skipping each series whole), and the series are then read once and
-     * turned into samples at once, with no copy of them held.
+     * The metric types a 1.0 request's metadata gives, by family, and how many series it has. 1.0 may send the
+     * metadata after the series, so a first walk over the top level finds it (skipping each series whole), and the
+     * series are then read once and turned into samples at once, with no copy of them held.
      */
-    private static Map<String, MetricType> metadataV1(byte[] message) throws IOException {
+    private static TopLevel topLevelV1(byte[] message) throws IOException {
         Wire in = new Wire(message);
         Map<String, MetricType> types = null;
+        int series = 0;
         while (in.pos < message.length) {
             int tag = in.tag(message.length);
-            if (WireFormat.getTagFieldNumber(tag) == 3) {
+            int field = WireFormat.getTagFieldNumber(tag);
+            if (field == 3) {
                 int end = in.embedded(tag, message.length);
                 if (types == null) {
                     types = new HashMap<>();
                 }
                 readMetadataV1(in, end, types);
             } else {
+                series += field == 1 ? 1 : 0;
                 in.skip(tag, message.length);
             }
         }
-        return types == null ? Map.of() : types;
+        return new TopLevel(types == null ? Map.of() : types, series);
     }
 
+    /**
+     * Walks a 1.0 series: its samples are read, and where each of its labels lies is noted (read by
+     * {@link #readLabelsV1} unless the series cache knows them), with the run of bytes they make when they come
+     * together (as senders write them).
+     */
     private static void readSeriesV1(Wire in, int end, Series s) throws IOException {
+        boolean lastWasLabel = false;
         while (in.pos < end) {
+            int fieldStart = in.pos;
             int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1: { // Label { string name = 1; string value = 2; }
                     int labelEnd = in.embedded(tag, end);
-                    int nameFrom = 0;
-                    int nameTo = 0;
-                    int valueFrom = 0;
-                    int valueTo = 0;
-                    while (in.pos < labelEnd) {
-                        int t = in.tag(labelEnd);
-                        int field = WireFormat.getTagFieldNumber(t);
-                        if (field == 1) {
-                            nameTo = in.bytes(t, labelEnd);
-                            nameFrom = in.stringStart;
-                        } else if (field == 2) {
-                            valueTo = in.bytes(t, labelEnd);
-                            valueFrom = in.stringStart;
-                        } else {
-                            in.skip(t, labelEnd);
-                        }
+                    if (s.labelFieldCount == 0) {
+                        s.runFrom = fieldStart;
+                        s.contiguous = true;
+                    } else if (!lastWasLabel) {
+                        s.contiguous = false;
                     }
-                    s.label(nameFrom, nameTo, valueFrom, valueTo);
-                    break;
+                    s.labelField(in.pos, labelEnd);
+                    s.runTo = labelEnd;
+                    in.pos = labelEnd;
+                    lastWasLabel = true;
+                    continue;
                 }
                 case 2:
                     readSample(in, in.embedded(tag, end), s);
@@ -303,6 +381,34 @@ public final class RemoteWriteDecoder {
                 default:
                     in.skip(tag, end); // exemplars (3) and anything newer
             }
+            lastWasLabel = false;
+        }
+    }
+
+    /** Reads the labels {@link #readSeriesV1} noted: Label { string name = 1; string value = 2; }. */
+    private static void readLabelsV1(byte[] m, Series s) throws IOException {
+        Wire in = s.wire(m);
+        for (int k = 0; k < 2 * s.labelFieldCount; k += 2) {
+            in.pos = s.labelFields[k];
+            int labelEnd = s.labelFields[k + 1];
+            int nameFrom = 0;
+            int nameTo = 0;
+            int valueFrom = 0;
+            int valueTo = 0;
+            while (in.pos < labelEnd) {
+                int t = in.tag(labelEnd);
+                int field = WireFormat.getTagFieldNumber(t);
+                if (field == 1) {
+                    nameTo = in.bytes(t, labelEnd);
+                    nameFrom = in.stringStart;
+                } else if (field == 2) {
+                    valueTo = in.bytes(t, labelEnd);
+                    valueFrom = in.stringStart;
+                } else {
+                    in.skip(t, labelEnd);
+                }
+            }
+            s.label(nameFrom, nameTo, valueFrom, valueTo);
         }
     }
 
@@ -333,6 +439,23 @@ public final class RemoteWriteDecoder {
         long varint(int end) throws InvalidProtocolBufferException {
             if (pos < end && b[pos] >= 0) {
                 return b[pos++]; // one byte: nearly every tag and length
+            }
+            if (end - pos >= 8) { // two to eight bytes (a millisecond timestamp takes six): read as one word
+                long w = Bytes.word(b, pos);
+                long stops = ~w & 0x8080808080808080L; // a byte whose high bit is clear is the last
+                if (stops != 0) {
+                    int bytes = (Long.numberOfTrailingZeros(stops) >>> 3) + 1;
+                    long v = w & 0x7F7F7F7F7F7F7F7FL;
+                    if (bytes < 8) {
+                        v &= (1L << (bytes << 3)) - 1;
+                    }
+                    // the 7-bit groups, one per byte, packed together: pairs, then fours, then all eight
+                    v = (v & 0x007F007F007F007FL) | ((v & 0x7F007F007F007F00L) >>> 1);
+                    v = (v & 0x00003FFF00003FFFL) | ((v & 0x3FFF00003FFF0000L) >>> 2);
+                    v = (v & 0x000000000FFFFFFFL) | ((v & 0x0FFFFFFF00000000L) >>> 4);
+                    pos += bytes;
+                    return v;
+                }
             }
             long result = 0;
             for (int shift = 0; shift < 64; shift += 7) {
@@ -474,7 +597,8 @@ public final class RemoteWriteDecoder {
 
     // ---- 2.0: Request { repeated string symbols = 4; repeated TimeSeries timeseries = 5; }
 
-    private void decodeV2(byte[] message, SampleBatch batch, List<ParseError> errors) throws IOException {
+    private SampleBatch decodeV2(byte[] message, List<ParseError> errors) throws IOException {
+        SampleBatch batch = new SampleBatch(message.length, message.length / 32, message.length / 8);
         Wire in = new Wire(message);
         int[] symbols = new int[64]; // start and end of each symbol
         int symbolCount = 0;
@@ -503,7 +627,7 @@ public final class RemoteWriteDecoder {
         }
         if (symbolCount > 0 && symbols[1] > symbols[0]) {
             errors.add(ParseError.binary(FORMAT, "symbols must start with the empty string (remote write 2.0)"));
-            return;
+            return batch;
         }
         for (int i = 0; i < series.size(); i++) {
             Series s = series.get(i);
@@ -530,6 +654,7 @@ public final class RemoteWriteDecoder {
                 emit(message, s, i + 1, Map.of(), batch, errors);
             }
         }
+        return batch;
     }
 
     private static void readSeriesV2(Wire in, int end, Series s) throws IOException {
@@ -604,9 +729,10 @@ public final class RemoteWriteDecoder {
      * ({@link Bytes#isPlain}: nearly every value), and a plain value goes to the batch as it is, with nothing to
      * escape.
      *
+     * @return whether the series was added
      * @throws InvalidProtocolBufferException if a string is not UTF-8
      */
-    private void emit(byte[] m, Series s, int index, Map<String, MetricType> familyTypes, SampleBatch batch,
+    private boolean emit(byte[] m, Series s, int index, Map<String, MetricType> familyTypes, SampleBatch batch,
             List<ParseError> errors) throws InvalidProtocolBufferException {
         int[] at = s.labels;
         int n = 4 * s.labelCount;
@@ -632,21 +758,21 @@ public final class RemoteWriteDecoder {
         if (s.histograms > 0) {
             addError(errors, "timeseries " + index + ": native histograms are not supported; send classic histograms "
                     + "(send_native_histograms: false)");
-            return;
+            return false;
         }
         if (bad >= 0) {
             addError(errors, "timeseries " + index + ": " + Naming.validateLabelName(string(m, at[bad], at[bad + 1])));
-            return;
+            return false;
         }
         if (name < 0 || at[name + 3] == at[name + 2]) {
             addError(errors, "timeseries " + index + ": no __name__ label (labels " + s.labelsText(m) + ")");
-            return;
+            return false;
         }
         int nameFrom = at[name + 2];
         int nameTo = at[name + 3];
         if (!SampleBatch.isMetricName(m, nameFrom, nameTo)) {
             addError(errors, "timeseries " + index + ": " + Naming.validateMetricName(string(m, nameFrom, nameTo)));
-            return;
+            return false;
         }
         batch.series(m, nameFrom, nameTo);
         for (int i = 0; i < n; i += 4) {
@@ -658,10 +784,17 @@ public final class RemoteWriteDecoder {
         String problem = batch.endSeries(limits);
         if (problem != null) {
             addError(errors, "timeseries " + index + ": " + problem);
-            return;
+            return false;
         }
+        samples(s, familyTypes.isEmpty() ? null : string(m, nameFrom, nameTo), index, familyTypes, batch);
+        return true;
+    }
+
+    /** Adds the samples of series {@code s}, just added to the batch, named {@code name} (needed with types only). */
+    private static void samples(Series s, String name, int index, Map<String, MetricType> familyTypes,
+            SampleBatch batch) {
         MetricType type = s.type != MetricType.UNKNOWN || familyTypes.isEmpty() ? s.type
-                : MetricFamilies.typeOf(string(m, nameFrom, nameTo), familyTypes);
+                : MetricFamilies.typeOf(name, familyTypes);
         for (int i = 0; i < s.count; i++) {
             batch.sample(s.values[i], s.timestamps[i], true, type, SampleKind.VALUE, index);
         }

@@ -362,6 +362,116 @@ class RemoteWriteDecoderTest {
                 .isEqualTo(expected.errors().stream().map(RemoteWriteDecoderTest::comparable).toList());
     }
 
+    @Property(tries = 2000)
+    void shouldReadTimestampsOfEveryLengthWhereverTheyEnd(@ForAll("timestamps") List<Long> timestamps) {
+        // varints of one to ten bytes, read as one word where eight bytes remain and byte by byte near the end
+        List<RemoteWriteEncoder.Series> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < timestamps.size(); i++) {
+            sent.add(series("up", Labels.of("i", Integer.toString(i)), i, timestamps.get(i)));
+        }
+        ParseResult r = decoder.decode(RemoteWriteEncoder.writeRequest(sent, Map.of()), Version.V1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).extracting(ParsedSample::timestampMs).containsExactlyElementsOf(timestamps);
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<List<Long>> timestamps() {
+        net.jqwik.api.Arbitrary<Long> oneOfEachLength = net.jqwik.api.Arbitraries.integers().between(0, 63)
+                .flatMap(bits -> net.jqwik.api.Arbitraries.longs().between(0, bits == 63 ? Long.MAX_VALUE : (1L << bits + 1) - 1)
+                        .map(v -> v | (1L << bits)));
+        return net.jqwik.api.Arbitraries.oneOf(oneOfEachLength, oneOfEachLength.map(v -> -v), net.jqwik.api.Arbitraries.longs(),
+                net.jqwik.api.Arbitraries.of(0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 1_700_000_000_000L)).list().ofMinSize(1).ofMaxSize(4);
+    }
+
+    @Property(tries = 500)
+    void shouldDecodeAsWithoutTheSeriesCacheWhateverItHolds(@ForAll("requests") List<List<String>> first,
+            @ForAll("requests") List<List<String>> second, @ForAll("edits") List<int[]> edits,
+            @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 64) int cacheSize) throws IOException {
+        // a small cache, so series replace each other; messages that share series, edited ones, and series sent
+        // again with a native histogram (refused, though their labels are cached)
+        RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), cacheSize);
+        List<List<String>> both = new java.util.ArrayList<>(first);
+        both.addAll(second);
+        List<byte[]> messages = List.of(requestV1(first), requestV1(both), requestV1(second), edited(requestV1(both), edits),
+                requestV1(first), withHistogram(first), requestV1(both));
+        for (byte[] m : messages) {
+            ParseResult expected = decoder.decode(m, Version.V1);
+            ParseResult actual = cached.decode(m, Version.V1);
+            assertThat(actual.samples()).as(both.toString()).isEqualTo(expected.samples());
+            assertThat(actual.errors()).as(both.toString()).isEqualTo(expected.errors());
+            assertThat(keys(actual)).isEqualTo(keys(expected));
+        }
+    }
+
+    @Test
+    void shouldCountSeriesFoundInTheCacheAndShareItAcrossThreads() throws Exception {
+        RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), 1 << 12);
+        List<byte[]> messages = new java.util.ArrayList<>();
+        for (int m = 0; m < 8; m++) {
+            List<RemoteWriteEncoder.Series> series = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                series.add(series("m_" + (i % 7), Labels.of("job", "j" + m, "instance", "host-" + i, "x", "\"é" + i), i, i));
+            }
+            messages.add(RemoteWriteEncoder.writeRequest(series, Map.of()));
+        }
+        List<ParseResult> expected = messages.stream().map(m -> decoder.decode(m, Version.V1)).toList();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int offset = t;
+                done.add(pool.submit(() -> {
+                    for (int round = 0; round < 50; round++) {
+                        int k = (round + offset) % messages.size();
+                        ParseResult r = cached.decode(messages.get(k), Version.V1);
+                        assertThat(r.samples()).isEqualTo(expected.get(k).samples());
+                        assertThat(keys(r)).isEqualTo(keys(expected.get(k)));
+                    }
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        long[] counts = cached.cacheCounts();
+        assertThat(counts[0] + counts[1]).isEqualTo(4 * 50 * 200L);
+        assertThat(counts[1]).isGreaterThanOrEqualTo(8 * 200L).isLessThan(4 * 50 * 200L / 2); // each read once or a few times
+        assertThat(decoder.cacheCounts()).containsExactly(0, 0);
+    }
+
+    /** Every series' key as the batch holds it. */
+    private static List<String> keys(ParseResult r) {
+        io.caiman.core.wire.SampleBatch batch = r.batch();
+        List<String> keys = new java.util.ArrayList<>();
+        for (int s = 0; s < batch.seriesCount(); s++) {
+            keys.add(batch.keyText(s));
+        }
+        return keys;
+    }
+
+    private static byte[] edited(byte[] message, List<int[]> edits) {
+        byte[] m = message.clone();
+        for (int[] edit : edits) {
+            if (m.length > 0) {
+                m[edit[1] % m.length] = (byte) edit[2];
+            }
+        }
+        return m;
+    }
+
+    /** The series of {@code series} again, each with a native histogram after its labels. */
+    private static byte[] withHistogram(List<List<String>> series) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        for (List<String> labels : series) {
+            out.writeByteArray(1, seriesBytes(labels, true));
+        }
+        out.flush();
+        return bytes.toByteArray();
+    }
+
     /**
      * An error as both decoders word it. Three differences are by design: a label given twice no longer repeats the
      * series' name; a series with no {@code __name__} whose last label name is invalid is refused for that name (the
