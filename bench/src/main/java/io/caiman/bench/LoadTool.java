@@ -4,6 +4,7 @@ import io.caiman.core.config.CaimanConfig;
 import io.caiman.core.config.ConfigLoader;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.prometheus.PrometheusTextParser;
+import io.caiman.core.wire.remotewrite.RemoteWriteDecoder;
 import io.caiman.embedded.Dirs;
 import io.caiman.embedded.EmbeddedKafka;
 import io.caiman.gateway.GatewayService;
@@ -49,7 +50,7 @@ import picocli.CommandLine.Option;
  * times the sustainable request rate, open loop, and watches the gateway's heap.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar io.caiman.bench.LoadTool --seconds 20
+ * java -cp bench/target/benchmarks.jar io.caiman.bench.LoadTool --seconds 20 [--format remote-write]
  * </pre>
  */
 @Command(name = "caiman-load", mixinStandardHelpOptions = true,
@@ -59,8 +60,13 @@ public final class LoadTool implements Callable<Integer> {
     @Option(names = "--seconds", description = "Measured seconds per phase (default: ${DEFAULT-VALUE}).")
     int seconds = 20;
 
-    @Option(names = "--warmup", description = "Unmeasured seconds before each phase (default: ${DEFAULT-VALUE}).")
-    int warmup = 10;
+    @Option(names = "--warmup", description = "Unmeasured seconds before each phase (default: ${DEFAULT-VALUE}). The "
+            + "gateway's JVM is still compiling its hot paths after 10 s on two cores.")
+    int warmup = 30;
+
+    @Option(names = "--format", description = "What every phase sends: text (Prometheus text) or remote-write (1.0, "
+            + "snappy; the gateway and VictoriaMetrics at /api/v1/write) (default: ${DEFAULT-VALUE}).")
+    String format = "text";
 
     @Option(names = "--series", description = "Distinct series (default: ${DEFAULT-VALUE}).")
     int series = 10_000;
@@ -100,11 +106,31 @@ public final class LoadTool implements Callable<Integer> {
         System.exit(new CommandLine(new LoadTool()).execute(args));
     }
 
+    /** The path a format is sent to, on the gateway and on VictoriaMetrics. */
+    private String path() {
+        return remoteWrite() ? "/api/v1/write" : "/api/v1/import/prometheus";
+    }
+
+    /** The headers a body of the format is sent with. */
+    private String[] headers() {
+        return remoteWrite() ? new String[] {"Content-Type", "application/x-protobuf", "Content-Encoding", "snappy",
+            "X-Prometheus-Remote-Write-Version", "0.1.0"} : new String[] {"Content-Type", "text/plain; version=0.0.4"};
+    }
+
+    private boolean remoteWrite() {
+        return format.equals("remote-write");
+    }
+
     @Override
     public Integer call() throws Exception {
+        if (!format.equals("text") && !remoteWrite()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--format must be text or remote-write, not "
+                    + format);
+        }
         List<byte[]> bodies = bodies();
-        System.out.printf(Locale.ROOT, "payload: %d series of node_exporter-like text, %d samples per request, %d bodies, "
-                + "%.1f KiB each%n", series, perRequest, bodies.size(), bodies.get(0).length / 1024.0);
+        System.out.printf(Locale.ROOT, "payload: %d series of node_exporter-like %s, %d samples per request, %d bodies, "
+                + "%.1f KiB each%n", series, remoteWrite() ? "remote write (snappy)" : "text", perRequest, bodies.size(),
+                bodies.get(0).length / 1024.0);
         Path tmp = Files.createTempDirectory("caiman-load-");
         Process broker = startServer(tmp, "broker", "1g", List.of());
         Process server = null;
@@ -118,7 +144,7 @@ public final class LoadTool implements Callable<Integer> {
             long[] pids = {broker.pid(), server.pid()};
 
             Result baseline = baseline(bootstrap, Server.CLUSTER, bodies, pids);
-            Result gateway = closedLoop("gateway", bodies, gatewayUrl + "/api/v1/import/prometheus", pids, 204);
+            Result gateway = closedLoop("gateway", bodies, gatewayUrl + path(), pids, 204);
             Result victoriaResult = victoria.toFile().canExecute() ? victoria(bodies, tmp) : null;
             Overload overload = overloadFactor > 0 ? overload(bodies, gatewayUrl, gateway, server.pid()) : null;
 
@@ -164,18 +190,26 @@ public final class LoadTool implements Callable<Integer> {
 
     // ---- payloads ----
 
-    /** The series in bodies of {@code perRequest} samples, each body with fresh values and no timestamps. */
+    /**
+     * The series in bodies of {@code perRequest} samples, each body with fresh values: text without timestamps, remote
+     * write with one a round.
+     */
     List<byte[]> bodies() {
         List<io.caiman.core.wire.remotewrite.RemoteWriteEncoder.Series> all = Payloads.series(series, 42);
         Random random = new Random(7);
         List<byte[]> out = new ArrayList<>();
         for (int round = 0; round < 2; round++) {
             for (int from = 0; from < all.size(); from += perRequest) {
+                List<io.caiman.core.wire.remotewrite.RemoteWriteEncoder.Series> batch = new ArrayList<>();
                 StringBuilder sb = new StringBuilder(perRequest * 120);
                 for (var s : all.subList(from, Math.min(all.size(), from + perRequest))) {
-                    sb.append(s.name()).append(s.labels()).append(' ').append(random.nextInt(1_000_000)).append('\n');
+                    int value = random.nextInt(1_000_000);
+                    sb.append(s.name()).append(s.labels()).append(' ').append(value).append('\n');
+                    batch.add(new io.caiman.core.wire.remotewrite.RemoteWriteEncoder.Series(s.name(), s.labels(),
+                            new double[] {value}, new long[] {1_700_000_000_000L + 15_000L * round}));
                 }
-                out.add(sb.toString().getBytes(StandardCharsets.UTF_8));
+                out.add(remoteWrite() ? io.caiman.core.wire.remotewrite.RemoteWriteEncoder.body(batch, Map.of())
+                        : sb.toString().getBytes(StandardCharsets.UTF_8));
             }
         }
         return out;
@@ -270,10 +304,13 @@ public final class LoadTool implements Callable<Integer> {
     Result baseline(String bootstrap, String oplog, List<byte[]> bodies, long[] serverPids) throws Exception {
         CaimanConfig config = ConfigLoader.parse(Server.config(bootstrap, oplog), "load.yaml");
         PrometheusTextParser parser = new PrometheusTextParser();
+        RemoteWriteDecoder decoder = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
         List<List<ProducerRecord<byte[], byte[]>>> batches = new ArrayList<>();
         try (OplogWriter writer = new OplogWriter(config, config.requireCluster(oplog), "load-baseline", new SimpleMeterRegistry())) {
             for (byte[] body : bodies) {
-                ParseResult parsed = parser.parse(body);
+                ParseResult parsed = remoteWrite()
+                        ? decoder.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1)
+                        : parser.parse(body);
                 batches.add(writer.records(parsed.batch(), "default", System.currentTimeMillis(), "prometheus-text", "load:0"));
             }
             return measure("raw producer", serverPids, i -> {
@@ -288,7 +325,8 @@ public final class LoadTool implements Callable<Integer> {
         return measure(name, cpuPids, i -> {
             byte[] body = bodies.get(i % bodies.size());
             HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.discarding());
+                    .headers(headers()).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == okStatus ? perRequest : -1;
         });
     }
@@ -319,7 +357,7 @@ public final class LoadTool implements Callable<Integer> {
                 Thread.sleep(100);
             }
             System.out.println("victoria-metrics: " + base + ", pid " + vm.pid());
-            return closedLoop("victoria-metrics", bodies, base + "/api/v1/import/prometheus", new long[] {vm.pid()}, 204);
+            return closedLoop("victoria-metrics", bodies, base + path(), new long[] {vm.pid()}, 204);
         } finally {
             vm.destroy();
             vm.waitFor(30, TimeUnit.SECONDS);
@@ -395,7 +433,7 @@ public final class LoadTool implements Callable<Integer> {
                 continue;
             }
             byte[] body = bodies.get(i++ % bodies.size());
-            client.sendAsync(HttpRequest.newBuilder(URI.create(gatewayUrl + "/api/v1/import/prometheus"))
+            client.sendAsync(HttpRequest.newBuilder(URI.create(gatewayUrl + path())).headers(headers())
                             .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.discarding())
                     .whenComplete((r, e) -> {
