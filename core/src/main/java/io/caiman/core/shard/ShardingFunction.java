@@ -35,6 +35,7 @@ public final class ShardingFunction {
     private final int partitions;
     /** The sharding-key label names as bytes; {@code null} for the metric name. */
     private final byte[][] labelNames;
+    private final boolean byNameOnly;
 
     /**
      * @param shardingKey the label names whose values choose the partition, in order
@@ -55,6 +56,7 @@ public final class ShardingFunction {
             String label = this.shardingKey.get(i);
             labelNames[i] = METRIC_NAME.equals(label) ? null : label.getBytes(StandardCharsets.UTF_8);
         }
+        this.byNameOnly = labelNames.length == 1 && labelNames[0] == null;
     }
 
     public int partitions() {
@@ -81,7 +83,7 @@ public final class ShardingFunction {
      */
     public int partition(SampleBatch batch, int s) {
         byte[] keys = batch.keyBytes();
-        if (shardingKey.size() == 1 && METRIC_NAME.equals(shardingKey.get(0))) {
+        if (byNameOnly) {
             return (murmur2(keys, batch.keyStart(s), batch.nameEnd(s)) & 0x7fffffff) % partitions;
         }
         byte[] shardKey = new byte[batch.keyEnd(s) - batch.keyStart(s) + shardingKey.size()]; // unescaped values fit
@@ -105,7 +107,7 @@ public final class ShardingFunction {
 
     /** Whether the partition depends on the metric name alone ({@code sharding_key: [__name__]}). */
     public boolean byNameOnly() {
-        return shardingKey.size() == 1 && METRIC_NAME.equals(shardingKey.get(0));
+        return byNameOnly;
     }
 
     /** The partition of a shard key (step 2 of the rule). */

@@ -55,6 +55,30 @@ class OplogRecordsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void shouldRecordTheFirstReplicaLabelTheSeriesCarriesAndKeepEveryOneOutOfTheKey() {
+        CaimanConfig config = ConfigLoader.parse(String.join("\n",
+                "clusters:",
+                "  - {name: c, type: oplog, servers: [127.0.0.1:9092], partitions: 7, replica_factor: 1}",
+                "series:",
+                "  replica_labels: [__replica__, prometheus_replica]",
+                "entrypoints:",
+                "  - {protocol: http, listen: 127.0.0.1:9091, cluster: c}",
+                ""), "caiman.yaml");
+        OplogRecords records = new OplogRecords(config.requireCluster("c"), config.replicaLabels());
+        List<ParsedSample> samples = List.of(
+                new ParsedSample("up", Labels.of("job", "a", "prometheus_replica", "b"), 1, 5L, MetricType.GAUGE, 1),
+                new ParsedSample("up", Labels.of("job", "a", "__replica__", "r1", "prometheus_replica", "b"), 2, 5L,
+                        MetricType.GAUGE, 2),
+                new ParsedSample("up", Labels.of("job", "a"), 3, 5L, MetricType.GAUGE, 3));
+        List<ProducerRecord<byte[], byte[]>> out = records.records(samples, "t", 1_000L, "test", "gw");
+        assertThat(out).extracting(r -> new String(r.key(), java.nio.charset.StandardCharsets.UTF_8))
+                .containsOnly("t/up{job=\"a\"}");
+        assertThat(out).extracting(r -> io.caiman.schemas.codec.Codecs.SAMPLE.decode(r.value()).getReplica())
+                .containsExactly("b", "r1", "");
+        assertThat(out).extracting(ProducerRecord::partition).containsOnly(out.get(2).partition());
+    }
+
     @Provide
     Arbitrary<String> shardingKeys() {
         return Arbitraries.of("[__name__]", "[job]", "[__name__, instance]", "[instance, job]");
