@@ -464,43 +464,50 @@ public final class SampleBatch {
             seenValues = new Seen();
         }
         int n = set.size();
-        int room = 3 * name.length() + 2;
-        for (int i = 0; i < n; i++) {
-            room += set.name(i).length() + 4 + 3 * set.value(i).length(); // a char: at most 3 UTF-8 bytes, or 2 escaped
-        }
-        int pos = beginCommit(room, n);
+        int pos = beginCommit(3 * name.length() + 2, n);
         pos = copyName(name, seenMetricNames, true, pos);
         nameEnd[seriesCount] = pos;
         if (n > 0) {
-            byte[] k = keys;
-            k[pos++] = '{';
+            keys[pos++] = '{';
             int w = 3 * labelCount;
             for (int i = 0; i < n; i++) {
-                if (i > 0) {
-                    k[pos++] = ',';
-                }
-                labelAt[w++] = pos;
-                pos = copyName(set.name(i), seenLabelNames, false, pos);
-                k[pos++] = '=';
-                k[pos++] = '"';
-                labelAt[w++] = pos;
-                String value = set.value(i);
-                byte[] known = seenValues.get(value);
-                if (known == null) {
-                    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-                    int end = escape(utf8, 0, utf8.length, k, pos);
-                    known = Arrays.copyOfRange(k, pos, end);
-                    seenValues.put(value, known);
-                } else {
-                    System.arraycopy(known, 0, k, pos, known.length);
-                }
-                pos += known.length;
-                labelAt[w++] = pos;
-                k[pos++] = '"';
+                pos = copyLabel(set.name(i), set.value(i), i > 0, pos, w);
+                w += 3;
             }
-            k[pos++] = '}';
+            keys[pos++] = '}';
         }
         endCommit(pos, n);
+    }
+
+    /** Copies one label of a series given as strings at {@code pos}, noting where it lies at {@code labelAt[w]}. */
+    private int copyLabel(String label, String value, boolean comma, int pos, int w) {
+        // a character takes at most 3 UTF-8 bytes, or 2 escaped
+        int room = pos + label.length() + 5 + 3 * value.length() + 1;
+        if (room > keys.length) {
+            keys = Arrays.copyOf(keys, Math.max(keys.length * 2, room));
+        }
+        byte[] k = keys;
+        if (comma) {
+            k[pos++] = ',';
+        }
+        labelAt[w] = pos;
+        pos = copyName(label, seenLabelNames, false, pos);
+        k[pos++] = '=';
+        k[pos++] = '"';
+        labelAt[w + 1] = pos;
+        byte[] known = seenValues.get(value);
+        if (known == null) {
+            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+            int end = escape(utf8, 0, utf8.length, k, pos);
+            known = Arrays.copyOfRange(k, pos, end);
+            seenValues.put(value, known);
+        } else {
+            System.arraycopy(known, 0, k, pos, known.length);
+        }
+        pos += known.length;
+        labelAt[w + 2] = pos;
+        k[pos++] = '"';
+        return pos;
     }
 
     /** Copies a metric or label name, checked the first time the batch gives it; where it ends. */

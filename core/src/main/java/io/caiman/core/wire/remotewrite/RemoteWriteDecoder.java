@@ -353,6 +353,22 @@ public final class RemoteWriteDecoder {
      */
     private static void readSeriesV1(Wire in, int end, Series s) throws IOException {
         boolean lastWasLabel = false;
+        // the labels first, each a field 1 (tag 0x0A) shorter than 128 bytes, as senders write them: stepped over
+        // without a varint read; anything else is left to the general walk below
+        byte[] b = in.b;
+        int p = in.pos;
+        while (p + 1 < end && b[p] == 0x0A && b[p + 1] >= 0 && p + 2 + b[p + 1] <= end) {
+            if (s.labelFieldCount == 0) {
+                s.runFrom = p;
+                s.contiguous = true;
+            }
+            int to = p + 2 + b[p + 1];
+            s.labelField(p + 2, to);
+            s.runTo = to;
+            p = to;
+            lastWasLabel = true;
+        }
+        in.pos = p;
         while (in.pos < end) {
             int fieldStart = in.pos;
             int tag = in.tag(end);
