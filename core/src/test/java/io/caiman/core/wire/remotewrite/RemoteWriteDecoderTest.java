@@ -404,6 +404,44 @@ class RemoteWriteDecoderTest {
     }
 
     @Test
+    void shouldReadLabelsAfterSamplesAndLongLabelsWithOrWithoutTheCache() throws Exception {
+        // a label after the sample, one whose field takes a two-byte length, an unknown field between labels
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+        for (int round = 0; round < 2; round++) {
+            ByteArrayOutputStream series = new ByteArrayOutputStream();
+            CodedOutputStream o = CodedOutputStream.newInstance(series);
+            o.writeByteArray(1, label("__name__", "up"));
+            o.writeByteArray(1, label("a", "x".repeat(200)));
+            o.writeUInt64(9, 7); // unknown
+            o.writeByteArray(1, label("b", "1"));
+            o.writeByteArray(2, sample(round, 1000 + round));
+            o.writeByteArray(1, label("c", "2"));
+            o.flush();
+            out.writeByteArray(1, series.toByteArray());
+        }
+        out.flush();
+        RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), 16);
+        for (RemoteWriteDecoder d : List.of(decoder, cached, cached)) {
+            ParseResult r = d.decode(bytes.toByteArray(), Version.V1);
+            assertThat(r.errors()).isEmpty();
+            assertThat(r.samples()).extracting(ParsedSample::labels).containsOnly(
+                    Labels.of("a", "x".repeat(200), "b", "1", "c", "2"));
+            assertThat(r.samples()).extracting(ParsedSample::value).containsExactly(0.0, 1.0);
+        }
+        assertThat(cached.cacheCounts()).containsExactly(0, 0); // labels apart from each other: never kept
+    }
+
+    private static byte[] label(String name, String value) throws IOException {
+        ByteArrayOutputStream l = new ByteArrayOutputStream();
+        CodedOutputStream lo = CodedOutputStream.newInstance(l);
+        lo.writeString(1, name);
+        lo.writeString(2, value);
+        lo.flush();
+        return l.toByteArray();
+    }
+
+    @Test
     void shouldCountSeriesFoundInTheCacheAndShareItAcrossThreads() throws Exception {
         RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), 1 << 12);
         List<byte[]> messages = new java.util.ArrayList<>();
@@ -490,7 +528,7 @@ class RemoteWriteDecoderTest {
         net.jqwik.api.Arbitrary<String> names = net.jqwik.api.Arbitraries.of("__name__", "__name__", "job", "instance",
                 "le", "a-b", "1x", "", "é");
         net.jqwik.api.Arbitrary<String> values = net.jqwik.api.Arbitraries.of("up", "node_cpu_seconds_total", "", "x\"y",
-                "a\\b", "n\nl", "héllo", "😀", "1bad", "10.0.0.1:9100", "a-very-long-value-".repeat(3));
+                "a\\b", "n\nl", "héllo", "😀", "1bad", "10.0.0.1:9100", "a-very-long-value-".repeat(3), "v".repeat(130));
         return net.jqwik.api.Combinators.combine(names, values).as(List::of).list().ofMaxSize(6)
                 .map(pairs -> pairs.stream().flatMap(List::stream).toList()).list().ofMaxSize(5);
     }
