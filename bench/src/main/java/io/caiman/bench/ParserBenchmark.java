@@ -30,7 +30,8 @@ import org.xerial.snappy.Snappy;
  *
  * <ul>
  *   <li>text (Prometheus, OpenMetrics, Influx, Graphite): the baseline decodes the Prometheus text body from
- *       UTF-8 and finds every line and field boundary;
+ *       UTF-8 and finds every line and field boundary. Prometheus text runs with its series cache, as the gateway
+ *       has it, and without;
  *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field. The
  *       decoder runs as the gateway has it, with its series cache (a sender sends its series again every scrape
  *       interval), without it, and with a cache that never holds the series it is sent.
@@ -46,9 +47,11 @@ import org.xerial.snappy.Snappy;
 @State(Scope.Thread)
 public class ParserBenchmark {
 
-    private final PrometheusTextParser text = new PrometheusTextParser();
+    /** As the gateway has it: a series sent again is found by its bytes (gateway.series_cache). */
+    private final PrometheusTextParser text = new PrometheusTextParser(io.caiman.core.wire.SampleLimits.GENEROUS, 65_536);
+    private final PrometheusTextParser textUncached = new PrometheusTextParser();
     private final OpenMetricsParser openMetrics = new OpenMetricsParser();
-    /** As the gateway has it: a series sent again is found by its label bytes (gateway.remote_write_series_cache). */
+    /** As the gateway has it: a series sent again is found by its label bytes (gateway.series_cache). */
     private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
             65_536);
     private final RemoteWriteDecoder remoteWriteUncached = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
@@ -94,6 +97,13 @@ public class ParserBenchmark {
     @OperationsPerInvocation(Payloads.SERIES)
     public ParseResult prometheusText() {
         return text.parse(textBody);
+    }
+
+    /** The text parser without its series cache: every series read and checked. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult prometheusTextUncached() {
+        return textUncached.parse(textBody);
     }
 
     @Benchmark

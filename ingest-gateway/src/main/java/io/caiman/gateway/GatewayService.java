@@ -103,6 +103,7 @@ public final class GatewayService implements AutoCloseable {
             GraphiteMappings mappings = GraphiteMappings.load(
                     config.gateway().graphiteMappingFile() == null ? null : Path.of(config.gateway().graphiteMappingFile()));
             RemoteWriteHandlerDecoder remoteWrite = new RemoteWriteHandlerDecoder(config.gateway(), registry);
+            PrometheusTextDecoder text = new PrometheusTextDecoder(config.gateway(), registry);
             for (EntrypointConfig ep : entrypoints) {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
                 GatewaySettings settings = config.gateway();
@@ -114,7 +115,6 @@ public final class GatewayService implements AutoCloseable {
                 }
                 IngestHandler.Context context = new IngestHandler.Context(writer, settings, ep.instance().toString(),
                         budget, limiter, credentials, registry);
-                PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
                 IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
                         new PushgatewayDecoder(text), context);
                 IngestHandler otlp = new IngestHandler(OtlpDecoder.PROTOCOL, OtlpDecoder.WHAT, new OtlpDecoder(settings),

@@ -118,6 +118,25 @@ class GatewayIntegrationTest {
     }
 
     @Test
+    void shouldWriteASeriesSentAgainFromTheSeriesCacheUnderItsOwnTenantAndReplica() throws Exception {
+        String body = "cached_again{job=\"a\",__replica__=\"r1\"} 1\ncached_again{job=\"b\"} 2\n";
+        assertThat(post(url, body, Map.of("X-Scope-OrgID", "team-c1")).statusCode()).isEqualTo(204);
+        // the same lines again, from another tenant and the other replica: found in the cache, keyed anew
+        assertThat(post(url, body.replace("r1", "r2").replace("} 1", "} 3"), Map.of("X-Scope-OrgID", "team-c2"))
+                .statusCode()).isEqualTo(204);
+        assertThat(post(url, body.replace("} 2", "} 4"), Map.of("X-Scope-OrgID", "team-c2")).statusCode()).isEqualTo(204);
+        Map<String, List<Sample>> byKey = oplog().stream().filter(rec -> new String(rec.key(), StandardCharsets.UTF_8)
+                .contains("/cached_again")).collect(Collectors.groupingBy(rec -> new String(rec.key(), StandardCharsets.UTF_8),
+                        Collectors.mapping(rec -> Codecs.SAMPLE.decode(rec.value()), Collectors.toList())));
+        assertThat(byKey.keySet()).containsExactlyInAnyOrder("team-c1/cached_again{job=\"a\"}",
+                "team-c1/cached_again{job=\"b\"}", "team-c2/cached_again{job=\"a\"}", "team-c2/cached_again{job=\"b\"}");
+        assertThat(byKey.get("team-c2/cached_again{job=\"a\"}")).extracting(Sample::getReplica).containsExactly("r2", "r1");
+        assertThat(byKey.get("team-c2/cached_again{job=\"b\"}")).extracting(Sample::getValue).containsExactly(2.0, 4.0);
+        assertThat(get("/metrics").body())
+                .containsPattern("(?m)^caiman_gateway_series_cache_hits_total\\{protocol=\"prometheus-text\"} [3-9]");
+    }
+
+    @Test
     void shouldReadOpenMetricsWhenTheContentTypeSaysSo() throws Exception {
         String om = "application/openmetrics-text; version=1.0.0; charset=utf-8";
         String body = "# TYPE om_requests counter\nom_requests_total{code=\"200\"} 5 1700000000.250\n# EOF\n";

@@ -113,7 +113,7 @@ class RemoteWriteIntegrationTest {
         assertThat(oplog.get("team-b/rw_again{job=\"db\"}").getTimestampMs()).isEqualTo(2000);
         String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url.replace("/api/v1/write", "/metrics"))).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).containsPattern("(?m)^caiman_gateway_remote_write_series_cache_hits_total [2-9]");
+        assertThat(metrics).containsPattern("(?m)^caiman_gateway_series_cache_hits_total\\{protocol=\"remote-write\"} [2-9]");
     }
 
     @Test

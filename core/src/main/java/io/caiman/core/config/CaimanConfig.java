@@ -157,7 +157,7 @@ public record CaimanConfig(
                 g.get(GATEWAY_GRAPHITE_MAPPING_FILE), List.copyOf(g.get(GATEWAY_STATSD_BUCKETS)),
                 g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS), g.get(GATEWAY_AUTH_FILE),
                 g.get(GATEWAY_MAX_CONCURRENT_REQUESTS), g.get(GATEWAY_MAX_REQUEST_WAIT),
-                g.get(GATEWAY_REMOTE_WRITE_SERIES_CACHE));
+                g.get(GATEWAY_SERIES_CACHE));
 
         Values p = blocks.get(PROCESSOR).get(0);
         String processorCluster = p.get(PROCESSOR_CLUSTER);

@@ -359,12 +359,13 @@ public final class CaimanConfigDef {
             Duration.ofSeconds(1), "How long a write request may wait for one of the `max_concurrent_requests` "
                     + "before it is answered 503.")
             .checkedBy(Setting.Rule.positive());
-    public static final Setting<Integer> GATEWAY_REMOTE_WRITE_SERIES_CACHE = optional("remote_write_series_cache",
-            SettingType.INT, 65_536, "How many remote-write 1.0 series the gateway keeps by the bytes of their labels, "
-                    + "so a series sent again (every scrape interval) is looked up instead of read, checked and "
-                    + "turned into its key again. A kept series takes about 450 bytes of heap (node_exporter-like "
-                    + "labels): the default about 30 MiB when every slot is taken. 0 keeps none. Rounded up to a power "
-                    + "of two.")
+    public static final Setting<Integer> GATEWAY_SERIES_CACHE = optional("series_cache",
+            SettingType.INT, 65_536, "How many series the gateway keeps, for Prometheus text and for remote write 1.0 "
+                    + "each, by the bytes that named them (`name{labels}` of a text line, a remote-write series' "
+                    + "labels), so a series sent again (every scrape interval) is looked up instead of read, checked "
+                    + "and turned into its key again. A kept series takes about 450 bytes of heap (node_exporter-like "
+                    + "labels): the default about 30 MiB a format when every slot is taken. 0 keeps none. Rounded up "
+                    + "to a power of two.")
             .checkedBy(Setting.Rule.between(0, 1 << 24));
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
             "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
@@ -534,7 +535,7 @@ public final class CaimanConfigDef {
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
                             GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES,
                             GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
-                            GATEWAY_AUTH_FILE, GATEWAY_REMOTE_WRITE_SERIES_CACHE)),
+                            GATEWAY_AUTH_FILE, GATEWAY_SERIES_CACHE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,

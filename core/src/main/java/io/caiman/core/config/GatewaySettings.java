@@ -11,7 +11,8 @@ import java.time.Duration;
  * @param authFile the credentials file, or {@code null} when requests are not authenticated
  * @param maxConcurrentRequests the most write requests an http entrypoint serves at once
  * @param maxRequestWait how long a write may wait for one of them before it is answered 503
- * @param remoteWriteSeriesCache how many remote-write 1.0 series to keep by their label bytes (0: none)
+ * @param seriesCache how many series each of the Prometheus text and remote-write decoders keeps by their bytes
+ *     (0: none)
  */
 public record GatewaySettings(
         long maxRequestBytes,
@@ -29,7 +30,7 @@ public record GatewaySettings(
         String authFile,
         int maxConcurrentRequests,
         Duration maxRequestWait,
-        int remoteWriteSeriesCache) {
+        int seriesCache) {
 
     /**
      * Per-tenant sample rates, per gateway.

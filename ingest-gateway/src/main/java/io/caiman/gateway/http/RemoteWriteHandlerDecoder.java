@@ -6,7 +6,6 @@ import io.caiman.core.http.HttpExchange;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.remotewrite.RemoteWriteDecoder;
 import io.caiman.core.wire.remotewrite.RemoteWriteDecoder.Version;
-import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Map;
@@ -27,15 +26,11 @@ public final class RemoteWriteHandlerDecoder implements IngestHandler.Decoder {
     private final RemoteWriteDecoder decoder;
     private final long maxBytes;
 
-    /** One for the gateway: its series cache ({@code gateway.remote_write_series_cache}) serves every entrypoint. */
+    /** One for the gateway: its series cache ({@code gateway.series_cache}) serves every entrypoint. */
     public RemoteWriteHandlerDecoder(GatewaySettings settings, MeterRegistry registry) {
-        this.decoder = new RemoteWriteDecoder(settings.sampleLimits(), settings.remoteWriteSeriesCache());
+        this.decoder = new RemoteWriteDecoder(settings.sampleLimits(), settings.seriesCache());
         this.maxBytes = settings.maxRequestBytes();
-        FunctionCounter.builder("caiman_gateway_remote_write_series_cache_hits", decoder, d -> d.cacheCounts()[0])
-                .description("Remote-write 1.0 series found in the series cache by their label bytes").register(registry);
-        FunctionCounter.builder("caiman_gateway_remote_write_series_cache_misses", decoder, d -> d.cacheCounts()[1])
-                .description("Remote-write 1.0 series read and checked, then kept in the series cache")
-                .register(registry);
+        GatewayMetrics.seriesCache(registry, PROTOCOL, decoder, RemoteWriteDecoder::cacheCounts);
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -65,18 +66,19 @@ public final class OplogWriter implements AutoCloseable {
             return done;
         }
         AtomicInteger pending = new AtomicInteger(records.size());
+        Callback acknowledged = (metadata, error) -> { // one for every record of the request
+            if (error != null) {
+                done.completeExceptionally(error);
+            } else if (pending.decrementAndGet() == 0) {
+                done.complete(records.size());
+            }
+        };
         for (ProducerRecord<byte[], byte[]> record : records) {
             if (done.isDone()) {
                 break; // a failure has decided the answer: do not send (or block for) the rest
             }
             try {
-                producer.send(record, (metadata, error) -> {
-                    if (error != null) {
-                        done.completeExceptionally(error);
-                    } else if (pending.decrementAndGet() == 0) {
-                        done.complete(records.size());
-                    }
-                });
+                producer.send(record, acknowledged);
             } catch (RuntimeException e) {
                 // send() throws when metadata is not available within max.block.ms (Kafka unreachable)
                 done.completeExceptionally(e);

@@ -8,6 +8,7 @@ import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.SeriesCache;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.nio.ByteBuffer;
@@ -45,10 +46,27 @@ public final class PrometheusTextParser {
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
 
     private final SampleLimits limits;
+    /** The series read before, or {@code null}. */
+    private final SeriesCache cache;
 
     /** @param limits what one series may carry (more is an error on its line) */
     public PrometheusTextParser(SampleLimits limits) {
+        this(limits, 0);
+    }
+
+    /**
+     * @param limits what one series may carry (more is an error on its line)
+     * @param cachedSeries how many series to keep by the bytes of their {@code name{labels}}, so a series sent again
+     *     is not read and checked again ({@link SeriesCache}); 0 keeps none
+     */
+    public PrometheusTextParser(SampleLimits limits, int cachedSeries) {
         this.limits = limits;
+        this.cache = cachedSeries > 0 ? new SeriesCache(cachedSeries) : null;
+    }
+
+    /** How many series were found in the series cache, and how many were read and then kept in it. */
+    public long[] cacheCounts() {
+        return cache == null ? new long[2] : new long[] {cache.hits(), cache.misses()};
     }
 
     public PrometheusTextParser() {
@@ -56,8 +74,11 @@ public final class PrometheusTextParser {
     }
 
     public ParseResult parse(byte[] body) {
-        Parse parse = new Parse(body, limits);
+        Parse parse = new Parse(body, limits, cache);
         parse.run();
+        if (cache != null) {
+            cache.counted(parse.hits, parse.misses);
+        }
         return new ParseResult(parse.batch, parse.errors);
     }
 
@@ -78,6 +99,16 @@ public final class PrometheusTextParser {
         private int typedTo;
         private MetricType typed;
 
+        private final SeriesCache cache;
+        private int hits;
+        private int misses;
+        /** The name of the series being read, for its errors. */
+        private int nameFrom;
+        private int nameTo;
+        /** The value and timestamp of the line being read ({@link #valueAndTimestamp}). */
+        private double value;
+        private boolean stamped;
+
         private int lineNo;
         private int lineStart;
         private int end;
@@ -86,9 +117,10 @@ public final class PrometheusTextParser {
         private String text;
         private boolean ascii;
 
-        Parse(byte[] b, SampleLimits limits) {
+        Parse(byte[] b, SampleLimits limits, SeriesCache cache) {
             this.b = b;
             this.limits = limits;
+            this.cache = cache;
             // a key is about its line less the value and timestamp: sized so the batch rarely grows
             this.batch = new SampleBatch(b.length, b.length / 64, b.length / 16);
         }
@@ -161,6 +193,26 @@ public final class PrometheusTextParser {
 
         private void sample() {
             int nameFrom = pos;
+            int seriesTo = -1;
+            long hash = 0;
+            if (cache != null) {
+                seriesTo = seriesEnd();
+                if (seriesTo > 0) {
+                    hash = SeriesCache.hash(b, nameFrom, seriesTo);
+                    SampleBatch.Segment known = cache.get(b, nameFrom, seriesTo, hash);
+                    if (known != null) {
+                        // the same bytes as a series taken before: the same checks would pass, the same key follow
+                        pos = seriesTo;
+                        if (valueAndTimestamp(known.name())) {
+                            hits++;
+                            batch.add(known);
+                            batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(known.name()),
+                                    SampleKind.VALUE, lineNo);
+                        }
+                        return;
+                    }
+                }
+            }
             while (pos < end && isNameByte(b[pos], pos == nameFrom, true)) {
                 pos++;
             }
@@ -170,6 +222,8 @@ public final class PrometheusTextParser {
                 return;
             }
             int nameTo = pos;
+            this.nameFrom = nameFrom;
+            this.nameTo = nameTo;
             batch.series(b, nameFrom, nameTo);
             labelCount = 0;
             if (pos < end && b[pos] == '{') {
@@ -178,23 +232,80 @@ public final class PrometheusTextParser {
                     return;
                 }
             }
-            if (pos >= end || !isBlank(b[pos])) {
-                error(pos, pos >= end ? "expected a value after " + ascii(nameFrom, nameTo)
-                        : "expected a space before the value");
+            int labelsTo = pos;
+            if (!valueAndTimestamp(null)) {
                 return;
+            }
+            String problem = batch.endSeries(limits);
+            if (problem != null) {
+                error(lineStart, problem);
+                return;
+            }
+            if (labelsTo == seriesTo) {
+                misses++;
+                cache.put(b, nameFrom, seriesTo, hash, batch.segment(batch.seriesCount() - 1));
+            }
+            batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(nameFrom, nameTo), SampleKind.VALUE,
+                    lineNo);
+        }
+
+        /**
+         * Where the series at {@code pos} ends, its name and its labels in braces, as far as a scan that minds quotes
+         * and escapes finds it; -1 when it finds no end or the series is too long to keep. Its bytes are a key into
+         * the series cache: the parse that reads them decides whether they are a series.
+         */
+        private int seriesEnd() {
+            int i = pos;
+            while (i < end && isNameByte(b[i], i == pos, true)) {
+                i++;
+            }
+            if (i == pos) {
+                return -1;
+            }
+            if (i < end && b[i] == '{') {
+                i++;
+                while (true) {
+                    if (i >= end) {
+                        return -1;
+                    }
+                    byte c = b[i++];
+                    if (c == '}') {
+                        break;
+                    }
+                    if (c == '"') {
+                        while (i < end && b[i] != '"') {
+                            i += b[i] == '\\' ? 2 : 1;
+                        }
+                        i++;
+                    }
+                }
+            }
+            return i - pos <= SeriesCache.MAX_BYTES ? i : -1;
+        }
+
+        /**
+         * Reads the value and the timestamp after the series, into {@link #value}, {@link #stamped} and
+         * {@link #timestamp}; false after an error.
+         *
+         * @param name the series' name for an error, or {@code null}: the staged series' own
+         */
+        private boolean valueAndTimestamp(String name) {
+            if (pos >= end || !isBlank(b[pos])) {
+                error(pos, pos >= end ? "expected a value after " + named(name) : "expected a space before the value");
+                return false;
             }
             skipBlanks();
             int valueFrom = pos;
             int valueTo = wordEnd();
-            double value = Numbers.parseFloat(b, valueFrom, valueTo);
+            value = Numbers.parseFloat(b, valueFrom, valueTo);
             pos = valueTo;
             if (!Numbers.isNumber(value)) {
-                error(valueFrom, valueTo == valueFrom ? "expected a value after " + ascii(nameFrom, nameTo)
+                error(valueFrom, valueTo == valueFrom ? "expected a value after " + named(name)
                         : "'" + string(valueFrom, valueTo) + "' is not a number (expected a float, NaN, +Inf or -Inf)");
-                return;
+                return false;
             }
             skipBlanks();
-            boolean stamped = false;
+            stamped = false;
             if (pos < end) {
                 int tsFrom = pos;
                 int tsTo = wordEnd();
@@ -202,22 +313,20 @@ public final class PrometheusTextParser {
                 if (!Numbers.parseLong(b, tsFrom, tsTo, timestamp)) {
                     error(tsFrom, "'" + string(tsFrom, tsTo)
                             + "' is not a timestamp (expected milliseconds since the epoch, an integer)");
-                    return;
+                    return false;
                 }
                 stamped = true;
                 skipBlanks();
                 if (pos < end) {
                     error(pos, "unexpected text after the timestamp");
-                    return;
+                    return false;
                 }
             }
-            String problem = batch.endSeries(limits);
-            if (problem != null) {
-                error(lineStart, problem);
-                return;
-            }
-            batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(nameFrom, nameTo), SampleKind.VALUE,
-                    lineNo);
+            return true;
+        }
+
+        private String named(String name) {
+            return name != null ? name : ascii(nameFrom, nameTo);
         }
 
         /** Reads labels after '{' up to and including '}'; false after an error. */
@@ -357,6 +466,11 @@ public final class PrometheusTextParser {
                 types.put(name, parsed);
                 typedFrom = -1; // a type now known may be the one the last look-up did not find
             }
+        }
+
+        /** The declared type of the family of a sample named {@code name}. */
+        private MetricType familyType(String name) {
+            return types.isEmpty() ? MetricType.UNKNOWN : MetricFamilies.typeOf(name, types);
         }
 
         /** The declared type of the family of the sample named {@code b[from, to)}. */

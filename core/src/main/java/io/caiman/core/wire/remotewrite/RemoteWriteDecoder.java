@@ -9,6 +9,7 @@ import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.Bytes;
 import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.SeriesCache;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.io.IOException;
@@ -189,7 +190,7 @@ public final class RemoteWriteDecoder {
 
         /** Whether the series' labels make one run of bytes the series cache can key on. */
         boolean cacheable() {
-            return contiguous && labelFieldCount > 0 && runTo - runFrom <= SeriesCache.MAX_LABEL_BYTES;
+            return contiguous && labelFieldCount > 0 && runTo - runFrom <= SeriesCache.MAX_BYTES;
         }
 
         /** A walker over {@code m}, made once per message. */

@@ -1,15 +1,14 @@
-package io.caiman.core.wire.remotewrite;
+package io.caiman.core.wire;
 
-import io.caiman.core.wire.Bytes;
-import io.caiman.core.wire.SampleBatch;
 import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The series a decoder has read and found valid, by the exact bytes of their labels in a remote-write 1.0 message.
- * A sender writes each of its series again every scrape interval, with the same label bytes, so a series seen
- * before is a look-up (a hash and a comparison of its label bytes) and a copy of its key, not a walk of its labels,
- * checks of its names and strings, a sort and an escape.
+ * The series a decoder has read and found valid, by the exact bytes that named them in its input: a remote-write
+ * 1.0 series' label fields, or a Prometheus text line's {@code name{labels}}. A sender writes each of its series
+ * again every scrape interval, with the same bytes, so a series seen before is a look-up (a hash and a comparison of
+ * those bytes) and a copy of its key, not a walk of its labels, checks of its names and strings, a sort and an
+ * escape.
  *
  * <p>Direct-mapped: a series whose slot holds another replaces it, so the cache never grows past its slots. Shared
  * by the threads of one decoder without a lock: a slot holds an immutable {@link Entry}, and a reader sees either an
@@ -17,10 +16,10 @@ import java.util.concurrent.atomic.LongAdder;
  * limits it was checked against: one cache per decoder. Written here because a general cache (Caffeine, a map) needs
  * a key object, so an allocation, per look-up, on the path this cache exists to make cheap.
  */
-final class SeriesCache {
+public final class SeriesCache {
 
-    /** Label bytes longer than this are not kept: a series that large is rare, and it would hold memory. */
-    static final int MAX_LABEL_BYTES = 2048;
+    /** Series named by more bytes than this are not kept: a series that large is rare, and it would hold memory. */
+    public static final int MAX_BYTES = 2048;
 
     private static final long SEED = 0x9E3779B97F4A7C15L;
 
@@ -30,13 +29,13 @@ final class SeriesCache {
     private final LongAdder misses = new LongAdder();
 
     /** @param series how many series it holds at most, rounded up to a power of two */
-    SeriesCache(int series) {
+    public SeriesCache(int series) {
         int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, series - 1));
         this.slots = new Entry[1 << bits];
         this.shift = 64 - bits;
     }
 
-    /** A series kept: its label bytes, their hash, and the series as a batch holds it. */
+    /** A series kept: the bytes that named it, their hash, and the series as a batch holds it. */
     private static final class Entry {
         final long hash;
         final byte[] labels;
@@ -53,7 +52,7 @@ final class SeriesCache {
      * A 64-bit hash of {@code b[from, to)}, sixteen bytes at a time in two lanes that do not wait on each other. It
      * only spreads series over the slots: a look-up compares the bytes themselves.
      */
-    static long hash(byte[] b, int from, int to) {
+    public static long hash(byte[] b, int from, int to) {
         long x = SEED ^ (to - from);
         long y = 0x6A09E667F3BCC909L;
         int i = from;
@@ -68,8 +67,8 @@ final class SeriesCache {
         return h ^ (h >>> 32);
     }
 
-    /** The series whose label bytes are {@code b[from, to)} (of hash {@code hash}), or {@code null}. */
-    SampleBatch.Segment get(byte[] b, int from, int to, long hash) {
+    /** The series named by the bytes {@code b[from, to)} (of hash {@code hash}), or {@code null}. */
+    public SampleBatch.Segment get(byte[] b, int from, int to, long hash) {
         Entry e = slots[(int) ((hash * SEED) >>> shift)];
         if (e != null && e.hash == hash && Arrays.equals(e.labels, 0, e.labels.length, b, from, to)) {
             return e.series;
@@ -77,13 +76,13 @@ final class SeriesCache {
         return null;
     }
 
-    /** Keeps {@code series}, read from the label bytes {@code b[from, to)} (of hash {@code hash}). */
-    void put(byte[] b, int from, int to, long hash, SampleBatch.Segment series) {
+    /** Keeps {@code series}, read from the bytes {@code b[from, to)} (of hash {@code hash}). */
+    public void put(byte[] b, int from, int to, long hash, SampleBatch.Segment series) {
         slots[(int) ((hash * SEED) >>> shift)] = new Entry(hash, Arrays.copyOfRange(b, from, to), series);
     }
 
     /** Counts one message's look-ups. */
-    void counted(int hit, int missed) {
+    public void counted(int hit, int missed) {
         if (hit > 0) {
             hits.add(hit);
         }
@@ -92,15 +91,15 @@ final class SeriesCache {
         }
     }
 
-    long hits() {
+    public long hits() {
         return hits.sum();
     }
 
-    long misses() {
+    public long misses() {
         return misses.sum();
     }
 
-    int slots() {
+    public int slots() {
         return slots.length;
     }
 }
