@@ -33,8 +33,9 @@ import java.util.Map;
  * <p>Samples are read from the body's bytes into a {@link SampleBatch}: a name and each label's name and value
  * are handed over as ranges of the body, and the batch copies them into the series key once. A label value needs no
  * unescaping, because the format escapes values exactly as the key does. A line is decoded to a string only when
- * it is a comment or has an error to name. Hand-written because the Prometheus Java client only writes this
- * format; it does not read it.
+ * it is a comment or has an error to name. With a {@link SeriesCache}, a line whose {@code name{labels}} bytes
+ * name a series taken before adds that series as it was, and only its value and timestamp are read. Hand-written
+ * because the Prometheus Java client only writes this format; it does not read it.
  */
 public final class PrometheusTextParser {
 
@@ -64,13 +65,13 @@ public final class PrometheusTextParser {
         this.cache = cachedSeries > 0 ? new SeriesCache(cachedSeries) : null;
     }
 
+    public PrometheusTextParser() {
+        this(SampleLimits.GENEROUS);
+    }
+
     /** How many series were found in the series cache, and how many were read and then kept in it. */
     public long[] cacheCounts() {
         return cache == null ? new long[2] : new long[] {cache.hits(), cache.misses()};
-    }
-
-    public PrometheusTextParser() {
-        this(SampleLimits.GENEROUS);
     }
 
     public ParseResult parse(byte[] body) {
