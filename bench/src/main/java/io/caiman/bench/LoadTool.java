@@ -150,14 +150,18 @@ public final class LoadTool implements Callable<Integer> {
 
             System.out.println();
             System.out.println("| phase | samples/s | p50 ms | p99 ms | CPU s of the broker and gateway (or VictoriaMetrics) "
-                    + "| samples per CPU-second | CPU s of the load tool |");
-            System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+                    + "| of which the broker | samples per CPU-second | CPU s of the load tool |");
+            System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
             for (Result r : Arrays.asList(baseline, gateway, victoriaResult)) {
                 if (r != null) {
                     System.out.println(r.row());
                 }
             }
             System.out.printf(Locale.ROOT, "%ngateway / raw producer: %.2f (target >= 0.85)%n", gateway.rate() / baseline.rate());
+            System.out.printf(Locale.ROOT, "CPU per sample: the gateway %.2f µs, the broker %.2f µs (%.2f µs with the raw "
+                    + "producer)%n", 1e6 * (gateway.cpuSeconds() - gateway.brokerCpuSeconds()) / gateway.samples(),
+                    1e6 * gateway.brokerCpuSeconds() / gateway.samples(),
+                    1e6 * baseline.brokerCpuSeconds() / baseline.samples());
             if (victoriaResult != null) {
                 System.out.printf(Locale.ROOT, "gateway+broker samples per CPU-second / VictoriaMetrics': %.2f (target >= 1)%n",
                         gateway.perCpuSecond() / victoriaResult.perCpuSecond());
@@ -218,15 +222,18 @@ public final class LoadTool implements Callable<Integer> {
     // ---- phases ----
 
     /** @param senderCpuSeconds the load tool's own CPU time: for the raw producer, what the producer costs */
-    record Result(String name, double rate, double p50, double p99, double cpuSeconds, double senderCpuSeconds,
-            long samples, long failed) {
+    /** @param brokerCpuSeconds of {@code cpuSeconds}, the broker's: its JVM's, when the phase counts two */
+    record Result(String name, double rate, double p50, double p99, double cpuSeconds, double brokerCpuSeconds,
+            double senderCpuSeconds, long samples, long failed) {
         double perCpuSecond() {
             return cpuSeconds > 0 ? samples / cpuSeconds : Double.NaN;
         }
 
         String row() {
-            return String.format(Locale.ROOT, "| %s | %,.0f | %.1f | %.1f | %.1f | %,.0f | %.1f |%s", name, rate, p50, p99,
-                    cpuSeconds, perCpuSecond(), senderCpuSeconds, failed > 0 ? " (" + failed + " failed requests)" : "");
+            return String.format(Locale.ROOT, "| %s | %,.0f | %.1f | %.1f | %.1f | %s | %,.0f | %.1f |%s", name, rate, p50,
+                    p99, cpuSeconds, Double.isNaN(brokerCpuSeconds) ? "—" : String.format(Locale.ROOT, "%.1f",
+                            brokerCpuSeconds), perCpuSecond(), senderCpuSeconds,
+                    failed > 0 ? " (" + failed + " failed requests)" : "");
         }
     }
 
@@ -276,6 +283,7 @@ public final class LoadTool implements Callable<Integer> {
         System.out.printf("%s: warming up for %d s%n", name, warmup);
         Thread.sleep(warmup * 1000L);
         long cpu0 = cpuTicks(cpuPids);
+        long broker0 = cpuPids.length > 1 ? cpuTicks(cpuPids[0]) : 0;
         long self0 = cpuTicks(ProcessHandle.current().pid());
         long t0 = System.nanoTime();
         phase.set(1);
@@ -287,6 +295,7 @@ public final class LoadTool implements Callable<Integer> {
         Thread.sleep(Math.max(0, seconds * 1000L - (System.nanoTime() - t0) / 1_000_000));
         long elapsed = System.nanoTime() - t0;
         long cpu1 = cpuTicks(cpuPids);
+        long broker1 = cpuPids.length > 1 ? cpuTicks(cpuPids[0]) : 0;
         long self1 = cpuTicks(ProcessHandle.current().pid());
         long done = samples.sum();
         long bad = failed.sum();
@@ -297,7 +306,8 @@ public final class LoadTool implements Callable<Integer> {
         long[] all = latencies.stream().flatMapToLong(l -> Arrays.stream(l, 1, (int) l[0] + 1)).sorted().toArray();
         double p50 = all.length == 0 ? Double.NaN : all[all.length / 2] / 1e6;
         double p99 = all.length == 0 ? Double.NaN : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
-        return new Result(name, done / (elapsed / 1e9), p50, p99, (cpu1 - cpu0) / 100.0, (self1 - self0) / 100.0, done, bad);
+        return new Result(name, done / (elapsed / 1e9), p50, p99, (cpu1 - cpu0) / 100.0,
+                cpuPids.length > 1 ? (broker1 - broker0) / 100.0 : Double.NaN, (self1 - self0) / 100.0, done, bad);
     }
 
     /** A plain producer with the gateway's settings, sending the records the gateway would write. */
