@@ -46,6 +46,22 @@ public final class PrometheusTextParser {
 
     private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
 
+    // the errors of a sample line, worded by Parse.fail
+    private static final int NO_METRIC_NAME = 0;
+    private static final int NO_VALUE = 1;
+    private static final int NO_SPACE = 2;
+    private static final int NOT_A_NUMBER = 3;
+    private static final int NOT_A_TIMESTAMP = 4;
+    private static final int TEXT_AFTER = 5;
+    private static final int NO_LABEL_NAME = 6;
+    private static final int RESERVED = 7;
+    private static final int NO_EQUALS = 8;
+    private static final int NO_QUOTE = 9;
+    private static final int NO_COMMA = 10;
+    private static final int NOT_CLOSED = 11;
+    private static final int BAD_ESCAPE = 12;
+    private static final int TWICE = 13;
+
     private final SampleLimits limits;
     /** The series read before, or {@code null}. */
     private final SeriesCache cache;
@@ -218,8 +234,7 @@ public final class PrometheusTextParser {
                 pos++;
             }
             if (pos == nameFrom) {
-                error(pos, pos >= end ? "expected a metric name" : "expected a metric name, found '" + charAt(pos)
-                        + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*");
+                fail(NO_METRIC_NAME, pos, 0, 0, null);
                 return;
             }
             int nameTo = pos;
@@ -292,7 +307,7 @@ public final class PrometheusTextParser {
          */
         private boolean valueAndTimestamp(String name) {
             if (pos >= end || !isBlank(b[pos])) {
-                error(pos, pos >= end ? "expected a value after " + named(name) : "expected a space before the value");
+                fail(pos >= end ? NO_VALUE : NO_SPACE, pos, 0, 0, name);
                 return false;
             }
             skipBlanks();
@@ -301,8 +316,7 @@ public final class PrometheusTextParser {
             value = Numbers.parseFloat(b, valueFrom, valueTo);
             pos = valueTo;
             if (!Numbers.isNumber(value)) {
-                error(valueFrom, valueTo == valueFrom ? "expected a value after " + named(name)
-                        : "'" + string(valueFrom, valueTo) + "' is not a number (expected a float, NaN, +Inf or -Inf)");
+                fail(valueTo == valueFrom ? NO_VALUE : NOT_A_NUMBER, valueFrom, valueFrom, valueTo, name);
                 return false;
             }
             skipBlanks();
@@ -312,18 +326,50 @@ public final class PrometheusTextParser {
                 int tsTo = wordEnd();
                 pos = tsTo;
                 if (!Numbers.parseLong(b, tsFrom, tsTo, timestamp)) {
-                    error(tsFrom, "'" + string(tsFrom, tsTo)
-                            + "' is not a timestamp (expected milliseconds since the epoch, an integer)");
+                    fail(NOT_A_TIMESTAMP, tsFrom, tsFrom, tsTo, null);
                     return false;
                 }
                 stamped = true;
                 skipBlanks();
                 if (pos < end) {
-                    error(pos, "unexpected text after the timestamp");
+                    fail(TEXT_AFTER, pos, 0, 0, null);
                     return false;
                 }
             }
             return true;
+        }
+
+        /**
+         * Notes error {@code kind} at byte {@code at} of the line: kept out of the methods that read, so they stay
+         * small enough for the JIT to compile them the same way every time.
+         *
+         * @param from the start of what the error names (a label's name, a value), with {@code to}
+         * @param name the series' name, or {@code null} for the one being read
+         */
+        private void fail(int kind, int at, int from, int to, String name) {
+            String label = from < to ? ascii(from, to) : "";
+            String reason = switch (kind) {
+                case NO_METRIC_NAME -> at >= end ? "expected a metric name"
+                        : "expected a metric name, found '" + charAt(at) + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*";
+                case NO_VALUE -> "expected a value after " + named(name);
+                case NO_SPACE -> "expected a space before the value";
+                case NOT_A_NUMBER -> "'" + string(from, to) + "' is not a number (expected a float, NaN, +Inf or -Inf)";
+                case NOT_A_TIMESTAMP -> "'" + string(from, to)
+                        + "' is not a timestamp (expected milliseconds since the epoch, an integer)";
+                case TEXT_AFTER -> "unexpected text after the timestamp";
+                case NO_LABEL_NAME -> at >= end ? "expected a label name or '}' before the end of the line"
+                        : "expected a label name or '}', found '" + charAt(at) + "'";
+                case RESERVED -> "label name __name__ is reserved for the metric name";
+                case NO_EQUALS -> "expected '=' after label name " + label;
+                case NO_QUOTE -> "expected '\"' to open the value of label " + label;
+                case NO_COMMA -> "expected ',' or '}' after the value of label " + label;
+                case NOT_CLOSED -> "the value of label " + label + " is not closed with '\"'";
+                case BAD_ESCAPE -> "invalid escape '\\" + (at + 1 < end || b[at] != '\\' ? charAt(at) : ' ')
+                        + "' in the value of label " + label + " (allowed: \\\\, \\\", \\n)";
+                case TWICE -> "label " + label + " is given twice";
+                default -> throw new IllegalArgumentException("no error " + kind);
+            };
+            error(at, reason);
         }
 
         private String named(String name) {
@@ -344,23 +390,22 @@ public final class PrometheusTextParser {
                 }
                 int nameTo = pos;
                 if (nameTo == nameFrom) {
-                    error(pos, pos >= end ? "expected a label name or '}' before the end of the line"
-                            : "expected a label name or '}', found '" + charAt(pos) + "'");
+                    fail(NO_LABEL_NAME, pos, 0, 0, null);
                     return false;
                 }
                 if (SampleBatch.isNameLabel(b, nameFrom, nameTo)) {
-                    error(nameFrom, "label name __name__ is reserved for the metric name");
+                    fail(RESERVED, nameFrom, 0, 0, null);
                     return false;
                 }
                 skipBlanks();
                 if (pos >= end || b[pos] != '=') {
-                    error(pos, "expected '=' after label name " + ascii(nameFrom, nameTo));
+                    fail(NO_EQUALS, pos, nameFrom, nameTo, null);
                     return false;
                 }
                 pos++;
                 skipBlanks();
                 if (pos >= end || b[pos] != '"') {
-                    error(pos, "expected '\"' to open the value of label " + ascii(nameFrom, nameTo));
+                    fail(NO_QUOTE, pos, nameFrom, nameTo, null);
                     return false;
                 }
                 pos++;
@@ -376,7 +421,7 @@ public final class PrometheusTextParser {
                 if (pos < end && b[pos] == ',') {
                     pos++;
                 } else if (pos >= end || b[pos] != '}') {
-                    error(pos, "expected ',' or '}' after the value of label " + ascii(nameFrom, nameTo));
+                    fail(NO_COMMA, pos, nameFrom, nameTo, null);
                     return false;
                 }
             }
@@ -389,7 +434,7 @@ public final class PrometheusTextParser {
         private boolean value(int nameFrom, int nameTo) {
             while (true) {
                 if (pos >= end) {
-                    error(pos, "the value of label " + ascii(nameFrom, nameTo) + " is not closed with '\"'");
+                    fail(NOT_CLOSED, pos, nameFrom, nameTo, null);
                     return false;
                 }
                 byte c = b[pos++];
@@ -398,14 +443,12 @@ public final class PrometheusTextParser {
                 }
                 if (c == '\\') {
                     if (pos >= end) { // a backslash last on the line escapes nothing: named at itself
-                        error(pos - 1, "invalid escape '\\ ' in the value of label " + ascii(nameFrom, nameTo)
-                                + " (allowed: \\\\, \\\", \\n)");
+                        fail(BAD_ESCAPE, pos - 1, nameFrom, nameTo, null);
                         return false;
                     }
                     byte e = b[pos++];
                     if (e != '\\' && e != '"' && e != 'n') {
-                        error(pos - 1, "invalid escape '\\" + charAt(pos - 1) + "' in the value of label "
-                                + ascii(nameFrom, nameTo) + " (allowed: \\\\, \\\", \\n)");
+                        fail(BAD_ESCAPE, pos - 1, nameFrom, nameTo, null);
                         return false;
                     }
                 }
@@ -417,7 +460,7 @@ public final class PrometheusTextParser {
             int[] names = labelNames;
             for (int i = 0; i < 2 * labelCount; i += 2) {
                 if (Arrays.equals(b, names[i], names[i + 1], b, nameFrom, nameTo)) {
-                    error(nameFrom, "label " + ascii(nameFrom, nameTo) + " is given twice");
+                    fail(TWICE, nameFrom, nameFrom, nameTo, null);
                     return false;
                 }
             }
