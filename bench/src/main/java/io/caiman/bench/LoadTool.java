@@ -84,6 +84,10 @@ public final class LoadTool implements Callable<Integer> {
             + "-XX:StartFlightRecording=filename=server.jfr to profile it; repeatable.")
     List<String> serverJvmOptions = new ArrayList<>();
 
+    @Option(names = "--gateway-set", description = "A setting of the gateway's config, key=value as --set takes it "
+            + "(e.g. gateway.series_cache=0); repeatable.")
+    List<String> gatewaySettings = new ArrayList<>();
+
     @Option(names = "--overload-factor", description = "Times the sustained request rate sent in the overload phase "
             + "(default: ${DEFAULT-VALUE}; 0 skips it).")
     int overloadFactor = 10;
@@ -136,7 +140,9 @@ public final class LoadTool implements Callable<Integer> {
         Process server = null;
         try (BufferedReader brokerOut = reader(broker)) {
             String bootstrap = awaitReady(brokerOut).split(" ")[1];
-            server = startServer(tmp, "gateway", serverHeap, List.of(bootstrap));
+            List<String> gatewayArgs = new ArrayList<>(List.of(bootstrap));
+            gatewayArgs.addAll(gatewaySettings);
+            server = startServer(tmp, "gateway", serverHeap, gatewayArgs);
             BufferedReader out = reader(server);
             String gatewayUrl = "http://127.0.0.1:" + awaitReady(out).split(" ")[1];
             System.out.println("broker " + bootstrap + " (pid " + broker.pid() + "); gateway " + gatewayUrl + " (pid "
@@ -493,7 +499,7 @@ public final class LoadTool implements Callable<Integer> {
     }
 
     /**
-     * {@code server broker} runs one broker and prints {@code READY <bootstrap>}; {@code server gateway <bootstrap>}
+     * {@code server broker} runs one broker and prints {@code READY <bootstrap>}; {@code server gateway <bootstrap> [key=value ...]}
      * runs a gateway on it and prints {@code READY <port>}. Each runs until its stdin closes.
      */
     static final class Server {
@@ -522,7 +528,9 @@ public final class LoadTool implements Callable<Integer> {
                         ready(kafka.bootstrapServers());
                     }
                 } else {
-                    try (GatewayService gateway = new GatewayService(ConfigLoader.parse(config(args[2], CLUSTER), "load.yaml"))) {
+                    List<String> settings = Arrays.asList(args).subList(3, args.length);
+                    try (GatewayService gateway = new GatewayService(ConfigLoader.load(config(args[2], CLUSTER), "load.yaml",
+                            Map.of(), settings))) {
                         gateway.start();
                         ready(Integer.toString(gateway.ports().get(0)));
                     }
