@@ -90,6 +90,10 @@ public final class ProcessorBench implements Callable<Integer> {
             + "the bench's rule (default: ${DEFAULT-VALUE}); count_series and the rates keep each series apart.")
     String outputs;
 
+    @Option(names = "--state-store", split = ",", description = "processor.state_store of the processor runs: "
+            + "rocksdb, memory, or both (rocksdb,memory), run in turn in each round (default: ${DEFAULT-VALUE}).")
+    List<String> stateStores = new ArrayList<>(List.of("rocksdb"));
+
     /** The bench's rule: node_cpu_seconds_total per job and mode, every minute. */
     String rule() {
         return String.join("\n",
@@ -122,34 +126,53 @@ public final class ProcessorBench implements Callable<Integer> {
             write(config, cluster, out);
             double[] plain = new double[rounds];
             Run[] floor = new Run[rounds];
-            Run[] bare = new Run[rounds];
-            Run[] ruled = new Run[rounds];
-            long[] stateBytes = new long[2]; // series-state on disk after the last round: without rules, with one
+            int kinds = stateStores.size();
+            Run[][] bare = new Run[kinds][rounds];
+            Run[][] ruled = new Run[kinds][rounds];
+            long[][] stateBytes = new long[kinds][2]; // series-state after the last round: without rules, with one
             for (int r = 0; r < rounds; r++) {
                 plain[r] = plainConsumer(config, cluster);
                 floor[r] = floor(clusters, dir, "floor-" + r);
+                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · Streams decoding only %s%n",
+                        r + 1, plain[r], floor[r]);
                 boolean last = r == rounds - 1;
-                bare[r] = processor(clusters, dir, "bare-" + r, "", last ? stateBytes : null, 0);
-                ruled[r] = processor(clusters, dir, "rules-" + r, rule(), last ? stateBytes : null, 1);
-                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · Streams decoding only %s · "
-                        + "processor, per-series state only %s · processor with one rule %s%n", r + 1, plain[r],
-                        floor[r], bare[r], ruled[r]);
+                for (int k = 0; k < kinds; k++) {
+                    String store = stateStores.get(k);
+                    bare[k][r] = processor(clusters, dir, "bare-" + store + "-" + r, store, "",
+                            last ? stateBytes[k] : null, 0);
+                    ruled[k][r] = processor(clusters, dir, "rules-" + store + "-" + r, store, rule(),
+                            last ? stateBytes[k] : null, 1);
+                    out.printf(Locale.ROOT, "round %d, state in %s: processor, per-series state only %s · processor "
+                            + "with one rule %s%n", r + 1, store, bare[k][r], ruled[k][r]);
+                }
             }
             double p = ReplayBench.median(plain);
             out.printf(Locale.ROOT, "median, running (from the first commit to the last): deserializing consumer %,.0f "
-                    + "rec/s; Streams (exactly_once_v2) decoding only %,.0f rec/s (%.2f of the consumer); processor "
-                    + "per-series state only %,.0f rec/s (%.2f); with one rule %,.0f rec/s (%.2f)%n", p,
-                    Run.medianRunning(floor), Run.medianRunning(floor) / p, Run.medianRunning(bare),
-                    Run.medianRunning(bare) / p, Run.medianRunning(ruled), Run.medianRunning(ruled) / p);
-            out.printf(Locale.ROOT, "median, whole run (from start(), startup included): Streams decoding only %,.0f "
-                    + "rec/s (%.2f); per-series state only %,.0f rec/s (%.2f); with one rule %,.0f rec/s (%.2f); "
-                    + "startup to the first commit %.1f s, %.1f s, %.1f s%n", Run.medianWhole(floor),
-                    Run.medianWhole(floor) / p, Run.medianWhole(bare), Run.medianWhole(bare) / p,
-                    Run.medianWhole(ruled), Run.medianWhole(ruled) / p, Run.medianStartup(floor),
-                    Run.medianStartup(bare), Run.medianStartup(ruled));
-            out.printf(Locale.ROOT, "per-series store (series-state) on disk after the last round: %,d bytes without "
-                    + "rules, %,d with one rule; the rule's share %.0f bytes per series (RocksDB files, after a flush on "
-                    + "close)%n", stateBytes[0], stateBytes[1], (stateBytes[1] - stateBytes[0]) / (double) series);
+                    + "rec/s; Streams (exactly_once_v2) decoding only %,.0f rec/s (%.2f of the consumer); startup to "
+                    + "the first commit %.1f s%n", p, Run.medianRunning(floor), Run.medianRunning(floor) / p,
+                    Run.medianStartup(floor));
+            for (int k = 0; k < kinds; k++) {
+                out.printf(Locale.ROOT, "state in %s, median, running: processor per-series state only %,.0f rec/s "
+                        + "(%.2f of the consumer); with one rule %,.0f rec/s (%.2f)%n", stateStores.get(k),
+                        Run.medianRunning(bare[k]), Run.medianRunning(bare[k]) / p, Run.medianRunning(ruled[k]),
+                        Run.medianRunning(ruled[k]) / p);
+                out.printf(Locale.ROOT, "state in %s, median, whole run (from start(), startup included): per-series "
+                        + "state only %,.0f rec/s (%.2f); with one rule %,.0f rec/s (%.2f); startup to the first commit "
+                        + "%.1f s, %.1f s%n", stateStores.get(k), Run.medianWhole(bare[k]), Run.medianWhole(bare[k]) / p,
+                        Run.medianWhole(ruled[k]), Run.medianWhole(ruled[k]) / p, Run.medianStartup(bare[k]),
+                        Run.medianStartup(ruled[k]));
+                if (stateStores.get(k).equals("rocksdb")) {
+                    out.printf(Locale.ROOT, "per-series store (series-state) on disk after the last round: %,d bytes "
+                            + "without rules, %,d with one rule; the rule's share %.0f bytes per series (RocksDB files, "
+                            + "after a flush on close)%n", stateBytes[k][0], stateBytes[k][1],
+                            (stateBytes[k][1] - stateBytes[k][0]) / (double) series);
+                } else {
+                    out.printf(Locale.ROOT, "heap held by the processor's state after the last round (live heap "
+                            + "after a GC, processor running and caught up, less the same with it closed): %,d bytes "
+                            + "without rules (%.0f a series), %,d with one rule (%.0f a series)%n", stateBytes[k][0],
+                            stateBytes[k][0] / (double) series, stateBytes[k][1], stateBytes[k][1] / (double) series);
+                }
+            }
             out.printf(Locale.ROOT, "logical size of one series' rule state: %d bytes of its series' value%n",
                     ruleStateBytes());
         } finally {
@@ -238,20 +261,36 @@ public final class ProcessorBench implements Callable<Integer> {
         }
     }
 
-    /** One processor, a fresh application over the whole oplog. */
-    /** @param stateBytes where to put the size of the run's series-state store on disk, at {@code slot} (may be null) */
-    private Run processor(String clusters, Path dir, String run, String rules, long[] stateBytes, int slot)
-            throws Exception {
+    /**
+     * One processor, a fresh application over the whole oplog, its state in {@code store} ({@code rocksdb} or
+     * {@code memory}). Puts the size of its state at {@code stateBytes[slot]} when {@code stateBytes} is given: the
+     * series-state store's files on disk for RocksDB; for the heap, the live heap with the processor running, less
+     * the same once it is closed.
+     */
+    private Run processor(String clusters, Path dir, String run, String store, String rules, long[] stateBytes,
+            int slot) throws Exception {
         Path state = dir.resolve("state-" + run);
-        CaimanConfig config = processorConfig(clusters, state, run, rules);
+        CaimanConfig config = processorConfig(clusters, state, run, "  state_store: " + store + "\n" + rules);
         Run result;
+        long heldHeap = 0;
         try (ProcessorService processor = new ProcessorService(config)) {
             result = untilCommitted(config, run, processor::start, processor::failure);
+            heldHeap = liveHeap();
         }
         if (stateBytes != null) {
-            stateBytes[slot] = size(state, ProcessorTopology.SERIES_STATE_STORE);
+            stateBytes[slot] = store.equals("memory") ? heldHeap - liveHeap()
+                    : size(state, ProcessorTopology.SERIES_STATE_STORE);
         }
         return result;
+    }
+
+    /** The heap in use after a full collection (an estimate: the JVM may not collect everything asked). */
+    private static long liveHeap() {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
     }
 
     /**
@@ -284,11 +323,12 @@ public final class ProcessorBench implements Callable<Integer> {
         return result;
     }
 
-    private CaimanConfig processorConfig(String clusters, Path state, String run, String rules) {
+    /** @param more further lines of the processor block (indented by two), then any other top-level blocks */
+    private CaimanConfig processorConfig(String clusters, Path state, String run, String more) {
         StringBuilder streams = new StringBuilder("{application.id: bench-" + run);
         streamsProperties.forEach((k, v) -> streams.append(", ").append(k).append(": '").append(v).append('\''));
         String yaml = clusters + "kafka:\n  streams: " + streams + "}\nprocessor:\n  listen: 127.0.0.1:0\n"
-                + "  state_dir: '" + state + "'\n  idle_close: 1h\n  commit_interval: " + commitInterval + "\n" + rules;
+                + "  state_dir: '" + state + "'\n  idle_close: 1h\n  commit_interval: " + commitInterval + "\n" + more;
         return ConfigLoader.parse(yaml, "bench.yaml");
     }
 

@@ -48,7 +48,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A stream processor for one oplog cluster: a Kafka Streams application ({@code <cluster>-processor},
- * exactly_once_v2, RocksDB state, {@code replica_factor - 1} standbys) plus its HTTP endpoints. Start
+ * exactly_once_v2, state in RocksDB or the heap, {@code replica_factor - 1} standbys) plus its HTTP endpoints. Start
  * several with the same cluster name to share the partitions.
  *
  * <pre>{@code
@@ -167,7 +167,9 @@ public final class ProcessorService implements AutoCloseable {
             }
             lifecycle.running();
             log.info("processor [{}] reading {} with state in {}; http on port {}, advertised as {}",
-                    cluster.processorApplicationId(), cluster.oplogTopic(), config.processor().stateDir(), http.port(),
+                    cluster.processorApplicationId(), cluster.oplogTopic(), config.processor().inMemoryState()
+                            ? "the heap (changelogged; checkpoints in " + config.processor().stateDir() + ")"
+                            : config.processor().stateDir(), http.port(),
                     address);
         } catch (RuntimeException e) {
             close();
@@ -192,7 +194,8 @@ public final class ProcessorService implements AutoCloseable {
                 config.processor().ruleFlushInterval(), new RuleMetrics(registry, 10_000), cluster.partitions(),
                 this::readToEnd);
         return new KafkaStreams(ProcessorTopology.build(cluster.oplogTopic(), config.processor().skipBadRecords(),
-                badRecords, config.processor().setWindow(), aggregation), new StreamsConfig(properties()));
+                badRecords, config.processor().setWindow(), aggregation, config.processor().inMemoryState()),
+                new StreamsConfig(properties()));
     }
 
     /**

@@ -18,6 +18,8 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Stream aggregation through a real gateway, broker and processor: the aggregates topic and /metrics. */
 @Tag("integration")
@@ -40,9 +42,9 @@ class RuleIntegrationTest {
             "    keep_input: true",
             "");
 
-    static CaimanConfig config(String name, Path state, String rules) {
+    static CaimanConfig config(String name, Path state, String store, String rules) {
         return ConfigLoader.parse(TestConfigs.oplog(name, 3, state.toString())
-                + "  idle_close: 10m\nstream_aggregation:\n" + rules, "test.yaml");
+                + "  idle_close: 10m\n  state_store: " + store + "\nstream_aggregation:\n" + rules, "test.yaml");
     }
 
     static void send(String gatewayUrl, String job, int instance, double value, long ts) throws Exception {
@@ -59,11 +61,17 @@ class RuleIntegrationTest {
                         }));
     }
 
-    @Test
-    void shouldWriteClosedWindowsKeepStateOfUnchangedRulesAcrossARestartAndServeThem(@TempDir Path state)
-            throws Exception {
+    /**
+     * Three processors in turn, each with its state in the store named: RocksDB throughout; the heap, which restores
+     * every store from the changelog at each start; and a switch from RocksDB to the heap and back, where the third
+     * finds the first's RocksDB files, older than the changelog, and must bring them up to date from it.
+     */
+    @ParameterizedTest(name = "state in {0}, then {1}, then {2}")
+    @CsvSource({"rocksdb, rocksdb, rocksdb", "memory, memory, memory", "rocksdb, memory, rocksdb"})
+    void shouldWriteClosedWindowsKeepStateOfUnchangedRulesAcrossARestartAndServeThem(String firstStore,
+            String secondStore, String thirdStore, @TempDir Path state) throws Exception {
         String name = TestConfigs.uniqueName("rules");
-        CaimanConfig first = config(name, state, SUM_RULE);
+        CaimanConfig first = config(name, state, firstStore, SUM_RULE);
         try (GatewayService gateway = new GatewayService(first)) {
             gateway.start();
             String url = "http://127.0.0.1:" + gateway.ports().get(0);
@@ -81,7 +89,7 @@ class RuleIntegrationTest {
                 assertThat(aggregates(name)).as("the window is still open").isEmpty();
             }
             // a restart with one more rule: the unchanged rule keeps its open window and its series' baselines
-            CaimanConfig second = config(name, state, SUM_RULE + MAX_RULE);
+            CaimanConfig second = config(name, state, secondStore, SUM_RULE + MAX_RULE);
             try (ProcessorService processor = new ProcessorService(second)) {
                 processor.start();
                 send(url, "api", 1, 131, T + 40_000);          // +30 over its baseline of 101
@@ -109,7 +117,7 @@ class RuleIntegrationTest {
                         "requests_total{instance=\"i0\",job=\"api\"} 5");
             }
             // without keep_input, the matched input series leave /metrics
-            try (ProcessorService processor = new ProcessorService(config(name, state, SUM_RULE))) {
+            try (ProcessorService processor = new ProcessorService(config(name, state, thirdStore, SUM_RULE))) {
                 processor.start();
                 Awaitility.await().atMost(Timing.seconds(60)).untilAsserted(() -> {
                     String metrics = ProcessorIntegrationTest.get("http://127.0.0.1:" + processor.httpPort() + "/metrics");

@@ -167,7 +167,7 @@ public record CaimanConfig(
             processorCluster = oplogs.get(0);
         }
         ProcessorSettings processor = new ProcessorSettings(processorCluster, p.get(PROCESSOR_LISTEN),
-                p.get(PROCESSOR_STATE_DIR), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
+                p.get(PROCESSOR_STATE_DIR), "memory".equals(p.get(PROCESSOR_STATE_STORE)), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
                 p.get(PROCESSOR_SET_WINDOW), p.get(PROCESSOR_IDLE_CLOSE), p.get(PROCESSOR_MAX_FUTURE),
                 p.get(PROCESSOR_RULE_FLUSH_INTERVAL),
                 p.get(PROCESSOR_ADVERTISE), p.get(PROCESSOR_MIN_CLUSTER_SIZE), p.get(PROCESSOR_CLUSTER_WAIT),

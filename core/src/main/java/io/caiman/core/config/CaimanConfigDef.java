@@ -380,8 +380,17 @@ public final class CaimanConfigDef {
             new HostPort("0.0.0.0", 9400), "The processor's HTTP address: `/metrics` (per-series state and "
                     + "self-metrics), `/-/healthy`, `/-/ready`.");
     public static final Setting<String> PROCESSOR_STATE_DIR = optional("state_dir", SettingType.STRING,
-            "data/processor", "Where Kafka Streams keeps RocksDB state. Losing it costs a restore from the "
-                    + "changelog, never data.");
+            "data/processor", "Where Kafka Streams keeps RocksDB state (and, with `state_store: memory`, only its "
+                    + "checkpoints and locks). Losing it costs a restore from the changelog, never data.");
+    public static final Setting<String> PROCESSOR_STATE_STORE = optional("state_store",
+            SettingType.oneOf("rocksdb", "memory"), "rocksdb",
+            "Where the state stores live. `rocksdb`: on disk under `state_dir`; a restarted processor restores only "
+                    + "what its local copy lacks, and state may outgrow the heap. `memory`: in the heap, with no "
+                    + "RocksDB read or write per sample, so 1.2 to 1.6 times the throughput (bench/RESULTS.md); every "
+                    + "store is restored from its changelog whenever a processor starts or takes a partition over "
+                    + "(unless it held a standby copy), and the heap must hold the state: about 250 bytes a series, "
+                    + "450 with one rule (node_exporter-like series). Either way every change is in the changelog, "
+                    + "committed with the input under exactly_once_v2: switching loses nothing, and restores.");
     public static final Setting<Duration> PROCESSOR_COMMIT_INTERVAL = optional("commit_interval", SettingType.DURATION,
             Duration.ofMillis(100), "How often processed input is committed (a Kafka transaction under "
                     + "exactly_once_v2): the latency from oplog to visible state.")
@@ -537,7 +546,7 @@ public final class CaimanConfigDef {
                             GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
                             GATEWAY_AUTH_FILE, GATEWAY_SERIES_CACHE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
-                    List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_COMMIT_INTERVAL,
+                    List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_STATE_STORE, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,
                             PROCESSOR_RULE_FLUSH_INTERVAL,
                             PROCESSOR_ADVERTISE, PROCESSOR_MIN_CLUSTER_SIZE, PROCESSOR_CLUSTER_WAIT,

@@ -6,6 +6,7 @@ import java.time.Duration;
  * Processor settings from the {@code processor} block.
  *
  * @param cluster the oplog cluster to process (resolved when only one is defined)
+ * @param inMemoryState whether the state stores are held in the heap rather than in RocksDB (both changelogged)
  * @param skipBadRecords whether unreadable oplog records are skipped (logged and counted) instead of failing
  * @param setWindow the window StatsD sets count distinct members in
  * @param idleClose how long a partition receives nothing before its due windows close by the wall clock
@@ -18,7 +19,7 @@ import java.time.Duration;
  * @param remoteWriteHeaders headers of those pushes
  */
 public record ProcessorSettings(
-        String cluster, HostPort listen, String stateDir, Duration commitInterval, boolean skipBadRecords,
+        String cluster, HostPort listen, String stateDir, boolean inMemoryState, Duration commitInterval, boolean skipBadRecords,
         Duration setWindow, Duration idleClose, Duration maxFuture, Duration ruleFlushInterval,
         HostPort advertise, int minClusterSize,
         Duration clusterWait, long readyMaxLag, java.net.URI remoteWriteUrl, java.util.Map<String, String> remoteWriteHeaders) {}

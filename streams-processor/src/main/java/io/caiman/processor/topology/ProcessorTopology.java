@@ -10,6 +10,7 @@ import io.caiman.schemas.oplog.Sample;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.List;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
@@ -18,6 +19,8 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -26,7 +29,8 @@ import org.apache.kafka.streams.state.Stores;
  * <pre>
  * oplog-source (key: series key, value: Avro sample bytes)
  *   → oplog-decode   (unreadable records: fail, or log + count + skip)
- *   → series-stage   (per series, one record of state in the RocksDB store "series-state", not cached: the value by
+ *   → series-stage   (per series, one record of state in the store "series-state" (RocksDB, or the heap with
+ *                     processor.state_store: memory), not cached: the value by
  *                     the samples' kinds, the count, and with stream aggregation rules each matching rule's state and
  *                     the elected HA replica; parts of windows added up per rule, group and window in the cached
  *                     store "rule-partials", sent on every processor.rule_flush_interval; see {@link SeriesStage})
@@ -81,34 +85,47 @@ public final class ProcessorTopology {
         return build(oplogTopic, skipBadRecords, badRecords, setWindow, null);
     }
 
-    /** The topology with stream aggregation ({@code aggregation} may be {@code null}: none). */
+    /** The topology with stream aggregation ({@code aggregation} may be {@code null}: none), state in RocksDB. */
     public static Topology build(String oplogTopic, boolean skipBadRecords, Counter badRecords, Duration setWindow,
             Aggregation aggregation) {
+        return build(oplogTopic, skipBadRecords, badRecords, setWindow, aggregation, false);
+    }
+
+    /**
+     * The topology with stream aggregation ({@code aggregation} may be {@code null}: none).
+     *
+     * @param inMemory whether every store is held in the heap ({@code processor.state_store: memory}) instead of
+     *     RocksDB; both are changelogged the same way, and both order keys bytewise, as the window stage's range
+     *     scans need
+     */
+    public static Topology build(String oplogTopic, boolean skipBadRecords, Counter badRecords, Duration setWindow,
+            Aggregation aggregation, boolean inMemory) {
         SeriesStates states = new SeriesStates(setWindow);
         StreamsBuilder builder = new StreamsBuilder();
+        Stored stored = new Stored(builder, inMemory);
         KStream<byte[], Sample> decoded = builder.stream(oplogTopic,
                         Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE))
                 .processValues(() -> new DecodeSample(skipBadRecords, badRecords), Named.as(DECODE));
         // not cached: a series brings one sample per scrape interval, far more than a commit interval apart, so the
         // cache merges no updates; it only adds a copy of each and a flush at every commit (bench/RESULTS.md: 0.18 ->
         // 0.21 of the consumer)
-        store(builder, SERIES_STATE_STORE, new AvroSerde<>(Codecs.SERIES_STATE));
+        stored.add(SERIES_STATE_STORE, new AvroSerde<>(Codecs.SERIES_STATE));
         if (aggregation == null || aggregation.rules().isEmpty()) {
             decoded.process(() -> new SeriesStage(states), Named.as(SERIES_STAGE), SERIES_STATE_STORE);
             return builder.build();
         }
         Aggregation a = aggregation;
-        store(builder, SeriesStage.LEGACY_RULE_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
-        store(builder, SeriesStage.LEGACY_REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
+        stored.add(SeriesStage.LEGACY_RULE_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
+        stored.add(SeriesStage.LEGACY_REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
         // cached: a part takes every sample of its group and window, and the record cache writes it to RocksDB and
         // the changelog once per commit at most (most parts are sent on and deleted before a commit writes them)
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SeriesStage.PARTIAL_STORE),
-                Serdes.ByteArray(), new AvroSerde<>(Codecs.CONTRIBUTION)).withCachingEnabled());
-        store(builder, WindowStage.WINDOW_STORE, new AvroSerde<>(Codecs.WINDOW_STATE));
-        store(builder, WindowStage.WINDOW_SERIES_STORE, new AvroSerde<>(Codecs.WINDOW_SERIES));
-        store(builder, WindowStage.TOTAL_STORE, new AvroSerde<>(Codecs.GROUP_TOTAL));
-        store(builder, WindowStage.LATEST_STORE, new AvroSerde<>(Codecs.AGGREGATE));
-        store(builder, WindowStage.MARK_STORE, Serdes.Long());
+        builder.addStateStore(stored.builder(SeriesStage.PARTIAL_STORE, new AvroSerde<>(Codecs.CONTRIBUTION))
+                .withCachingEnabled());
+        stored.add(WindowStage.WINDOW_STORE, new AvroSerde<>(Codecs.WINDOW_STATE));
+        stored.add(WindowStage.WINDOW_SERIES_STORE, new AvroSerde<>(Codecs.WINDOW_SERIES));
+        stored.add(WindowStage.TOTAL_STORE, new AvroSerde<>(Codecs.GROUP_TOTAL));
+        stored.add(WindowStage.LATEST_STORE, new AvroSerde<>(Codecs.AGGREGATE));
+        stored.add(WindowStage.MARK_STORE, Serdes.Long());
         decoded.process(() -> new SeriesStage(states, a.rules(), a.replicaTimeout(), a.maxFuture(), a.flushInterval(),
                                 a.metrics(), a.caughtUp()), Named.as(SERIES_STAGE), SERIES_STATE_STORE, SeriesStage.LEGACY_RULE_STORE,
                         SeriesStage.LEGACY_REPLICA_STORE, SeriesStage.PARTIAL_STORE)
@@ -123,8 +140,17 @@ public final class ProcessorTopology {
         return builder.build();
     }
 
-    /** A RocksDB store, changelogged, not cached. */
-    private static <V> void store(StreamsBuilder builder, String name, org.apache.kafka.common.serialization.Serde<V> values) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.ByteArray(), values));
+    /** The topology's stores, each keyed by bytes and changelogged, in RocksDB or in the heap. */
+    private record Stored(StreamsBuilder builder, boolean inMemory) {
+
+        <V> StoreBuilder<KeyValueStore<byte[], V>> builder(String name, Serde<V> values) {
+            return Stores.keyValueStoreBuilder(inMemory ? Stores.inMemoryKeyValueStore(name)
+                    : Stores.persistentKeyValueStore(name), Serdes.ByteArray(), values);
+        }
+
+        /** A store, not cached. */
+        <V> void add(String name, Serde<V> values) {
+            builder.addStateStore(builder(name, values));
+        }
     }
 }

@@ -63,6 +63,11 @@ class RuleTopologyTest {
         final TestOutputTopic<byte[], byte[]> aggregates;
 
         Rig(RuleConfig... rules) {
+            this(false, rules);
+        }
+
+        /** @param inMemory whether the stores are held in the heap ({@code processor.state_store: memory}) */
+        Rig(boolean inMemory, RuleConfig... rules) {
             Properties p = new Properties();
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-processor");
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -70,7 +75,7 @@ class RuleTopologyTest {
                     CompiledRule.compile(List.of(rules)), "c.aggregates", Duration.ofSeconds(30), Duration.ofMinutes(10),
                     Duration.ofSeconds(30), FLUSH, new RuleMetrics(registry, 10_000), 1, (partition, next) -> true);
             driver = new TopologyTestDriver(ProcessorTopology.build("c.oplog", false, registry.counter("bad"),
-                    Duration.ofSeconds(10), aggregation), p, Instant.ofEpochMilli(T));
+                    Duration.ofSeconds(10), aggregation, inMemory), p, Instant.ofEpochMilli(T));
             oplog = driver.createInputTopic("c.oplog", new ByteArraySerializer(), new ByteArraySerializer());
             aggregates = driver.createOutputTopic("c.aggregates", new ByteArrayDeserializer(), new ByteArrayDeserializer());
         }
