@@ -381,57 +381,86 @@ public final class SampleBatch {
         return new String(b, from, to - from, StandardCharsets.ISO_8859_1);
     }
 
+    private static final java.lang.invoke.VarHandle INTS = java.lang.invoke.MethodHandles.byteArrayViewVarHandle(
+            int[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
+
     /**
-     * Series {@code s} copied out of the batch, to be added to another batch as it is ({@link #add(Segment)}): for a
-     * decoder that keeps series it has checked across requests.
+     * Series {@code s} copied out of the batch, with the bytes {@code run[from, to)} that named it in a decoder's
+     * input and their hash, to be added to another batch as it is ({@link #add(Segment)}): for a decoder that keeps
+     * series it has checked across requests ({@link SeriesCache}).
      */
-    public Segment segment(int s) {
-        int from = seriesStart[s];
+    public Segment segment(int s, byte[] run, int from, int to, long hash) {
+        int keyFrom = seriesStart[s];
+        int keyLength = seriesStart[s + 1] - keyFrom;
+        int runLength = to - from;
         int n = labelCount(s);
-        int[] at = new int[3 * n];
-        for (int i = 0; i < 3 * n; i++) {
-            at[i] = labelAt[3 * firstLabel[s] + i] - from;
+        byte[] bytes = new byte[runLength + keyLength + 12 * n];
+        System.arraycopy(run, from, bytes, 0, runLength);
+        System.arraycopy(keys, keyFrom, bytes, runLength, keyLength);
+        int at = runLength + keyLength;
+        for (int i = 0; i < 3 * n; i++, at += 4) {
+            INTS.set(bytes, at, labelAt[3 * firstLabel[s] + i] - keyFrom);
         }
-        return new Segment(Arrays.copyOfRange(keys, from, seriesStart[s + 1]), nameEnd[s] - from, at);
+        return new Segment(hash, bytes, runLength, keyLength, nameEnd[s] - keyFrom, n);
     }
 
     /** Adds a series copied out of a batch by {@link #segment}, to take samples by {@link #sample}. */
     public void add(Segment series) {
-        byte[] key = series.key;
-        int[] at = series.labelAt;
-        int n = at.length / 3;
-        int pos = beginCommit(key.length, n);
-        System.arraycopy(key, 0, keys, pos, key.length);
+        byte[] bytes = series.bytes;
+        int keyLength = series.keyLength;
+        int n = series.labels;
+        int pos = beginCommit(keyLength, n);
+        System.arraycopy(bytes, series.runLength, keys, pos, keyLength);
         nameEnd[seriesCount] = pos + series.nameEnd;
         int w = 3 * labelCount;
-        for (int i = 0; i < at.length; i++) {
-            labelAt[w + i] = pos + at[i];
+        int at = series.runLength + keyLength;
+        for (int i = 0; i < 3 * n; i++, at += 4) {
+            labelAt[w + i] = pos + (int) INTS.get(bytes, at);
         }
-        endCommit(pos + key.length, n);
+        endCommit(pos + keyLength, n);
     }
 
-    /** A series' key bytes and where its name and labels lie in them; immutable. */
+    /**
+     * A series' key bytes and where its name and labels lie in them, with the bytes that named it in a decoder's
+     * input; immutable. All in one array (the input's bytes, the key, then the label offsets as ints), so a look-up
+     * that finds it reads two objects: a hit is mostly the wait for memory, and each object is one more wait.
+     */
     public static final class Segment {
-        private final byte[] key;
+        private final long hash;
+        private final byte[] bytes;
+        private final int runLength;
+        private final int keyLength;
         private final int nameEnd;
-        private final int[] labelAt;
-        private final String name;
+        private final int labels;
+        private String name;
 
-        private Segment(byte[] key, int nameEnd, int[] labelAt) {
-            this.key = key;
+        private Segment(long hash, byte[] bytes, int runLength, int keyLength, int nameEnd, int labels) {
+            this.hash = hash;
+            this.bytes = bytes;
+            this.runLength = runLength;
+            this.keyLength = keyLength;
             this.nameEnd = nameEnd;
-            this.labelAt = labelAt;
-            this.name = ascii(key, 0, nameEnd);
+            this.labels = labels;
         }
 
-        /** The metric name. */
+        /** Whether it was named by the bytes {@code b[from, to)}, of hash {@code hash}. */
+        public boolean namedBy(byte[] b, int from, int to, long hash) {
+            return this.hash == hash && Arrays.equals(bytes, 0, runLength, b, from, to);
+        }
+
+        /** The metric name (made on first use: only a request with metric types needs it). */
         public String name() {
-            return name;
+            String n = name;
+            if (n == null) {
+                n = ascii(bytes, runLength, runLength + nameEnd);
+                name = n; // a race makes an equal string twice, no more
+            }
+            return n;
         }
 
-        /** The bytes it holds: its key and where its labels lie. */
+        /** The bytes it holds. */
         public int size() {
-            return key.length + 4 * labelAt.length;
+            return bytes.length;
         }
     }
 

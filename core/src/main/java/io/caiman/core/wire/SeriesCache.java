@@ -1,6 +1,5 @@
 package io.caiman.core.wire;
 
-import java.util.Arrays;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -11,8 +10,8 @@ import java.util.concurrent.atomic.LongAdder;
  * escape.
  *
  * <p>Direct-mapped: a series whose slot holds another replaces it, so the cache never grows past its slots. Shared
- * by the threads of one decoder without a lock: a slot holds an immutable {@link Entry}, and a reader sees either an
- * entry whole or none (final fields). Only series the decoder took are kept, and a series is kept only with the
+ * by the threads of one decoder without a lock: a slot holds an immutable {@link SampleBatch.Segment}, and a reader
+ * sees either one whole or none (final fields). Only series the decoder took are kept, and a series is kept only with the
  * limits it was checked against: one cache per decoder. Written here because a general cache (Caffeine, a map) needs
  * a key object, so an allocation, per look-up, on the path this cache exists to make cheap.
  */
@@ -23,7 +22,7 @@ public final class SeriesCache {
 
     private static final long SEED = 0x9E3779B97F4A7C15L;
 
-    private final Entry[] slots;
+    private final SampleBatch.Segment[] slots;
     private final int shift;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
@@ -31,21 +30,8 @@ public final class SeriesCache {
     /** @param series how many series it holds at most, rounded up to a power of two */
     public SeriesCache(int series) {
         int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, series - 1));
-        this.slots = new Entry[1 << bits];
+        this.slots = new SampleBatch.Segment[1 << bits];
         this.shift = 64 - bits;
-    }
-
-    /** A series kept: the bytes that named it, their hash, and the series as a batch holds it. */
-    private static final class Entry {
-        final long hash;
-        final byte[] labels;
-        final SampleBatch.Segment series;
-
-        Entry(long hash, byte[] labels, SampleBatch.Segment series) {
-            this.hash = hash;
-            this.labels = labels;
-            this.series = series;
-        }
     }
 
     /**
@@ -69,16 +55,13 @@ public final class SeriesCache {
 
     /** The series named by the bytes {@code b[from, to)} (of hash {@code hash}), or {@code null}. */
     public SampleBatch.Segment get(byte[] b, int from, int to, long hash) {
-        Entry e = slots[(int) ((hash * SEED) >>> shift)];
-        if (e != null && e.hash == hash && Arrays.equals(e.labels, 0, e.labels.length, b, from, to)) {
-            return e.series;
-        }
-        return null;
+        SampleBatch.Segment e = slots[(int) ((hash * SEED) >>> shift)];
+        return e != null && e.namedBy(b, from, to, hash) ? e : null;
     }
 
-    /** Keeps {@code series}, read from the bytes {@code b[from, to)} (of hash {@code hash}). */
-    public void put(byte[] b, int from, int to, long hash, SampleBatch.Segment series) {
-        slots[(int) ((hash * SEED) >>> shift)] = new Entry(hash, Arrays.copyOfRange(b, from, to), series);
+    /** Keeps series {@code s} of {@code batch}, read from the bytes {@code b[from, to)} (of hash {@code hash}). */
+    public void put(byte[] b, int from, int to, long hash, SampleBatch batch, int s) {
+        slots[(int) ((hash * SEED) >>> shift)] = batch.segment(s, b, from, to, hash);
     }
 
     /** Counts one message's look-ups. */

@@ -259,7 +259,7 @@ public final class PrometheusTextParser {
             }
             if (labelsTo == seriesTo) {
                 misses++;
-                cache.put(b, nameFrom, seriesTo, hash, batch.segment(batch.seriesCount() - 1));
+                cache.put(b, nameFrom, seriesTo, hash, batch, batch.seriesCount() - 1);
             }
             batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(nameFrom, nameTo), SampleKind.VALUE,
                     lineNo);

@@ -11,6 +11,7 @@ import io.caiman.core.wire.remotewrite.RemoteWriteDecoder.Version;
 import io.caiman.schemas.oplog.MetricType;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import net.jqwik.api.ForAll;
@@ -210,6 +211,24 @@ class RemoteWriteDecoderTest {
         assertThatThrownBy(() -> RemoteWriteDecoder.uncompress(big, 1000))
                 .isInstanceOf(RemoteWriteDecoder.SizeException.class)
                 .hasMessageContaining("100000 bytes, more than the limit of 1000");
+        // a plain protobuf body whose first bytes read as a huge length is named as not snappy, not as too large
+        byte[] plain = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x7f, 0x0a, 0x02, 0x08, 0x01};
+        assertThatThrownBy(() -> RemoteWriteDecoder.uncompress(plain, 1 << 20)).hasMessageContaining("not snappy-compressed");
+        // a valid body cut short, and one with a byte changed in its copies: refused, never a crash or a short result
+        byte[] body = Snappy.compress(("series that repeat, series that repeat, series that repeat " .repeat(50)).getBytes());
+        assertThatThrownBy(() -> RemoteWriteDecoder.uncompress(Arrays.copyOf(body, body.length / 2), 1 << 20))
+                .hasMessageContaining("not snappy-compressed");
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 2_000; i++) {
+            byte[] edited = body.clone();
+            edited[1 + random.nextInt(edited.length - 1)] = (byte) random.nextInt(256);
+            try {
+                byte[] out = RemoteWriteDecoder.uncompress(edited, 1 << 20);
+                assertThat(out).hasSize(Snappy.uncompressedLength(edited));
+            } catch (IOException e) {
+                assertThat(e).hasMessageContaining("not snappy-compressed");
+            }
+        }
     }
 
     @Test
