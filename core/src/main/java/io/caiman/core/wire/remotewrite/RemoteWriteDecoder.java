@@ -382,6 +382,30 @@ public final class RemoteWriteDecoder {
             p = to;
             lastWasLabel = true;
         }
+        // then the samples, each written as senders write it: tag 0x12 and a one-byte length, the value (tag 0x09,
+        // eight bytes), then the timestamp (tag 0x10, a varint) ending the sample; a sample written otherwise (a
+        // value or a timestamp of 0 is left out) is left to the general walk
+        while (p + 13 <= end && b[p] == 0x12 && b[p + 1] >= 11 && b[p + 2] == 0x09 && b[p + 11] == 0x10) {
+            int sampleEnd = p + 2 + b[p + 1];
+            if (sampleEnd > end) {
+                break;
+            }
+            int q = p + 12;
+            long timestamp = 0;
+            for (int shift = 0; q < sampleEnd && shift < 64; shift += 7) {
+                byte x = b[q++];
+                timestamp |= (long) (x & 0x7F) << shift;
+                if (x >= 0) {
+                    break;
+                }
+            }
+            if (q != sampleEnd || b[q - 1] < 0) {
+                break;
+            }
+            s.add(Double.longBitsToDouble(Bytes.word(b, p + 3)), timestamp);
+            p = sampleEnd;
+            lastWasLabel = false;
+        }
         in.pos = p;
         while (in.pos < end) {
             int fieldStart = in.pos;
@@ -470,11 +494,16 @@ public final class RemoteWriteDecoder {
             if (pos < end && b[pos] >= 0) {
                 return b[pos++]; // one byte: nearly every tag and length
             }
-            if (end - pos >= 8) { // two to eight bytes (a millisecond timestamp takes six): read as one word
+            // two to eight bytes (a millisecond timestamp takes six): read as one word, which may reach past end (a
+            // timestamp ends its sample) but not past the message
+            if (b.length - pos >= 8) {
                 long w = Bytes.word(b, pos);
                 long stops = ~w & 0x8080808080808080L; // a byte whose high bit is clear is the last
                 if (stops != 0) {
                     int bytes = (Long.numberOfTrailingZeros(stops) >>> 3) + 1;
+                    if (pos + bytes > end) {
+                        throw truncated();
+                    }
                     long v = w & 0x7F7F7F7F7F7F7F7FL;
                     if (bytes < 8) {
                         v &= (1L << (bytes << 3)) - 1;
