@@ -149,10 +149,12 @@ public final class ReplayBench implements Callable<Integer> {
         return 0;
     }
 
+    /** The median: the middle value, or the mean of the two middle values of an even count. */
     static double median(double[] v) {
         double[] s = v.clone();
         Arrays.sort(s);
-        return s[s.length / 2];
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
     }
 
     /** The baseline: assign, seek to the beginning, poll to the end, count. */
