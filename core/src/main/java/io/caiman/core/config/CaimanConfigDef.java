@@ -363,8 +363,9 @@ public final class CaimanConfigDef {
             SettingType.INT, 65_536, "How many series the gateway keeps, for Prometheus text and for remote write 1.0 "
                     + "each, by the bytes that named them (`name{labels}` of a text line, a remote-write series' "
                     + "labels), so a series sent again (every scrape interval) is looked up instead of read, checked "
-                    + "and turned into its key again. A kept series takes about 450 bytes of heap (node_exporter-like "
-                    + "labels): the default about 30 MiB a format when every slot is taken. 0 keeps none. Rounded up "
+                    + "and turned into its key again. A kept series takes about twice the bytes that named it plus 100 "
+                    + "bytes of heap (300 for node_exporter-like series): the default about 20 MiB a format when every "
+                    + "slot is taken. 0 keeps none. Rounded up "
                     + "to a power of two.")
             .checkedBy(Setting.Rule.between(0, 1 << 24));
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
