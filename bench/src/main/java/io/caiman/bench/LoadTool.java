@@ -150,7 +150,7 @@ public final class LoadTool implements Callable<Integer> {
             long[] pids = {broker.pid(), server.pid()};
 
             Result baseline = baseline(bootstrap, Server.CLUSTER, bodies, pids);
-            Result gateway = closedLoop("gateway", bodies, gatewayUrl + path(), pids, 204);
+            Result gateway = closedLoop("gateway", bodies, gatewayUrl + path(), pids, 204, () -> stages(gatewayUrl));
             Result victoriaResult = victoria.toFile().canExecute() ? victoria(bodies, tmp) : null;
             Overload overload = overloadFactor > 0 ? overload(bodies, gatewayUrl, gateway, server.pid()) : null;
 
@@ -168,6 +168,11 @@ public final class LoadTool implements Callable<Integer> {
                     + "producer)%n", 1e6 * (gateway.cpuSeconds() - gateway.brokerCpuSeconds()) / gateway.samples(),
                     1e6 * gateway.brokerCpuSeconds() / gateway.samples(),
                     1e6 * baseline.brokerCpuSeconds() / baseline.samples());
+            System.out.printf(Locale.ROOT, "the gateway's request threads, per sample (caiman_gateway_request_stage_seconds, "
+                    + "wall time): decode %.2f µs, records %.2f µs, send to the producer %.2f µs%n",
+                    1e6 * gateway.probed().getOrDefault("decode", Double.NaN) / gateway.samples(),
+                    1e6 * gateway.probed().getOrDefault("records", Double.NaN) / gateway.samples(),
+                    1e6 * gateway.probed().getOrDefault("send", Double.NaN) / gateway.samples());
             if (victoriaResult != null) {
                 System.out.printf(Locale.ROOT, "gateway+broker samples per CPU-second / VictoriaMetrics': %.2f (target >= 1)%n",
                         gateway.perCpuSecond() / victoriaResult.perCpuSecond());
@@ -227,10 +232,13 @@ public final class LoadTool implements Callable<Integer> {
 
     // ---- phases ----
 
-    /** @param senderCpuSeconds the load tool's own CPU time: for the raw producer, what the producer costs */
-    /** @param brokerCpuSeconds of {@code cpuSeconds}, the broker's: its JVM's, when the phase counts two */
+    /**
+     * @param brokerCpuSeconds of {@code cpuSeconds}, the broker's: its JVM's, when the phase counts two
+     * @param senderCpuSeconds the load tool's own CPU time: for the raw producer, what the producer costs
+     * @param probed what the phase's probe counted over the measured window (empty without one)
+     */
     record Result(String name, double rate, double p50, double p99, double cpuSeconds, double brokerCpuSeconds,
-            double senderCpuSeconds, long samples, long failed) {
+            double senderCpuSeconds, long samples, long failed, Map<String, Double> probed) {
         double perCpuSecond() {
             return cpuSeconds > 0 ? samples / cpuSeconds : Double.NaN;
         }
@@ -243,6 +251,29 @@ public final class LoadTool implements Callable<Integer> {
         }
     }
 
+    private static final java.util.regex.Pattern STAGE_SUM = java.util.regex.Pattern.compile(
+            "^caiman_gateway_request_stage_seconds_sum\\{[^}]*stage=\"(\\w+)\"[^}]*\\} (\\S+)$",
+            java.util.regex.Pattern.MULTILINE);
+
+    /** The gateway's seconds in each stage of its requests, summed over protocols, from its /metrics. */
+    static Map<String, Double> stages(String gatewayUrl) {
+        try {
+            String m = HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/metrics")).timeout(Duration.ofSeconds(5))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            Map<String, Double> sums = new java.util.TreeMap<>();
+            java.util.regex.Matcher matcher = STAGE_SUM.matcher(m);
+            while (matcher.find()) {
+                sums.merge(matcher.group(1), Double.parseDouble(matcher.group(2)), Double::sum);
+            }
+            return sums;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** One unit of work: returns the samples accepted, or -1 when refused. */
     @FunctionalInterface
     interface Work {
@@ -251,6 +282,15 @@ public final class LoadTool implements Callable<Integer> {
 
     /** Runs {@code work} from {@code clients} threads: warm-up, then the measured window, with progress lines. */
     Result measure(String name, long[] cpuPids, Work work) throws Exception {
+        return measure(name, cpuPids, work, Map::of);
+    }
+
+    /**
+     * As {@link #measure(String, long[], Work)}, reading {@code probe} (counters by name) as the measured window starts
+     * and ends; the result holds what each counted in between.
+     */
+    Result measure(String name, long[] cpuPids, Work work, java.util.function.Supplier<Map<String, Double>> probe)
+            throws Exception {
         AtomicLong phase = new AtomicLong(0); // 0 warm-up, 1 measuring, 2 done
         LongAdder samples = new LongAdder();
         LongAdder failed = new LongAdder();
@@ -291,6 +331,7 @@ public final class LoadTool implements Callable<Integer> {
         long cpu0 = cpuTicks(cpuPids);
         long broker0 = cpuPids.length > 1 ? cpuTicks(cpuPids[0]) : 0;
         long self0 = cpuTicks(ProcessHandle.current().pid());
+        Map<String, Double> probed0 = probe.get();
         long t0 = System.nanoTime();
         phase.set(1);
         for (int s = 5; s <= seconds; s += 5) {
@@ -303,6 +344,8 @@ public final class LoadTool implements Callable<Integer> {
         long cpu1 = cpuTicks(cpuPids);
         long broker1 = cpuPids.length > 1 ? cpuTicks(cpuPids[0]) : 0;
         long self1 = cpuTicks(ProcessHandle.current().pid());
+        Map<String, Double> probed = new java.util.TreeMap<>(probe.get());
+        probed.replaceAll((k, v) -> v - probed0.getOrDefault(k, 0.0));
         long done = samples.sum();
         long bad = failed.sum();
         phase.set(2);
@@ -313,7 +356,8 @@ public final class LoadTool implements Callable<Integer> {
         double p50 = all.length == 0 ? Double.NaN : all[all.length / 2] / 1e6;
         double p99 = all.length == 0 ? Double.NaN : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
         return new Result(name, done / (elapsed / 1e9), p50, p99, (cpu1 - cpu0) / 100.0,
-                cpuPids.length > 1 ? (broker1 - broker0) / 100.0 : Double.NaN, (self1 - self0) / 100.0, done, bad);
+                cpuPids.length > 1 ? (broker1 - broker0) / 100.0 : Double.NaN, (self1 - self0) / 100.0, done, bad,
+                probed);
     }
 
     /** A plain producer with the gateway's settings, sending the records the gateway would write. */
@@ -338,13 +382,18 @@ public final class LoadTool implements Callable<Integer> {
     }
 
     Result closedLoop(String name, List<byte[]> bodies, String url, long[] cpuPids, int okStatus) throws Exception {
+        return closedLoop(name, bodies, url, cpuPids, okStatus, Map::of);
+    }
+
+    Result closedLoop(String name, List<byte[]> bodies, String url, long[] cpuPids, int okStatus,
+            java.util.function.Supplier<Map<String, Double>> probe) throws Exception {
         return measure(name, cpuPids, i -> {
             byte[] body = bodies.get(i % bodies.size());
             HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
                     .headers(headers()).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                     HttpResponse.BodyHandlers.discarding());
             return r.statusCode() == okStatus ? perRequest : -1;
-        });
+        }, probe);
     }
 
     /** VictoriaMetrics importing the same bodies on its Prometheus import path. */

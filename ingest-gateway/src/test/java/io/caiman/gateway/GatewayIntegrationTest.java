@@ -47,7 +47,8 @@ class GatewayIntegrationTest {
     @BeforeAll
     static void start() {
         name = TestConfigs.uniqueName("gw");
-        config = ConfigLoader.parse(TestConfigs.oplog(name, 6, "unused") + "gateway:\n  max_request_bytes: 4KiB\n", "test.yaml");
+        config = ConfigLoader.parse(TestConfigs.oplog(name, 6, "unused") + "gateway:\n  max_request_bytes: 4KiB\n"
+                + "  series_cache: 4096\n", "test.yaml"); // off by default: these tests run the decoders with it
         gateway = new GatewayService(config);
         gateway.start();
         url = "http://127.0.0.1:" + gateway.ports().get(0);
@@ -237,6 +238,14 @@ class GatewayIntegrationTest {
                 .containsPattern("caiman_gateway_requests_total\\{code=\"204\",protocol=\"prometheus-text\"\\} [1-9]")
                 .contains("caiman_gateway_kafka_ack_seconds_bucket{protocol=\"prometheus-text\"")
                 .contains("caiman_gateway_inflight_bytes ");
+        for (String stage : new String[] {"decode", "records", "send"}) {
+            assertThat(metrics.body()).as(stage)
+                    .containsPattern("caiman_gateway_request_stage_seconds_count\\{protocol=\"prometheus-text\",stage=\""
+                            + stage + "\"\\} [1-9]")
+                    .containsPattern("caiman_gateway_request_stage_seconds_sum\\{protocol=\"prometheus-text\",stage=\""
+                            + stage + "\"\\} [0-9.E-]*[1-9]")
+                    .contains("caiman_gateway_request_stage_seconds_bucket{protocol=\"prometheus-text\",stage=\"" + stage);
+        }
         assertThat(metrics.body()).contains("kafka_producer_");
         assertThat(metrics.body()).containsPattern("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} [0-9]")
                 .contains("process_cpu_usage ").contains("jvm_threads_live_threads ");

@@ -24,6 +24,9 @@ public final class GatewayMetrics {
     private final MeterRegistry registry;
     private final String protocol;
     private final Timer ack;
+    private final Timer decode;
+    private final Timer records;
+    private final Timer send;
     private final Map<Reason, AtomicLong> lastLogged = new ConcurrentHashMap<>();
     private final Map<Reason, AtomicLong> suppressed = new ConcurrentHashMap<>();
 
@@ -49,6 +52,39 @@ public final class GatewayMetrics {
         this.ack = Timer.builder("caiman_gateway_kafka_ack")
                 .description("From sending a request's records to Kafka acknowledging all of them")
                 .tag("protocol", protocol).publishPercentileHistogram().register(registry);
+        this.decode = stage(registry, protocol, "decode");
+        this.records = stage(registry, protocol, "records");
+        this.send = stage(registry, protocol, "send");
+    }
+
+    /**
+     * A stage of a request's work on the thread that serves it: {@code decode} (decompressing and parsing its body),
+     * {@code records} (its oplog records: keys, partitions, values), {@code send} (handing them to the Kafka
+     * producer, which compresses them into its batches). Its sum over the samples accepted is the gateway's cost per
+     * sample in each stage, as it runs among everything else the process does.
+     */
+    private static Timer stage(MeterRegistry registry, String protocol, String stage) {
+        return Timer.builder("caiman_gateway_request_stage")
+                .description("Time a write request spends in each stage of its work on the thread that serves it "
+                        + "(decode, records, send); Kafka's acknowledgement is caiman_gateway_kafka_ack")
+                .tag("protocol", protocol).tag("stage", stage).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+    }
+
+    /** A request spent {@code nanos} decoding its body. */
+    public void decoded(long nanos) {
+        decode.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** A request spent {@code nanos} making its oplog records. */
+    public void recordsMade(long nanos) {
+        records.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    /** A request spent {@code nanos} handing its records to the producer. */
+    public void sent(long nanos) {
+        send.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     public void request(int status) {

@@ -11,6 +11,7 @@ import io.caiman.gateway.oplog.OplogWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -200,12 +201,15 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     private void handle(HttpExchange exchange, byte[] body, String tenant, long receivedMs,
             InflightBudget.Reservation reservation) {
         ParseResult result;
+        long t0 = System.nanoTime();
         try {
             result = decoder.decode(exchange, body);
         } catch (HttpError e) {
             reservation.release();
             refuse(exchange, e.status(), e.getMessage(), reasonOf(e), 0, Map.of());
             return;
+        } finally {
+            metrics.decoded(System.nanoTime() - t0);
         }
         int count = result.count();
         String own = decoder.what(exchange);
@@ -234,7 +238,9 @@ public final class IngestHandler implements Consumer<HttpExchange> {
                     Map.of("Retry-After", Long.toString(wait)));
             return;
         }
+        long t1 = System.nanoTime();
         List<ProducerRecord<byte[], byte[]>> records = writer.records(result.batch(), tenant, receivedMs, protocol, instance);
+        metrics.recordsMade(System.nanoTime() - t1);
         if (!reservation.growTo(Math.max(body.length, OplogWriter.sizeOf(records)))) {
             reservation.release();
             overBudget(exchange, count, false);
@@ -250,7 +256,9 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             List<ProducerRecord<byte[], byte[]>> records, InflightBudget.Reservation reservation, String partial) {
         int count = result.count();
         long t0 = System.nanoTime();
-        writer.send(records, settings.ackTimeout()).whenComplete((written, error) -> {
+        CompletableFuture<Integer> sent = writer.send(records, settings.ackTimeout());
+        metrics.sent(System.nanoTime() - t0);
+        sent.whenComplete((written, error) -> {
             // records the producer still holds after a timed-out answer are bounded by delivery.timeout.ms
             reservation.release();
             if (error == null) {

@@ -61,15 +61,23 @@ final class LineWriter {
     }
 
     private List<ProducerRecord<byte[], byte[]>> parse(byte[] chunk, String from) {
+        long t0 = System.nanoTime();
         ParseResult result = parser.apply(chunk);
+        metrics.decoded(System.nanoTime() - t0);
         if (!result.ok()) {
             metrics.rejected(Reason.INVALID, result.errors().size());
             ParseError first = result.errors().get(0);
             metrics.logRejection(log, Reason.INVALID, "gateway [{}] {} lines from {}: {} bad {} skipped; the first: {}",
                     instance, protocol, from, result.errors().size(), result.errors().size() == 1 ? "line" : "lines", first);
         }
-        return result.count() == 0 ? List.of()
-                : writer.records(result.batch(), settings.defaultTenant(), System.currentTimeMillis(), protocol, instance);
+        if (result.count() == 0) {
+            return List.of();
+        }
+        long t1 = System.nanoTime();
+        List<ProducerRecord<byte[], byte[]>> records = writer.records(result.batch(), settings.defaultTenant(),
+                System.currentTimeMillis(), protocol, instance);
+        metrics.recordsMade(System.nanoTime() - t1);
+        return records;
     }
 
     /** Counts a line longer than {@code gateway.max_line_bytes}. */
@@ -104,7 +112,9 @@ final class LineWriter {
             }
             long t0 = System.nanoTime();
             try {
-                writer.send(records, settings.ackTimeout()).get(settings.ackTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+                CompletableFuture<Integer> sent = writer.send(records, settings.ackTimeout());
+                metrics.sent(System.nanoTime() - t0);
+                sent.get(settings.ackTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
                 metrics.acknowledged(System.nanoTime() - t0);
                 metrics.accepted(settings.defaultTenant(), records.size());
                 return true;
@@ -157,6 +167,7 @@ final class LineWriter {
         }
         long t0 = System.nanoTime();
         CompletableFuture<Integer> sent = writer.send(records, settings.ackTimeout());
+        metrics.sent(System.nanoTime() - t0);
         sent.whenComplete((n, error) -> {
             budget.release(size);
             if (error == null) {
