@@ -30,12 +30,16 @@ import org.xerial.snappy.Snappy;
  *
  * <ul>
  *   <li>text (Prometheus, OpenMetrics, Influx, Graphite): the baseline decodes the Prometheus text body from
- *       UTF-8 and finds every line and field boundary. Prometheus text runs with its series cache, as the gateway
- *       has it, and without;
+ *       UTF-8 and finds every line and field boundary. Prometheus text runs without a series cache (the
+ *       {@code Uncached} benchmarks: as the gateway runs by default) and with one of 65,536 series
+ *       ({@code gateway.series_cache});
  *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field. The
- *       decoder runs as the gateway has it, with its series cache (a sender sends its series again every scrape
- *       interval), without it, and with a cache that never holds the series it is sent.
+ *       decoder runs without a series cache, with one, and with a cache that never holds the series it is sent.
  * </ul>
+ *
+ * Most benchmarks decode one body of 1,000 series again and again, so what a series cache keeps stays in the core's
+ * own caches, as it does not in a gateway; the {@code ManySeries} benchmarks take 16,000 series in turn, where the
+ * cache loses (bench/RESULTS.md, 2026-12-07).
  *
  * Run: {@code ./mvnw -B -ntp -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar}
  */
@@ -47,11 +51,11 @@ import org.xerial.snappy.Snappy;
 @State(Scope.Thread)
 public class ParserBenchmark {
 
-    /** As the gateway has it: a series sent again is found by its bytes (gateway.series_cache). */
+    /** With a series cache (gateway.series_cache, off by default): a series sent again is found by its bytes. */
     private final PrometheusTextParser text = new PrometheusTextParser(io.caiman.core.wire.SampleLimits.GENEROUS, 65_536);
     private final PrometheusTextParser textUncached = new PrometheusTextParser();
     private final OpenMetricsParser openMetrics = new OpenMetricsParser();
-    /** As the gateway has it: a series sent again is found by its label bytes (gateway.series_cache). */
+    /** With a series cache (gateway.series_cache, off by default): a series sent again is found by its label bytes. */
     private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
             65_536);
     private final RemoteWriteDecoder remoteWriteUncached = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
@@ -59,6 +63,7 @@ public class ParserBenchmark {
     private final RemoteWriteDecoder remoteWriteMissing = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
             1024);
     private byte[][] distinctRemoteWriteBodies;
+    private byte[][] distinctTextBodies;
     private int nextDistinct;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
     private byte[] textBody;
@@ -82,6 +87,12 @@ public class ParserBenchmark {
         for (int i = 0; i < distinctRemoteWriteBodies.length; i++) {
             String job = "node-" + i;
             distinctRemoteWriteBodies[i] = Payloads.remoteWrite(series.stream().map(s -> new io.caiman.core.wire.remotewrite
+                    .RemoteWriteEncoder.Series(s.name(), relabel(s.labels(), job), s.values(), s.timestamps())).toList());
+        }
+        distinctTextBodies = new byte[MANY_BODIES][];
+        for (int i = 0; i < distinctTextBodies.length; i++) {
+            String job = "node-" + i;
+            distinctTextBodies[i] = Payloads.text(series.stream().map(s -> new io.caiman.core.wire.remotewrite
                     .RemoteWriteEncoder.Series(s.name(), relabel(s.labels(), job), s.values(), s.timestamps())).toList());
         }
         influxBody = Payloads.influx(series);
@@ -151,6 +162,43 @@ public class ParserBenchmark {
     public ParseResult remoteWriteUncached() throws IOException {
         return remoteWriteUncached.decode(RemoteWriteDecoder.uncompress(remoteWriteBody, Long.MAX_VALUE),
                 RemoteWriteDecoder.Version.V1);
+    }
+
+    /**
+     * Bodies of distinct series taken in turn by the {@code ManySeries} benchmarks: 16,000 series, as a gateway sees
+     * from a fleet, so what the series cache keeps no longer fits the core's own caches, as in the gateway (the
+     * other benchmarks send one body of 1,000 series again and again, which does).
+     */
+    static final int MANY_BODIES = 16;
+
+    /** The decoder with a series cache that holds every series, over 16,000 series in turn. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult remoteWriteManySeries() throws IOException {
+        byte[] body = distinctRemoteWriteBodies[nextDistinct++ & (MANY_BODIES - 1)];
+        return remoteWrite.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
+    }
+
+    /** The decoder without a series cache (the gateway's default) over the same 16,000 series. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult remoteWriteManySeriesUncached() throws IOException {
+        byte[] body = distinctRemoteWriteBodies[nextDistinct++ & (MANY_BODIES - 1)];
+        return remoteWriteUncached.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
+    }
+
+    /** The text parser with a series cache that holds every series, over 16,000 series in turn. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult prometheusTextManySeries() {
+        return text.parse(distinctTextBodies[nextDistinct++ & (MANY_BODIES - 1)]);
+    }
+
+    /** The text parser without a series cache (the gateway's default) over the same 16,000 series. */
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult prometheusTextManySeriesUncached() {
+        return textUncached.parse(distinctTextBodies[nextDistinct++ & (MANY_BODIES - 1)]);
     }
 
     /** The decoder with a cache that never holds the series it is sent: the cost of a cache that does not help. */

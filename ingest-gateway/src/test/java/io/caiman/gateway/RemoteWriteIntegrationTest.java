@@ -39,7 +39,7 @@ class RemoteWriteIntegrationTest {
     static void start() {
         name = TestConfigs.uniqueName("rw");
         gateway = new GatewayService(ConfigLoader.parse(TestConfigs.oplog(name, 4, "unused")
-                + "gateway:\n  max_request_bytes: 64KiB\n", "test.yaml"));
+                + "gateway:\n  max_request_bytes: 64KiB\n  series_cache: 4096\n", "test.yaml")); // off by default
         gateway.start();
         url = "http://127.0.0.1:" + gateway.ports().get(0) + "/api/v1/write";
     }

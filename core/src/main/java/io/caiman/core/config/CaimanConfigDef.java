@@ -360,13 +360,14 @@ public final class CaimanConfigDef {
                     + "before it is answered 503.")
             .checkedBy(Setting.Rule.positive());
     public static final Setting<Integer> GATEWAY_SERIES_CACHE = optional("series_cache",
-            SettingType.INT, 65_536, "How many series the gateway keeps, for Prometheus text and for remote write 1.0 "
+            SettingType.INT, 0, "How many series the gateway keeps, for Prometheus text and for remote write 1.0 "
                     + "each, by the bytes that named them (`name{labels}` of a text line, a remote-write series' "
-                    + "labels), so a series sent again (every scrape interval) is looked up instead of read, checked "
-                    + "and turned into its key again. A kept series takes about twice the bytes that named it plus 100 "
-                    + "bytes of heap (300 for node_exporter-like series): the default about 20 MiB a format when every "
-                    + "slot is taken. 0 keeps none. Rounded up "
-                    + "to a power of two.")
+                    + "labels), so a series sent again is looked up instead of read, checked and turned into its key "
+                    + "again. Off (0) by default: a look-up waits on memory, and once the kept series outgrow the "
+                    + "CPU's caches (a few thousand series) that costs more than reading the series afresh: with "
+                    + "10,000 series the gateway decoded each sample 0.12 to 0.2 µs slower with it, and spent up to a "
+                    + "fifth more CPU per sample (bench/RESULTS.md). Worth trying only for a gateway that sees few series. A kept series takes "
+                    + "about twice the bytes that named it plus 100 bytes of heap. Rounded up to a power of two.")
             .checkedBy(Setting.Rule.between(0, 1 << 24));
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
             "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
