@@ -14,6 +14,10 @@ import java.util.concurrent.atomic.LongAdder;
  * sees either one whole or none (final fields). Only series the decoder took are kept, and a series is kept only with the
  * limits it was checked against: one cache per decoder. Written here because a general cache (Caffeine, a map) needs
  * a key object, so an allocation, per look-up, on the path this cache exists to make cheap.
+ *
+ * <p>Off in the gateway by default ({@code gateway.series_cache}): a hit reads memory the request has not touched,
+ * and once the kept series outgrow the CPU's caches that costs more than reading the series afresh from the body
+ * just received (bench/RESULTS.md, 2026-12-07 evening).
  */
 public final class SeriesCache {
 
