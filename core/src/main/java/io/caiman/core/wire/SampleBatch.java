@@ -457,11 +457,6 @@ public final class SampleBatch {
             }
             return n;
         }
-
-        /** The bytes it holds. */
-        public int size() {
-            return bytes.length;
-        }
     }
 
     // =====================================================================================================

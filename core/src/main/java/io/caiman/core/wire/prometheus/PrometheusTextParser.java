@@ -257,7 +257,7 @@ public final class PrometheusTextParser {
                 error(lineStart, problem);
                 return;
             }
-            if (labelsTo == seriesTo) {
+            if (cache != null && labelsTo == seriesTo) {
                 misses++;
                 cache.put(b, nameFrom, seriesTo, hash, batch, batch.seriesCount() - 1);
             }

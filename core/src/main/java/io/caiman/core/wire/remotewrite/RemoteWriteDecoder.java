@@ -385,22 +385,13 @@ public final class RemoteWriteDecoder {
         // then the samples, each written as senders write it: tag 0x12 and a one-byte length, the value (tag 0x09,
         // eight bytes), then the timestamp (tag 0x10, a varint) ending the sample; a sample written otherwise (a
         // value or a timestamp of 0 is left out) is left to the general walk
-        while (p + 13 <= end && b[p] == 0x12 && b[p + 1] >= 11 && b[p + 2] == 0x09 && b[p + 11] == 0x10) {
+        while (p + 13 <= end && b[p] == 0x12 && b[p + 1] >= 11 && b[p + 2] == 0x09 && b[p + 11] == 0x10
+                && p + 2 + b[p + 1] <= end) {
             int sampleEnd = p + 2 + b[p + 1];
-            if (sampleEnd > end) {
-                break;
-            }
-            int q = p + 12;
-            long timestamp = 0;
-            for (int shift = 0; q < sampleEnd && shift < 64; shift += 7) {
-                byte x = b[q++];
-                timestamp |= (long) (x & 0x7F) << shift;
-                if (x >= 0) {
-                    break;
-                }
-            }
-            if (q != sampleEnd || b[q - 1] < 0) {
-                break;
+            in.pos = p + 12;
+            long timestamp = in.varint(sampleEnd); // a timestamp cut short is refused, as the general walk would
+            if (in.pos != sampleEnd) {
+                break; // more fields after the timestamp
             }
             s.add(Double.longBitsToDouble(Bytes.word(b, p + 3)), timestamp);
             p = sampleEnd;

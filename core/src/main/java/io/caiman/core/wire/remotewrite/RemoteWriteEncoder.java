@@ -135,7 +135,8 @@ public final class RemoteWriteEncoder {
         return bytes.toByteArray();
     }
 
-    private static byte[] label(String name, String value) throws IOException {
+    /** A 1.0 {@code Label} message (name = 1, value = 2). */
+    static byte[] label(String name, String value) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         out.writeString(1, name);

@@ -412,7 +412,7 @@ class RemoteWriteDecoderTest {
         List<List<String>> both = new java.util.ArrayList<>(first);
         both.addAll(second);
         List<byte[]> messages = List.of(requestV1(first), requestV1(both), requestV1(second), edited(requestV1(both), edits),
-                requestV1(first), withHistogram(first), requestV1(both));
+                requestV1(first), requestV1(first, true), requestV1(both));
         for (byte[] m : messages) {
             ParseResult expected = decoder.decode(m, Version.V1);
             ParseResult actual = cached.decode(m, Version.V1);
@@ -430,12 +430,12 @@ class RemoteWriteDecoderTest {
         for (int round = 0; round < 2; round++) {
             ByteArrayOutputStream series = new ByteArrayOutputStream();
             CodedOutputStream o = CodedOutputStream.newInstance(series);
-            o.writeByteArray(1, label("__name__", "up"));
-            o.writeByteArray(1, label("a", "x".repeat(200)));
+            o.writeByteArray(1, RemoteWriteEncoder.label("__name__", "up"));
+            o.writeByteArray(1, RemoteWriteEncoder.label("a", "x".repeat(200)));
             o.writeUInt64(9, 7); // unknown
-            o.writeByteArray(1, label("b", "1"));
+            o.writeByteArray(1, RemoteWriteEncoder.label("b", "1"));
             o.writeByteArray(2, sample(round, 1000 + round));
-            o.writeByteArray(1, label("c", "2"));
+            o.writeByteArray(1, RemoteWriteEncoder.label("c", "2"));
             o.flush();
             out.writeByteArray(1, series.toByteArray());
         }
@@ -449,15 +449,6 @@ class RemoteWriteDecoderTest {
             assertThat(r.samples()).extracting(ParsedSample::value).containsExactly(0.0, 1.0);
         }
         assertThat(cached.cacheCounts()).containsExactly(0, 0); // labels apart from each other: never kept
-    }
-
-    private static byte[] label(String name, String value) throws IOException {
-        ByteArrayOutputStream l = new ByteArrayOutputStream();
-        CodedOutputStream lo = CodedOutputStream.newInstance(l);
-        lo.writeString(1, name);
-        lo.writeString(2, value);
-        lo.flush();
-        return l.toByteArray();
     }
 
     @Test
@@ -518,17 +509,6 @@ class RemoteWriteDecoderTest {
         return m;
     }
 
-    /** The series of {@code series} again, each with a native histogram after its labels. */
-    private static byte[] withHistogram(List<List<String>> series) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-        for (List<String> labels : series) {
-            out.writeByteArray(1, seriesBytes(labels, true));
-        }
-        out.flush();
-        return bytes.toByteArray();
-    }
-
     /**
      * An error as both decoders word it. Three differences are by design: a label given twice no longer repeats the
      * series' name; a series with no {@code __name__} whose last label name is invalid is refused for that name (the
@@ -561,10 +541,15 @@ class RemoteWriteDecoderTest {
 
     /** A 1.0 request of {@code series}, labels in the order given. */
     static byte[] requestV1(List<List<String>> series) throws IOException {
+        return requestV1(series, false);
+    }
+
+    /** The same, each series with a native histogram after its labels when {@code histograms}. */
+    static byte[] requestV1(List<List<String>> series, boolean histograms) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         for (List<String> labels : series) {
-            out.writeByteArray(1, seriesBytes(labels, false));
+            out.writeByteArray(1, seriesBytes(labels, histograms));
         }
         out.flush();
         return bytes.toByteArray();
