@@ -85,7 +85,7 @@ public final class LoadTool implements Callable<Integer> {
     List<String> serverJvmOptions = new ArrayList<>();
 
     @Option(names = "--gateway-set", description = "A setting of the gateway's config, key=value as --set takes it "
-            + "(e.g. gateway.series_cache=0); repeatable.")
+            + "(e.g. gateway.max_concurrent_requests=16); repeatable.")
     List<String> gatewaySettings = new ArrayList<>();
 
     @Option(names = "--overload-factor", description = "Times the sustained request rate sent in the overload phase "

@@ -30,16 +30,13 @@ import org.xerial.snappy.Snappy;
  *
  * <ul>
  *   <li>text (Prometheus, OpenMetrics, Influx, Graphite): the baseline decodes the Prometheus text body from
- *       UTF-8 and finds every line and field boundary. Prometheus text runs without a series cache (the
- *       {@code Uncached} benchmarks: as the gateway runs by default) and with one of 65,536 series
- *       ({@code gateway.series_cache});
- *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field. The
- *       decoder runs without a series cache, with one, and with a cache that never holds the series it is sent.
+ *       UTF-8 and finds every line and field boundary;
+ *   <li>remote write: the baseline uncompresses the snappy body and walks the protobuf, skipping every field.
  * </ul>
  *
- * Most benchmarks decode one body of 1,000 series again and again, so what a series cache keeps stays in the core's
- * own caches, as it does not in a gateway; the {@code ManySeries} benchmarks take 16,000 series in turn, where the
- * cache loses (bench/RESULTS.md, 2026-12-07).
+ * Most benchmarks decode one body of 1,000 series again and again; the {@code ManySeries} ones take 16 bodies of
+ * distinct series in turn (16,000 series, as a gateway sees from a fleet), so less of what they read stays in the
+ * core's own caches.
  *
  * Run: {@code ./mvnw -B -ntp -q -pl bench -am package -DskipTests && java -jar bench/target/benchmarks.jar}
  */
@@ -51,20 +48,12 @@ import org.xerial.snappy.Snappy;
 @State(Scope.Thread)
 public class ParserBenchmark {
 
-    /** With a series cache (gateway.series_cache, off by default): a series sent again is found by its bytes. */
-    private final PrometheusTextParser text = new PrometheusTextParser(io.caiman.core.wire.SampleLimits.GENEROUS, 65_536);
-    private final PrometheusTextParser textUncached = new PrometheusTextParser();
+    private final PrometheusTextParser text = new PrometheusTextParser();
     private final OpenMetricsParser openMetrics = new OpenMetricsParser();
-    /** With a series cache (gateway.series_cache, off by default): a series sent again is found by its label bytes. */
-    private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
-            65_536);
-    private final RemoteWriteDecoder remoteWriteUncached = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
-    /** A cache far smaller than the series it is sent: every series is read, checked and kept, as if never seen. */
-    private final RemoteWriteDecoder remoteWriteMissing = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS,
-            1024);
-    private byte[][] distinctRemoteWriteBodies;
-    private byte[][] distinctTextBodies;
-    private int nextDistinct;
+    private final RemoteWriteDecoder remoteWrite = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
+    private byte[][] manyRemoteWriteBodies;
+    private byte[][] manyTextBodies;
+    private int next;
     private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder();
     private byte[] textBody;
     private byte[] openMetricsBody;
@@ -82,18 +71,15 @@ public class ParserBenchmark {
         textBody = Payloads.text(series);
         openMetricsBody = Payloads.openMetrics(series);
         remoteWriteBody = Payloads.remoteWrite(series);
-        // 64 bodies of the same shape, every series in them distinct (another job each time)
-        distinctRemoteWriteBodies = new byte[64][];
-        for (int i = 0; i < distinctRemoteWriteBodies.length; i++) {
+        // bodies of the same shape, every series in them distinct (another job each time)
+        manyRemoteWriteBodies = new byte[MANY_BODIES][];
+        manyTextBodies = new byte[MANY_BODIES][];
+        for (int i = 0; i < MANY_BODIES; i++) {
             String job = "node-" + i;
-            distinctRemoteWriteBodies[i] = Payloads.remoteWrite(series.stream().map(s -> new io.caiman.core.wire.remotewrite
-                    .RemoteWriteEncoder.Series(s.name(), relabel(s.labels(), job), s.values(), s.timestamps())).toList());
-        }
-        distinctTextBodies = new byte[MANY_BODIES][];
-        for (int i = 0; i < distinctTextBodies.length; i++) {
-            String job = "node-" + i;
-            distinctTextBodies[i] = Payloads.text(series.stream().map(s -> new io.caiman.core.wire.remotewrite
-                    .RemoteWriteEncoder.Series(s.name(), relabel(s.labels(), job), s.values(), s.timestamps())).toList());
+            var relabeled = series.stream().map(s -> new io.caiman.core.wire.remotewrite.RemoteWriteEncoder.Series(
+                    s.name(), relabel(s.labels(), job), s.values(), s.timestamps())).toList();
+            manyRemoteWriteBodies[i] = Payloads.remoteWrite(relabeled);
+            manyTextBodies[i] = Payloads.text(relabeled);
         }
         influxBody = Payloads.influx(series);
         graphiteBody = Payloads.graphite(series);
@@ -108,13 +94,6 @@ public class ParserBenchmark {
     @OperationsPerInvocation(Payloads.SERIES)
     public ParseResult prometheusText() {
         return text.parse(textBody);
-    }
-
-    /** The text parser without its series cache: every series read and checked. */
-    @Benchmark
-    @OperationsPerInvocation(Payloads.SERIES)
-    public ParseResult prometheusTextUncached() {
-        return textUncached.parse(textBody);
     }
 
     @Benchmark
@@ -156,57 +135,22 @@ public class ParserBenchmark {
         return remoteWrite.decode(RemoteWriteDecoder.uncompress(remoteWriteBody, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
     }
 
-    /** The decoder without its series cache: every series read and checked. */
-    @Benchmark
-    @OperationsPerInvocation(Payloads.SERIES)
-    public ParseResult remoteWriteUncached() throws IOException {
-        return remoteWriteUncached.decode(RemoteWriteDecoder.uncompress(remoteWriteBody, Long.MAX_VALUE),
-                RemoteWriteDecoder.Version.V1);
-    }
-
-    /**
-     * Bodies of distinct series taken in turn by the {@code ManySeries} benchmarks: 16,000 series, as a gateway sees
-     * from a fleet, so what the series cache keeps no longer fits the core's own caches, as in the gateway (the
-     * other benchmarks send one body of 1,000 series again and again, which does).
-     */
+    /** Bodies of distinct series taken in turn by the {@code ManySeries} benchmarks. */
     static final int MANY_BODIES = 16;
 
-    /** The decoder with a series cache that holds every series, over 16,000 series in turn. */
+    /** The decoder over 16,000 series in turn. */
     @Benchmark
     @OperationsPerInvocation(Payloads.SERIES)
     public ParseResult remoteWriteManySeries() throws IOException {
-        byte[] body = distinctRemoteWriteBodies[nextDistinct++ & (MANY_BODIES - 1)];
+        byte[] body = manyRemoteWriteBodies[next++ & (MANY_BODIES - 1)];
         return remoteWrite.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
     }
 
-    /** The decoder without a series cache (the gateway's default) over the same 16,000 series. */
-    @Benchmark
-    @OperationsPerInvocation(Payloads.SERIES)
-    public ParseResult remoteWriteManySeriesUncached() throws IOException {
-        byte[] body = distinctRemoteWriteBodies[nextDistinct++ & (MANY_BODIES - 1)];
-        return remoteWriteUncached.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
-    }
-
-    /** The text parser with a series cache that holds every series, over 16,000 series in turn. */
+    /** The text parser over 16,000 series in turn. */
     @Benchmark
     @OperationsPerInvocation(Payloads.SERIES)
     public ParseResult prometheusTextManySeries() {
-        return text.parse(distinctTextBodies[nextDistinct++ & (MANY_BODIES - 1)]);
-    }
-
-    /** The text parser without a series cache (the gateway's default) over the same 16,000 series. */
-    @Benchmark
-    @OperationsPerInvocation(Payloads.SERIES)
-    public ParseResult prometheusTextManySeriesUncached() {
-        return textUncached.parse(distinctTextBodies[nextDistinct++ & (MANY_BODIES - 1)]);
-    }
-
-    /** The decoder with a cache that never holds the series it is sent: the cost of a cache that does not help. */
-    @Benchmark
-    @OperationsPerInvocation(Payloads.SERIES)
-    public ParseResult remoteWriteCacheMisses() throws IOException {
-        byte[] body = distinctRemoteWriteBodies[nextDistinct++ & (distinctRemoteWriteBodies.length - 1)];
-        return remoteWriteMissing.decode(RemoteWriteDecoder.uncompress(body, Long.MAX_VALUE), RemoteWriteDecoder.Version.V1);
+        return text.parse(manyTextBodies[next++ & (MANY_BODIES - 1)]);
     }
 
     private static io.caiman.core.model.Labels relabel(io.caiman.core.model.Labels labels, String job) {

@@ -102,8 +102,6 @@ public final class GatewayService implements AutoCloseable {
                     config.gateway().authFile() == null ? null : Path.of(config.gateway().authFile()));
             GraphiteMappings mappings = GraphiteMappings.load(
                     config.gateway().graphiteMappingFile() == null ? null : Path.of(config.gateway().graphiteMappingFile()));
-            RemoteWriteHandlerDecoder remoteWrite = new RemoteWriteHandlerDecoder(config.gateway(), registry);
-            PrometheusTextDecoder text = new PrometheusTextDecoder(config.gateway(), registry);
             for (EntrypointConfig ep : entrypoints) {
                 OplogWriter writer = writers.computeIfAbsent(ep.cluster(), this::openWriter);
                 GatewaySettings settings = config.gateway();
@@ -115,6 +113,7 @@ public final class GatewayService implements AutoCloseable {
                 }
                 IngestHandler.Context context = new IngestHandler.Context(writer, settings, ep.instance().toString(),
                         budget, limiter, credentials, registry);
+                PrometheusTextDecoder text = new PrometheusTextDecoder(settings);
                 IngestHandler push = new IngestHandler(PushgatewayDecoder.PROTOCOL, PrometheusTextDecoder.WHAT,
                         new PushgatewayDecoder(text), context);
                 IngestHandler otlp = new IngestHandler(OtlpDecoder.PROTOCOL, OtlpDecoder.WHAT, new OtlpDecoder(settings),
@@ -131,7 +130,7 @@ public final class GatewayService implements AutoCloseable {
                         .routePrefix("PUT", PushgatewayDecoder.PREFIX, push)
                         .routePrefix("POST", PushgatewayDecoder.PREFIX, push)
                         .route("POST", "/api/v1/write", new IngestHandler(RemoteWriteHandlerDecoder.PROTOCOL,
-                                RemoteWriteHandlerDecoder.WHAT, remoteWrite, context))
+                                RemoteWriteHandlerDecoder.WHAT, new RemoteWriteHandlerDecoder(settings), context))
                         .route("POST", "/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,
                                 new InfluxDecoder(InfluxDecoder.Api.V1, settings, registry), context))
                         .route("POST", "/api/v2/write", new IngestHandler(InfluxDecoder.PROTOCOL, InfluxDecoder.WHAT,

@@ -47,8 +47,7 @@ class GatewayIntegrationTest {
     @BeforeAll
     static void start() {
         name = TestConfigs.uniqueName("gw");
-        config = ConfigLoader.parse(TestConfigs.oplog(name, 6, "unused") + "gateway:\n  max_request_bytes: 4KiB\n"
-                + "  series_cache: 4096\n", "test.yaml"); // off by default: these tests run the decoders with it
+        config = ConfigLoader.parse(TestConfigs.oplog(name, 6, "unused") + "gateway:\n  max_request_bytes: 4KiB\n", "test.yaml");
         gateway = new GatewayService(config);
         gateway.start();
         url = "http://127.0.0.1:" + gateway.ports().get(0);
@@ -116,25 +115,6 @@ class GatewayIntegrationTest {
         assertThat(b.getTimestampMs()).isBetween(t0, System.currentTimeMillis());
         assertThat(Codecs.SAMPLE.decode(byKey.get("team-7/other_metric{x=\"y\"}").value()).getValue())
                 .isEqualTo(Double.NEGATIVE_INFINITY);
-    }
-
-    @Test
-    void shouldWriteASeriesSentAgainFromTheSeriesCacheUnderItsOwnTenantAndReplica() throws Exception {
-        String body = "cached_again{job=\"a\",__replica__=\"r1\"} 1\ncached_again{job=\"b\"} 2\n";
-        assertThat(post(url, body, Map.of("X-Scope-OrgID", "team-c1")).statusCode()).isEqualTo(204);
-        // the same lines again, from another tenant and the other replica: found in the cache, keyed anew
-        assertThat(post(url, body.replace("r1", "r2").replace("} 1", "} 3"), Map.of("X-Scope-OrgID", "team-c2"))
-                .statusCode()).isEqualTo(204);
-        assertThat(post(url, body.replace("} 2", "} 4"), Map.of("X-Scope-OrgID", "team-c2")).statusCode()).isEqualTo(204);
-        Map<String, List<Sample>> byKey = oplog().stream().filter(rec -> new String(rec.key(), StandardCharsets.UTF_8)
-                .contains("/cached_again")).collect(Collectors.groupingBy(rec -> new String(rec.key(), StandardCharsets.UTF_8),
-                        Collectors.mapping(rec -> Codecs.SAMPLE.decode(rec.value()), Collectors.toList())));
-        assertThat(byKey.keySet()).containsExactlyInAnyOrder("team-c1/cached_again{job=\"a\"}",
-                "team-c1/cached_again{job=\"b\"}", "team-c2/cached_again{job=\"a\"}", "team-c2/cached_again{job=\"b\"}");
-        assertThat(byKey.get("team-c2/cached_again{job=\"a\"}")).extracting(Sample::getReplica).containsExactly("r2", "r1");
-        assertThat(byKey.get("team-c2/cached_again{job=\"b\"}")).extracting(Sample::getValue).containsExactly(2.0, 4.0);
-        assertThat(get("/metrics").body())
-                .containsPattern("(?m)^caiman_gateway_series_cache_hits_total\\{protocol=\"prometheus-text\"} [3-9]");
     }
 
     @Test

@@ -39,7 +39,7 @@ class RemoteWriteIntegrationTest {
     static void start() {
         name = TestConfigs.uniqueName("rw");
         gateway = new GatewayService(ConfigLoader.parse(TestConfigs.oplog(name, 4, "unused")
-                + "gateway:\n  max_request_bytes: 64KiB\n  series_cache: 4096\n", "test.yaml")); // off by default
+                + "gateway:\n  max_request_bytes: 64KiB\n", "test.yaml"));
         gateway.start();
         url = "http://127.0.0.1:" + gateway.ports().get(0) + "/api/v1/write";
     }
@@ -89,31 +89,6 @@ class RemoteWriteIntegrationTest {
         assertThat(counter.getOrigin().getProtocol()).isEqualTo("remote-write");
         assertThat(Double.doubleToRawLongBits(oplog.get("default/rw_gone{job=\"api\"}").getValue())).isEqualTo(STALE_BITS);
         assertThat(Double.doubleToRawLongBits(oplog.get("default/rw_nan").getValue())).isNotEqualTo(STALE_BITS);
-    }
-
-    @Test
-    void shouldWriteASeriesSentAgainFromTheSeriesCacheUnderItsOwnTenant() throws Exception {
-        List<RemoteWriteEncoder.Series> series = List.of(
-                new RemoteWriteEncoder.Series("rw_again", Labels.of("job", "api", "path", "/a\"b"), new double[] {1},
-                        new long[] {1000}),
-                new RemoteWriteEncoder.Series("rw_again", Labels.of("job", "db"), new double[] {2}, new long[] {1000}));
-        assertThat(post(RemoteWriteEncoder.body(series, Map.of()), "application/x-protobuf", "snappy").statusCode())
-                .isEqualTo(204);
-        // the same label bytes again, from another tenant and with new values: found in the cache, keyed anew
-        List<RemoteWriteEncoder.Series> again = series.stream().map(s -> new RemoteWriteEncoder.Series(s.name(), s.labels(),
-                new double[] {s.values()[0] + 10}, new long[] {2000})).toList();
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(RemoteWriteEncoder.body(again, Map.of())))
-                .header("Content-Type", "application/x-protobuf").header("Content-Encoding", "snappy")
-                .header("X-Scope-OrgID", "team-b").build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
-        Map<String, Sample> oplog = oplog();
-        assertThat(oplog.get("default/rw_again{job=\"api\",path=\"/a\\\"b\"}").getValue()).isEqualTo(1);
-        assertThat(oplog.get("team-b/rw_again{job=\"api\",path=\"/a\\\"b\"}").getValue()).isEqualTo(11);
-        assertThat(oplog.get("team-b/rw_again{job=\"db\"}").getTimestampMs()).isEqualTo(2000);
-        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url.replace("/api/v1/write", "/metrics"))).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
-        assertThat(metrics).containsPattern("(?m)^caiman_gateway_series_cache_hits_total\\{protocol=\"remote-write\"} [2-9]");
     }
 
     @Test

@@ -156,8 +156,7 @@ public record CaimanConfig(
                         rates(g.get(GATEWAY_TENANT_SAMPLE_RATES))),
                 g.get(GATEWAY_GRAPHITE_MAPPING_FILE), List.copyOf(g.get(GATEWAY_STATSD_BUCKETS)),
                 g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS), g.get(GATEWAY_AUTH_FILE),
-                g.get(GATEWAY_MAX_CONCURRENT_REQUESTS), g.get(GATEWAY_MAX_REQUEST_WAIT),
-                g.get(GATEWAY_SERIES_CACHE));
+                g.get(GATEWAY_MAX_CONCURRENT_REQUESTS), g.get(GATEWAY_MAX_REQUEST_WAIT));
 
         Values p = blocks.get(PROCESSOR).get(0);
         String processorCluster = p.get(PROCESSOR_CLUSTER);
@@ -167,7 +166,8 @@ public record CaimanConfig(
             processorCluster = oplogs.get(0);
         }
         ProcessorSettings processor = new ProcessorSettings(processorCluster, p.get(PROCESSOR_LISTEN),
-                p.get(PROCESSOR_STATE_DIR), "memory".equals(p.get(PROCESSOR_STATE_STORE)), p.get(PROCESSOR_COMMIT_INTERVAL), "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
+                p.get(PROCESSOR_STATE_DIR), "memory".equals(p.get(PROCESSOR_STATE_STORE)), p.get(PROCESSOR_COMMIT_INTERVAL),
+                "skip".equals(p.get(PROCESSOR_ON_BAD_RECORD)),
                 p.get(PROCESSOR_SET_WINDOW), p.get(PROCESSOR_IDLE_CLOSE), p.get(PROCESSOR_MAX_FUTURE),
                 p.get(PROCESSOR_RULE_FLUSH_INTERVAL),
                 p.get(PROCESSOR_ADVERTISE), p.get(PROCESSOR_MIN_CLUSTER_SIZE), p.get(PROCESSOR_CLUSTER_WAIT),

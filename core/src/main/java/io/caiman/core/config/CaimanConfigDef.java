@@ -359,16 +359,6 @@ public final class CaimanConfigDef {
             Duration.ofSeconds(1), "How long a write request may wait for one of the `max_concurrent_requests` "
                     + "before it is answered 503.")
             .checkedBy(Setting.Rule.positive());
-    public static final Setting<Integer> GATEWAY_SERIES_CACHE = optional("series_cache",
-            SettingType.INT, 0, "How many series the gateway keeps, for Prometheus text and for remote write 1.0 "
-                    + "each, by the bytes that named them (`name{labels}` of a text line, a remote-write series' "
-                    + "labels), so a series sent again is looked up instead of read, checked and turned into its key "
-                    + "again. Off (0) by default: a look-up waits on memory, and once the kept series outgrow the "
-                    + "CPU's caches (a few thousand series) that costs more than reading the series afresh: with "
-                    + "10,000 series the gateway decoded each sample 0.12 to 0.2 µs slower with it, and spent up to a "
-                    + "fifth more CPU per sample (bench/RESULTS.md). Worth trying only for a gateway that sees few series. A kept series takes "
-                    + "about twice the bytes that named it plus 100 bytes of heap. Rounded up to a power of two.")
-            .checkedBy(Setting.Rule.between(0, 1 << 24));
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
             "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
             .checkedBy(Setting.Rule.atLeast(1));
@@ -546,7 +536,7 @@ public final class CaimanConfigDef {
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
                             GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES,
                             GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
-                            GATEWAY_AUTH_FILE, GATEWAY_SERIES_CACHE)),
+                            GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_STATE_STORE, PROCESSOR_COMMIT_INTERVAL,
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,

@@ -11,8 +11,6 @@ import java.time.Duration;
  * @param authFile the credentials file, or {@code null} when requests are not authenticated
  * @param maxConcurrentRequests the most write requests an http entrypoint serves at once
  * @param maxRequestWait how long a write may wait for one of them before it is answered 503
- * @param seriesCache how many series each of the Prometheus text and remote-write decoders keeps by their bytes
- *     (0: none)
  */
 public record GatewaySettings(
         long maxRequestBytes,
@@ -29,8 +27,7 @@ public record GatewaySettings(
         int maxConnections,
         String authFile,
         int maxConcurrentRequests,
-        Duration maxRequestWait,
-        int seriesCache) {
+        Duration maxRequestWait) {
 
     /**
      * Per-tenant sample rates, per gateway.

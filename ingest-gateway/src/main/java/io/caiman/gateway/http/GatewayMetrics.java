@@ -30,22 +30,6 @@ public final class GatewayMetrics {
     private final Map<Reason, AtomicLong> lastLogged = new ConcurrentHashMap<>();
     private final Map<Reason, AtomicLong> suppressed = new ConcurrentHashMap<>();
 
-    /**
-     * Counts what a decoder's series cache ({@code gateway.series_cache}) did: series found in it by their bytes,
-     * and series read, checked and then kept.
-     *
-     * @param counts the decoder's hits and misses, in that order
-     */
-    public static <T> void seriesCache(MeterRegistry registry, String protocol, T decoder,
-            java.util.function.Function<T, long[]> counts) {
-        io.micrometer.core.instrument.FunctionCounter.builder("caiman_gateway_series_cache_hits", decoder,
-                d -> counts.apply(d)[0]).description("Series found in the series cache by the bytes that named them")
-                .tag("protocol", protocol).register(registry);
-        io.micrometer.core.instrument.FunctionCounter.builder("caiman_gateway_series_cache_misses", decoder,
-                d -> counts.apply(d)[1]).description("Series read and checked, then kept in the series cache")
-                .tag("protocol", protocol).register(registry);
-    }
-
     public GatewayMetrics(MeterRegistry registry, String protocol) {
         this.registry = registry;
         this.protocol = protocol;

@@ -28,10 +28,8 @@ public final class PrometheusTextDecoder implements IngestHandler.Decoder {
     private final ProtobufExpositionParser protobuf;
     private final long maxBytes;
 
-    /** One for the gateway: its series cache ({@code gateway.series_cache}) serves every entrypoint. */
-    public PrometheusTextDecoder(GatewaySettings settings, io.micrometer.core.instrument.MeterRegistry registry) {
-        this.text = new PrometheusTextParser(settings.sampleLimits(), settings.seriesCache());
-        GatewayMetrics.seriesCache(registry, PROTOCOL, text, PrometheusTextParser::cacheCounts);
+    public PrometheusTextDecoder(GatewaySettings settings) {
+        this.text = new PrometheusTextParser(settings.sampleLimits());
         this.openMetrics = new OpenMetricsParser(settings.sampleLimits());
         this.protobuf = new ProtobufExpositionParser(settings.sampleLimits());
         this.maxBytes = settings.maxRequestBytes();

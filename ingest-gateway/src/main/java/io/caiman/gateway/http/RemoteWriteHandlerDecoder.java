@@ -6,7 +6,6 @@ import io.caiman.core.http.HttpExchange;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.remotewrite.RemoteWriteDecoder;
 import io.caiman.core.wire.remotewrite.RemoteWriteDecoder.Version;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.util.Map;
 
@@ -26,11 +25,9 @@ public final class RemoteWriteHandlerDecoder implements IngestHandler.Decoder {
     private final RemoteWriteDecoder decoder;
     private final long maxBytes;
 
-    /** One for the gateway: its series cache ({@code gateway.series_cache}) serves every entrypoint. */
-    public RemoteWriteHandlerDecoder(GatewaySettings settings, MeterRegistry registry) {
-        this.decoder = new RemoteWriteDecoder(settings.sampleLimits(), settings.seriesCache());
+    public RemoteWriteHandlerDecoder(GatewaySettings settings) {
+        this.decoder = new RemoteWriteDecoder(settings.sampleLimits());
         this.maxBytes = settings.maxRequestBytes();
-        GatewayMetrics.seriesCache(registry, PROTOCOL, decoder, RemoteWriteDecoder::cacheCounts);
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
-import io.caiman.core.wire.SeriesCache;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.nio.ByteBuffer;
@@ -33,9 +32,8 @@ import java.util.Map;
  * <p>Samples are read from the body's bytes into a {@link SampleBatch}: a name and each label's name and value
  * are handed over as ranges of the body, and the batch copies them into the series key once. A label value needs no
  * unescaping, because the format escapes values exactly as the key does. A line is decoded to a string only when
- * it is a comment or has an error to name. With a {@link SeriesCache}, a line whose {@code name{labels}} bytes
- * name a series taken before adds that series as it was, and only its value and timestamp are read. Hand-written
- * because the Prometheus Java client only writes this format; it does not read it.
+ * it is a comment or has an error to name. Hand-written because the Prometheus Java client only writes this
+ * format; it does not read it.
  */
 public final class PrometheusTextParser {
 
@@ -63,39 +61,19 @@ public final class PrometheusTextParser {
     private static final int TWICE = 13;
 
     private final SampleLimits limits;
-    /** The series read before, or {@code null}. */
-    private final SeriesCache cache;
 
     /** @param limits what one series may carry (more is an error on its line) */
     public PrometheusTextParser(SampleLimits limits) {
-        this(limits, 0);
-    }
-
-    /**
-     * @param limits what one series may carry (more is an error on its line)
-     * @param cachedSeries how many series to keep by the bytes of their {@code name{labels}}, so a series sent again
-     *     is not read and checked again ({@link SeriesCache}); 0 keeps none
-     */
-    public PrometheusTextParser(SampleLimits limits, int cachedSeries) {
         this.limits = limits;
-        this.cache = cachedSeries > 0 ? new SeriesCache(cachedSeries) : null;
     }
 
     public PrometheusTextParser() {
         this(SampleLimits.GENEROUS);
     }
 
-    /** How many series were found in the series cache, and how many were read and then kept in it. */
-    public long[] cacheCounts() {
-        return cache == null ? new long[2] : new long[] {cache.hits(), cache.misses()};
-    }
-
     public ParseResult parse(byte[] body) {
-        Parse parse = new Parse(body, limits, cache);
+        Parse parse = new Parse(body, limits);
         parse.run();
-        if (cache != null) {
-            cache.counted(parse.hits, parse.misses);
-        }
         return new ParseResult(parse.batch, parse.errors);
     }
 
@@ -116,9 +94,6 @@ public final class PrometheusTextParser {
         private int typedTo;
         private MetricType typed;
 
-        private final SeriesCache cache;
-        private int hits;
-        private int misses;
         /** The name of the series being read, for its errors. */
         private int nameFrom;
         private int nameTo;
@@ -134,10 +109,9 @@ public final class PrometheusTextParser {
         private String text;
         private boolean ascii;
 
-        Parse(byte[] b, SampleLimits limits, SeriesCache cache) {
+        Parse(byte[] b, SampleLimits limits) {
             this.b = b;
             this.limits = limits;
-            this.cache = cache;
             // a key is about its line less the value and timestamp: sized so the batch rarely grows
             this.batch = new SampleBatch(b.length, b.length / 64, b.length / 16);
         }
@@ -210,31 +184,11 @@ public final class PrometheusTextParser {
 
         private void sample() {
             int nameFrom = pos;
-            int seriesTo = -1;
-            long hash = 0;
-            if (cache != null) {
-                seriesTo = seriesEnd();
-                if (seriesTo > 0) {
-                    hash = SeriesCache.hash(b, nameFrom, seriesTo);
-                    SampleBatch.Segment known = cache.get(b, nameFrom, seriesTo, hash);
-                    if (known != null) {
-                        // the same bytes as a series taken before: the same checks would pass, the same key follow
-                        pos = seriesTo;
-                        if (valueAndTimestamp(known.name())) {
-                            hits++;
-                            batch.add(known);
-                            batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(known.name()),
-                                    SampleKind.VALUE, lineNo);
-                        }
-                        return;
-                    }
-                }
-            }
             while (pos < end && isNameByte(b[pos], pos == nameFrom, true)) {
                 pos++;
             }
             if (pos == nameFrom) {
-                fail(NO_METRIC_NAME, pos, 0, 0, null);
+                fail(NO_METRIC_NAME, pos, 0, 0);
                 return;
             }
             int nameTo = pos;
@@ -248,8 +202,7 @@ public final class PrometheusTextParser {
                     return;
                 }
             }
-            int labelsTo = pos;
-            if (!valueAndTimestamp(null)) {
+            if (!valueAndTimestamp()) {
                 return;
             }
             String problem = batch.endSeries(limits);
@@ -257,57 +210,17 @@ public final class PrometheusTextParser {
                 error(lineStart, problem);
                 return;
             }
-            if (cache != null && labelsTo == seriesTo) {
-                misses++;
-                cache.put(b, nameFrom, seriesTo, hash, batch, batch.seriesCount() - 1);
-            }
             batch.sample(value, stamped ? timestamp[0] : 0L, stamped, familyType(nameFrom, nameTo), SampleKind.VALUE,
                     lineNo);
         }
 
         /**
-         * Where the series at {@code pos} ends, its name and its labels in braces, as far as a scan that minds quotes
-         * and escapes finds it; -1 when it finds no end or the series is too long to keep. Its bytes are a key into
-         * the series cache: the parse that reads them decides whether they are a series.
-         */
-        private int seriesEnd() {
-            int i = pos;
-            while (i < end && isNameByte(b[i], i == pos, true)) {
-                i++;
-            }
-            if (i == pos) {
-                return -1;
-            }
-            if (i < end && b[i] == '{') {
-                i++;
-                while (true) {
-                    if (i >= end) {
-                        return -1;
-                    }
-                    byte c = b[i++];
-                    if (c == '}') {
-                        break;
-                    }
-                    if (c == '"') {
-                        while (i < end && b[i] != '"') {
-                            i += b[i] == '\\' ? 2 : 1;
-                        }
-                        i++;
-                    }
-                }
-            }
-            return i - pos <= SeriesCache.MAX_BYTES ? i : -1;
-        }
-
-        /**
          * Reads the value and the timestamp after the series, into {@link #value}, {@link #stamped} and
          * {@link #timestamp}; false after an error.
-         *
-         * @param name the series' name for an error, or {@code null}: the staged series' own
          */
-        private boolean valueAndTimestamp(String name) {
+        private boolean valueAndTimestamp() {
             if (pos >= end || !isBlank(b[pos])) {
-                fail(pos >= end ? NO_VALUE : NO_SPACE, pos, 0, 0, name);
+                fail(pos >= end ? NO_VALUE : NO_SPACE, pos, 0, 0);
                 return false;
             }
             skipBlanks();
@@ -316,7 +229,7 @@ public final class PrometheusTextParser {
             value = Numbers.parseFloat(b, valueFrom, valueTo);
             pos = valueTo;
             if (!Numbers.isNumber(value)) {
-                fail(valueTo == valueFrom ? NO_VALUE : NOT_A_NUMBER, valueFrom, valueFrom, valueTo, name);
+                fail(valueTo == valueFrom ? NO_VALUE : NOT_A_NUMBER, valueFrom, valueFrom, valueTo);
                 return false;
             }
             skipBlanks();
@@ -326,13 +239,13 @@ public final class PrometheusTextParser {
                 int tsTo = wordEnd();
                 pos = tsTo;
                 if (!Numbers.parseLong(b, tsFrom, tsTo, timestamp)) {
-                    fail(NOT_A_TIMESTAMP, tsFrom, tsFrom, tsTo, null);
+                    fail(NOT_A_TIMESTAMP, tsFrom, tsFrom, tsTo);
                     return false;
                 }
                 stamped = true;
                 skipBlanks();
                 if (pos < end) {
-                    fail(TEXT_AFTER, pos, 0, 0, null);
+                    fail(TEXT_AFTER, pos, 0, 0);
                     return false;
                 }
             }
@@ -344,14 +257,13 @@ public final class PrometheusTextParser {
          * small enough for the JIT to compile them the same way every time.
          *
          * @param from the start of what the error names (a label's name, a value), with {@code to}
-         * @param name the series' name, or {@code null} for the one being read
          */
-        private void fail(int kind, int at, int from, int to, String name) {
+        private void fail(int kind, int at, int from, int to) {
             String label = from < to ? ascii(from, to) : "";
             String reason = switch (kind) {
                 case NO_METRIC_NAME -> at >= end ? "expected a metric name"
                         : "expected a metric name, found '" + charAt(at) + "'; allowed: [a-zA-Z_:][a-zA-Z0-9_:]*";
-                case NO_VALUE -> "expected a value after " + named(name);
+                case NO_VALUE -> "expected a value after " + ascii(nameFrom, nameTo);
                 case NO_SPACE -> "expected a space before the value";
                 case NOT_A_NUMBER -> "'" + string(from, to) + "' is not a number (expected a float, NaN, +Inf or -Inf)";
                 case NOT_A_TIMESTAMP -> "'" + string(from, to)
@@ -372,10 +284,6 @@ public final class PrometheusTextParser {
             error(at, reason);
         }
 
-        private String named(String name) {
-            return name != null ? name : ascii(nameFrom, nameTo);
-        }
-
         /** Reads labels after '{' up to and including '}'; false after an error. */
         private boolean labels() {
             while (true) {
@@ -390,22 +298,22 @@ public final class PrometheusTextParser {
                 }
                 int nameTo = pos;
                 if (nameTo == nameFrom) {
-                    fail(NO_LABEL_NAME, pos, 0, 0, null);
+                    fail(NO_LABEL_NAME, pos, 0, 0);
                     return false;
                 }
                 if (SampleBatch.isNameLabel(b, nameFrom, nameTo)) {
-                    fail(RESERVED, nameFrom, 0, 0, null);
+                    fail(RESERVED, nameFrom, 0, 0);
                     return false;
                 }
                 skipBlanks();
                 if (pos >= end || b[pos] != '=') {
-                    fail(NO_EQUALS, pos, nameFrom, nameTo, null);
+                    fail(NO_EQUALS, pos, nameFrom, nameTo);
                     return false;
                 }
                 pos++;
                 skipBlanks();
                 if (pos >= end || b[pos] != '"') {
-                    fail(NO_QUOTE, pos, nameFrom, nameTo, null);
+                    fail(NO_QUOTE, pos, nameFrom, nameTo);
                     return false;
                 }
                 pos++;
@@ -421,7 +329,7 @@ public final class PrometheusTextParser {
                 if (pos < end && b[pos] == ',') {
                     pos++;
                 } else if (pos >= end || b[pos] != '}') {
-                    fail(NO_COMMA, pos, nameFrom, nameTo, null);
+                    fail(NO_COMMA, pos, nameFrom, nameTo);
                     return false;
                 }
             }
@@ -434,7 +342,7 @@ public final class PrometheusTextParser {
         private boolean value(int nameFrom, int nameTo) {
             while (true) {
                 if (pos >= end) {
-                    fail(NOT_CLOSED, pos, nameFrom, nameTo, null);
+                    fail(NOT_CLOSED, pos, nameFrom, nameTo);
                     return false;
                 }
                 byte c = b[pos++];
@@ -443,12 +351,12 @@ public final class PrometheusTextParser {
                 }
                 if (c == '\\') {
                     if (pos >= end) { // a backslash last on the line escapes nothing: named at itself
-                        fail(BAD_ESCAPE, pos - 1, nameFrom, nameTo, null);
+                        fail(BAD_ESCAPE, pos - 1, nameFrom, nameTo);
                         return false;
                     }
                     byte e = b[pos++];
                     if (e != '\\' && e != '"' && e != 'n') {
-                        fail(BAD_ESCAPE, pos - 1, nameFrom, nameTo, null);
+                        fail(BAD_ESCAPE, pos - 1, nameFrom, nameTo);
                         return false;
                     }
                 }
@@ -460,7 +368,7 @@ public final class PrometheusTextParser {
             int[] names = labelNames;
             for (int i = 0; i < 2 * labelCount; i += 2) {
                 if (Arrays.equals(b, names[i], names[i + 1], b, nameFrom, nameTo)) {
-                    fail(TWICE, nameFrom, nameFrom, nameTo, null);
+                    fail(TWICE, nameFrom, nameFrom, nameTo);
                     return false;
                 }
             }
@@ -510,11 +418,6 @@ public final class PrometheusTextParser {
                 types.put(name, parsed);
                 typedFrom = -1; // a type now known may be the one the last look-up did not find
             }
-        }
-
-        /** The declared type of the family of a sample named {@code name}. */
-        private MetricType familyType(String name) {
-            return types.isEmpty() ? MetricType.UNKNOWN : MetricFamilies.typeOf(name, types);
         }
 
         /** The declared type of the family of the sample named {@code b[from, to)}. */

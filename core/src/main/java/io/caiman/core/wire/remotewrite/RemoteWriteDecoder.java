@@ -9,7 +9,6 @@ import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.Bytes;
 import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
-import io.caiman.core.wire.SeriesCache;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.io.IOException;
@@ -54,27 +53,10 @@ public final class RemoteWriteDecoder {
     /** A label named {@code __name__}: the metric name, not a label of the key. */
     private static final byte NAME_LABEL = 2;
     private final SampleLimits limits;
-    /** The 1.0 series read before, or {@code null}. */
-    private final SeriesCache cache;
 
     /** @param limits what one series may carry */
     public RemoteWriteDecoder(SampleLimits limits) {
-        this(limits, 0);
-    }
-
-    /**
-     * @param limits what one series may carry
-     * @param cachedSeries how many 1.0 series to keep by their label bytes, so a series sent again is not read and
-     *     checked again ({@link SeriesCache}); 0 keeps none
-     */
-    public RemoteWriteDecoder(SampleLimits limits, int cachedSeries) {
         this.limits = limits;
-        this.cache = cachedSeries > 0 ? new SeriesCache(cachedSeries) : null;
-    }
-
-    /** How many 1.0 series were found in the series cache, and how many were read and then kept in it. */
-    public long[] cacheCounts() {
-        return cache == null ? new long[2] : new long[] {cache.hits(), cache.misses()};
     }
 
     /**
@@ -182,41 +164,7 @@ public final class RemoteWriteDecoder {
             refs[refCount++] = symbol;
         }
 
-        /** 1.0: each label field's content, start and end, as {@link #readSeriesV1} found it. */
-        int[] labelFields = new int[32];
-        int labelFieldCount;
-        /** 1.0: the bytes of the label fields, from the first one's tag to the last one's end. */
-        int runFrom;
-        int runTo;
-        /** 1.0: whether the label fields come one after another, with no other field between them. */
-        boolean contiguous;
-        private Wire wire;
-
-        void labelField(int from, int to) {
-            if (2 * labelFieldCount + 2 > labelFields.length) {
-                labelFields = java.util.Arrays.copyOf(labelFields, labelFields.length * 2);
-            }
-            labelFields[2 * labelFieldCount] = from;
-            labelFields[2 * labelFieldCount + 1] = to;
-            labelFieldCount++;
-        }
-
-        /** Whether the series' labels make one run of bytes the series cache can key on. */
-        boolean cacheable() {
-            return contiguous && labelFieldCount > 0 && runTo - runFrom <= SeriesCache.MAX_BYTES;
-        }
-
-        /** A walker over {@code m}, made once per message. */
-        Wire wire(byte[] m) {
-            if (wire == null || wire.b != m) {
-                wire = new Wire(m);
-            }
-            return wire;
-        }
-
         void reset() {
-            labelFieldCount = 0;
-            contiguous = false;
             labelCount = 0;
             count = 0;
             histograms = 0;
@@ -293,8 +241,6 @@ public final class RemoteWriteDecoder {
         Wire in = new Wire(message);
         Series series = new Series();
         int index = 0;
-        int hits = 0;
-        int misses = 0;
         int end = message.length;
         while (in.pos < end) {
             int tag = in.tag(end);
@@ -305,28 +251,7 @@ public final class RemoteWriteDecoder {
             int seriesEnd = in.embedded(tag, end);
             series.reset();
             readSeriesV1(in, seriesEnd, series);
-            index++;
-            boolean cacheable = cache != null && series.histograms == 0 && series.cacheable();
-            long hash = 0;
-            if (cacheable) {
-                hash = SeriesCache.hash(message, series.runFrom, series.runTo);
-                SampleBatch.Segment known = cache.get(message, series.runFrom, series.runTo, hash);
-                if (known != null) {
-                    // the same label bytes as a series taken before: the same checks would pass, the same key follow
-                    hits++;
-                    batch.add(known);
-                    samples(series, known.name(), index, types, batch);
-                    continue;
-                }
-            }
-            readLabelsV1(message, series);
-            if (emit(message, series, index, types, batch, errors) && cacheable) {
-                misses++;
-                cache.put(message, series.runFrom, series.runTo, hash, batch, batch.seriesCount() - 1);
-            }
-        }
-        if (cache != null) {
-            cache.counted(hits, misses);
+            emit(message, series, ++index, types, batch, errors);
         }
         return batch;
     }
@@ -361,26 +286,17 @@ public final class RemoteWriteDecoder {
     }
 
     /**
-     * Walks a 1.0 series: its samples are read, and where each of its labels lies is noted (read by
-     * {@link #readLabelsV1} unless the series cache knows them), with the run of bytes they make when they come
-     * together (as senders write them).
+     * Reads a 1.0 series: where each label's name and value lie, and its samples.
      */
     private static void readSeriesV1(Wire in, int end, Series s) throws IOException {
-        boolean lastWasLabel = false;
-        // the labels first, each a field 1 (tag 0x0A) shorter than 128 bytes, as senders write them: stepped over
-        // without a varint read; anything else is left to the general walk below
+        // the labels first, each a field 1 (tag 0x0A) shorter than 128 bytes, as senders write them: its tag and
+        // length read without a varint read; anything else is left to the general walk below
         byte[] b = in.b;
         int p = in.pos;
         while (p + 1 < end && b[p] == 0x0A && b[p + 1] >= 0 && p + 2 + b[p + 1] <= end) {
-            if (s.labelFieldCount == 0) {
-                s.runFrom = p;
-                s.contiguous = true;
-            }
             int to = p + 2 + b[p + 1];
-            s.labelField(p + 2, to);
-            s.runTo = to;
+            readLabelV1(in, p + 2, to, s);
             p = to;
-            lastWasLabel = true;
         }
         // then the samples, each written as senders write it: tag 0x12 and a one-byte length, the value (tag 0x09,
         // eight bytes), then the timestamp (tag 0x10, a varint) ending the sample; a sample written otherwise (a
@@ -395,26 +311,15 @@ public final class RemoteWriteDecoder {
             }
             s.add(Double.longBitsToDouble(Bytes.word(b, p + 3)), timestamp);
             p = sampleEnd;
-            lastWasLabel = false;
         }
         in.pos = p;
         while (in.pos < end) {
-            int fieldStart = in.pos;
             int tag = in.tag(end);
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1: { // Label { string name = 1; string value = 2; }
                     int labelEnd = in.embedded(tag, end);
-                    if (s.labelFieldCount == 0) {
-                        s.runFrom = fieldStart;
-                        s.contiguous = true;
-                    } else if (!lastWasLabel) {
-                        s.contiguous = false;
-                    }
-                    s.labelField(in.pos, labelEnd);
-                    s.runTo = labelEnd;
-                    in.pos = labelEnd;
-                    lastWasLabel = true;
-                    continue;
+                    readLabelV1(in, in.pos, labelEnd, s);
+                    break;
                 }
                 case 2:
                     readSample(in, in.embedded(tag, end), s);
@@ -426,36 +331,32 @@ public final class RemoteWriteDecoder {
                 default:
                     in.skip(tag, end); // exemplars (3) and anything newer
             }
-            lastWasLabel = false;
         }
     }
 
-    /** Reads the labels {@link #readSeriesV1} noted: Label { string name = 1; string value = 2; }. */
-    private static void readLabelsV1(byte[] m, Series s) throws IOException {
-        Wire in = s.wire(m);
-        for (int k = 0; k < 2 * s.labelFieldCount; k += 2) {
-            in.pos = s.labelFields[k];
-            int labelEnd = s.labelFields[k + 1];
-            int nameFrom = 0;
-            int nameTo = 0;
-            int valueFrom = 0;
-            int valueTo = 0;
-            while (in.pos < labelEnd) {
-                int t = in.tag(labelEnd);
-                int field = WireFormat.getTagFieldNumber(t);
-                if (field == 1) {
-                    nameTo = in.bytes(t, labelEnd);
-                    nameFrom = in.stringStart;
-                } else if (field == 2) {
-                    valueTo = in.bytes(t, labelEnd);
-                    valueFrom = in.stringStart;
-                } else {
-                    in.skip(t, labelEnd);
-                }
+    /** Reads a 1.0 label from {@code from} to {@code labelEnd}: Label { string name = 1; string value = 2; }. */
+    private static void readLabelV1(Wire in, int from, int labelEnd, Series s) throws IOException {
+        in.pos = from;
+        int nameFrom = 0;
+        int nameTo = 0;
+        int valueFrom = 0;
+        int valueTo = 0;
+        while (in.pos < labelEnd) {
+            int t = in.tag(labelEnd);
+            int field = WireFormat.getTagFieldNumber(t);
+            if (field == 1) {
+                nameTo = in.bytes(t, labelEnd);
+                nameFrom = in.stringStart;
+            } else if (field == 2) {
+                valueTo = in.bytes(t, labelEnd);
+                valueFrom = in.stringStart;
+            } else {
+                in.skip(t, labelEnd);
             }
-            s.label(nameFrom, nameTo, valueFrom, valueTo);
         }
+        s.label(nameFrom, nameTo, valueFrom, valueTo);
     }
+
 
     /**
      * A protobuf walk over one array, the gateway's hottest path: each embedded message's end is an index the caller

@@ -152,41 +152,6 @@ class PrometheusTextParserTest {
         }
     }
 
-    @Property(tries = 1000)
-    void shouldParseAsWithoutTheSeriesCacheWhateverItHolds(@ForAll("edited") String first, @ForAll("edited") String second,
-            @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 64) int cacheSize) {
-        // a small cache, so series replace each other; bodies that share series, some broken, parsed again
-        PrometheusTextParser cached = new PrometheusTextParser(new io.caiman.core.wire.SampleLimits(8, 40, 30), cacheSize);
-        String base = "a{b=\"c\\\\d\",e=\"f\\nx\\\"\"} 1.5e3 123\nx 1\nh_bucket{le=\"0.5\",x=\"y\"} 7 -4\n";
-        for (String text : List.of(base, first, second, base + first, second + base, first, base)) {
-            byte[] body = text.getBytes(StandardCharsets.UTF_8);
-            ParseResult expected = parser.parse(body);
-            ParseResult actual = cached.parse(body);
-            assertThat(actual.errors()).as(text).isEqualTo(expected.errors());
-            assertThat(actual.samples()).as(text).isEqualTo(expected.samples());
-        }
-    }
-
-    @Test
-    void shouldFindASeriesAgainOnlyByItsExactBytes() {
-        PrometheusTextParser cached = new PrometheusTextParser(new io.caiman.core.wire.SampleLimits(8, 40, 30), 1024);
-        String body = String.join("\n", "# TYPE m counter", "m{a=\"1\",b=\"}\"} 1", "m{b=\"}\",a=\"1\"} 2", "m{a=\"1\", b=\"}\"} 3",
-                "m{a=\"1\",b=\"}\"} 4 1000", "m{a=\"1\",b=\"}\"}5", "m{a=\"1\",b=\"}\"} x", "m 6", "m 7", "");
-        for (int round = 0; round < 2; round++) {
-            ParseResult r = cached.parse(body.getBytes(StandardCharsets.UTF_8));
-            assertThat(r.errors()).extracting(Object::toString).containsExactly(
-                    "line 6, column 15: expected a space before the value",
-                    "line 7, column 16: 'x' is not a number (expected a float, NaN, +Inf or -Inf)");
-            assertThat(r.samples()).extracting(ParsedSample::value).containsExactly(1.0, 2.0, 3.0, 4.0, 6.0, 7.0);
-            assertThat(r.samples()).extracting(ParsedSample::labels).containsOnly(Labels.of("a", "1", "b", "}"), Labels.EMPTY);
-            assertThat(r.samples()).extracting(ParsedSample::type).containsOnly(MetricType.COUNTER);
-            assertThat(r.samples().get(3).timestampMs()).isEqualTo(1000L);
-        }
-        // kept: the three spellings of one series, and m, once each; found: line 5 and m's second line in the first
-        // round, and every good line in the second (lines 6 and 7 are found, but their errors count no sample)
-        assertThat(cached.cacheCounts()).containsExactly(2 + 6, 4);
-    }
-
     /** The same samples and errors as {@link ReferenceTextParser}, the parser over strings this one replaced. */
     private void sameAsTheReference(byte[] body) {
         if (new String(body, StandardCharsets.UTF_8).chars().anyMatch(c -> c >= 0x80 && Character.isDigit(c))) {

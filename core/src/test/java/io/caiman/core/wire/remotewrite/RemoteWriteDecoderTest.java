@@ -402,28 +402,8 @@ class RemoteWriteDecoderTest {
                 net.jqwik.api.Arbitraries.of(0L, -1L, Long.MIN_VALUE, Long.MAX_VALUE, 1_700_000_000_000L)).list().ofMinSize(1).ofMaxSize(4);
     }
 
-    @Property(tries = 500)
-    void shouldDecodeAsWithoutTheSeriesCacheWhateverItHolds(@ForAll("requests") List<List<String>> first,
-            @ForAll("requests") List<List<String>> second, @ForAll("edits") List<int[]> edits,
-            @ForAll @net.jqwik.api.constraints.IntRange(min = 1, max = 64) int cacheSize) throws IOException {
-        // a small cache, so series replace each other; messages that share series, edited ones, and series sent
-        // again with a native histogram (refused, though their labels are cached)
-        RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), cacheSize);
-        List<List<String>> both = new java.util.ArrayList<>(first);
-        both.addAll(second);
-        List<byte[]> messages = List.of(requestV1(first), requestV1(both), requestV1(second), edited(requestV1(both), edits),
-                requestV1(first), requestV1(first, true), requestV1(both));
-        for (byte[] m : messages) {
-            ParseResult expected = decoder.decode(m, Version.V1);
-            ParseResult actual = cached.decode(m, Version.V1);
-            assertThat(actual.samples()).as(both.toString()).isEqualTo(expected.samples());
-            assertThat(actual.errors()).as(both.toString()).isEqualTo(expected.errors());
-            assertThat(keys(actual)).isEqualTo(keys(expected));
-        }
-    }
-
     @Test
-    void shouldReadLabelsAfterSamplesAndLongLabelsWithOrWithoutTheCache() throws Exception {
+    void shouldReadLabelsAfterSamplesLongLabelsAndUnknownFieldsBetweenThem() throws Exception {
         // a label after the sample, one whose field takes a two-byte length, an unknown field between labels
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
@@ -440,73 +420,11 @@ class RemoteWriteDecoderTest {
             out.writeByteArray(1, series.toByteArray());
         }
         out.flush();
-        RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), 16);
-        for (RemoteWriteDecoder d : List.of(decoder, cached, cached)) {
-            ParseResult r = d.decode(bytes.toByteArray(), Version.V1);
-            assertThat(r.errors()).isEmpty();
-            assertThat(r.samples()).extracting(ParsedSample::labels).containsOnly(
-                    Labels.of("a", "x".repeat(200), "b", "1", "c", "2"));
-            assertThat(r.samples()).extracting(ParsedSample::value).containsExactly(0.0, 1.0);
-        }
-        assertThat(cached.cacheCounts()).containsExactly(0, 0); // labels apart from each other: never kept
-    }
-
-    @Test
-    void shouldCountSeriesFoundInTheCacheAndShareItAcrossThreads() throws Exception {
-        RemoteWriteDecoder cached = new RemoteWriteDecoder(new io.caiman.core.wire.SampleLimits(8, 1024, 2048), 1 << 12);
-        List<byte[]> messages = new java.util.ArrayList<>();
-        for (int m = 0; m < 8; m++) {
-            List<RemoteWriteEncoder.Series> series = new java.util.ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                series.add(series("m_" + (i % 7), Labels.of("job", "j" + m, "instance", "host-" + i, "x", "\"é" + i), i, i));
-            }
-            messages.add(RemoteWriteEncoder.writeRequest(series, Map.of()));
-        }
-        List<ParseResult> expected = messages.stream().map(m -> decoder.decode(m, Version.V1)).toList();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        try {
-            List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int offset = t;
-                done.add(pool.submit(() -> {
-                    for (int round = 0; round < 50; round++) {
-                        int k = (round + offset) % messages.size();
-                        ParseResult r = cached.decode(messages.get(k), Version.V1);
-                        assertThat(r.samples()).isEqualTo(expected.get(k).samples());
-                        assertThat(keys(r)).isEqualTo(keys(expected.get(k)));
-                    }
-                }));
-            }
-            for (java.util.concurrent.Future<?> f : done) {
-                f.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-        long[] counts = cached.cacheCounts();
-        assertThat(counts[0] + counts[1]).isEqualTo(4 * 50 * 200L);
-        assertThat(counts[1]).isGreaterThanOrEqualTo(8 * 200L).isLessThan(4 * 50 * 200L / 2); // each read once or a few times
-        assertThat(decoder.cacheCounts()).containsExactly(0, 0);
-    }
-
-    /** Every series' key as the batch holds it. */
-    private static List<String> keys(ParseResult r) {
-        io.caiman.core.wire.SampleBatch batch = r.batch();
-        List<String> keys = new java.util.ArrayList<>();
-        for (int s = 0; s < batch.seriesCount(); s++) {
-            keys.add(batch.keyText(s));
-        }
-        return keys;
-    }
-
-    private static byte[] edited(byte[] message, List<int[]> edits) {
-        byte[] m = message.clone();
-        for (int[] edit : edits) {
-            if (m.length > 0) {
-                m[edit[1] % m.length] = (byte) edit[2];
-            }
-        }
-        return m;
+        ParseResult r = decoder.decode(bytes.toByteArray(), Version.V1);
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.samples()).extracting(ParsedSample::labels).containsOnly(
+                Labels.of("a", "x".repeat(200), "b", "1", "c", "2"));
+        assertThat(r.samples()).extracting(ParsedSample::value).containsExactly(0.0, 1.0);
     }
 
     /**
@@ -541,15 +459,10 @@ class RemoteWriteDecoderTest {
 
     /** A 1.0 request of {@code series}, labels in the order given. */
     static byte[] requestV1(List<List<String>> series) throws IOException {
-        return requestV1(series, false);
-    }
-
-    /** The same, each series with a native histogram after its labels when {@code histograms}. */
-    static byte[] requestV1(List<List<String>> series, boolean histograms) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         for (List<String> labels : series) {
-            out.writeByteArray(1, seriesBytes(labels, histograms));
+            out.writeByteArray(1, seriesBytes(labels, false));
         }
         out.flush();
         return bytes.toByteArray();
