@@ -40,8 +40,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Guarantee 3 with real separate processes: while a known input streams into the oplog, processor A runs alone,
@@ -68,8 +69,10 @@ class ProcessorFaultTest {
 
     record In(int job, int instance, double value, long ts) {}
 
-    @Test
-    void shouldAggregateExactlyOnceWhileAProcessorJoinsAndAnotherIsKilled() throws Exception {
+    /** With state in RocksDB, and in the heap ({@code processor.state_store: memory}), restored from the changelog. */
+    @ParameterizedTest(name = "state in {0}")
+    @ValueSource(strings = {"rocksdb", "memory"})
+    void shouldAggregateExactlyOnceWhileAProcessorJoinsAndAnotherIsKilled(String store) throws Exception {
         String name = TestConfigs.uniqueName("pfault");
         Path config = dir.resolve("caiman.yaml");
         Files.writeString(config, String.join("\n",
@@ -93,7 +96,7 @@ class ProcessorFaultTest {
         List<In> input = input(new Random(42));
         int portA = Ports.free();
         int portB = Ports.free();
-        Process a = processor(config, "a", portA);
+        Process a = processor(config, "a", portA, store);
         Process b = null;
         try (KafkaProducer<byte[], byte[]> producer = producer()) {
             awaitReady(portA, a, "a");
@@ -128,7 +131,7 @@ class ProcessorFaultTest {
             }, "feeder");
             feeder.start();
             awaitSent(sent, input.size() / 4);
-            b = processor(config, "b", portB);
+            b = processor(config, "b", portB, store);
             awaitReady(portB, b, "b");
             bReady.countDown();
             Awaitility.await().atMost(Timing.seconds(120)).pollInterval(Duration.ofMillis(5))
@@ -238,12 +241,13 @@ class ProcessorFaultTest {
     }
 
     /** {@code caiman processor} in a JVM of its own, stdout and stderr to {@code <node>.out} and {@code <node>.err}. */
-    private Process processor(Path config, String node, int port) throws Exception {
+    private Process processor(Path config, String node, int port, String store) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx384m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "processor", "-c", config.toString(),
                 "--set", "processor.listen=127.0.0.1:" + port,
-                "--set", "processor.state_dir=" + dir.resolve("state-" + node)));
+                "--set", "processor.state_dir=" + dir.resolve("state-" + node),
+                "--set", "processor.state_store=" + store));
         File out = dir.resolve(node + ".out").toFile();
         File err = dir.resolve(node + ".err").toFile();
         return new ProcessBuilder(command).redirectOutput(out).redirectError(err).start();
