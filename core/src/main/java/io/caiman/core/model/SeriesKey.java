@@ -333,27 +333,6 @@ public final class SeriesKey implements Comparable<SeriesKey> {
         return true;
     }
 
-    /**
-     * Whether {@code b[from, to)} is a valid metric name ({@code metric}, {@link Naming#validateMetricName}) or label
-     * name ({@link Naming#validateLabelName}): one table look-up a byte, for decoders that check names as bytes.
-     */
-    public static boolean isName(byte[] b, int from, int to, boolean metric) {
-        if (to <= from) {
-            return false;
-        }
-        int first = metric ? NAME_START : LABEL_START;
-        int rest = metric ? NAME : LABEL;
-        if ((CLASSES[b[from] & 0xFF] & first) == 0) {
-            return false;
-        }
-        for (int i = from + 1; i < to; i++) {
-            if ((CLASSES[b[i] & 0xFF] & rest) == 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /** Parses canonical key bytes; see {@link #parse(String)}. */
     public static SeriesKey parse(byte[] bytes) {
         return parse(new String(bytes, StandardCharsets.UTF_8));

@@ -171,9 +171,15 @@ public final class SampleBatch {
             }
         }
         // insertion sort by name: series carry few labels, and most senders sort them already
+        boolean strictly = true; // in order with no name twice, as nearly every series comes: nothing more to check
         for (int i = 1; i < n; i++) {
             int at = 5 * i;
-            if (compareNames(b, s, at - 5, at) <= 0) {
+            int order = compareNames(b, s, at - 5, at);
+            if (order < 0) {
+                continue;
+            }
+            strictly = false;
+            if (order == 0) {
                 continue;
             }
             int n0 = s[at];
@@ -182,7 +188,7 @@ public final class SampleBatch {
             int v1 = s[at + 3];
             int e = s[at + 4];
             int j = at - 5;
-            while (j >= 0 && Arrays.compare(b, s[j], s[j + 1], b, n0, n1) > 0) {
+            while (j >= 0 && Bytes.compare(b, s[j], s[j + 1], n0, n1) > 0) {
                 System.arraycopy(s, j, s, j + 5, 5);
                 j -= 5;
             }
@@ -192,7 +198,7 @@ public final class SampleBatch {
             s[j + 8] = v1;
             s[j + 9] = e;
         }
-        for (int i = 1; i < n; i++) {
+        for (int i = 1; i < n && !strictly; i++) {
             if (compareNames(b, s, 5 * (i - 1), 5 * i) == 0) {
                 return "label " + ascii(b, s[5 * i], s[5 * i + 1]) + " given twice";
             }
@@ -206,7 +212,7 @@ public final class SampleBatch {
     }
 
     private static int compareNames(byte[] b, int[] s, int x, int y) {
-        return Arrays.compare(b, s[x], s[x + 1], b, s[y], s[y + 1]);
+        return Bytes.compare(b, s[x], s[x + 1], s[y], s[y + 1]);
     }
 
     /** {@link SampleLimits#check} on the staged series of {@code n} kept labels. */
@@ -257,7 +263,7 @@ public final class SampleBatch {
         int nameLength = stagedNameEnd - stagedName;
         int pos = beginCommit(stagedRoom, n);
         byte[] k = keys;
-        System.arraycopy(b, stagedName, k, pos, nameLength);
+        Bytes.copy(b, stagedName, k, pos, nameLength);
         pos += nameLength;
         nameEnd[seriesCount] = pos;
         if (n > 0) {
@@ -271,14 +277,14 @@ public final class SampleBatch {
                 }
                 int length = s[at + 1] - s[at];
                 where[w++] = pos;
-                System.arraycopy(b, s[at], k, pos, length);
+                Bytes.copy(b, s[at], k, pos, length);
                 pos += length;
                 k[pos++] = '=';
                 k[pos++] = '"';
                 where[w++] = pos;
                 if (s[at + 4] == 1) {
                     length = s[at + 3] - s[at + 2];
-                    System.arraycopy(b, s[at + 2], k, pos, length);
+                    Bytes.copy(b, s[at + 2], k, pos, length);
                     pos += length;
                 } else {
                     pos = escape(b, s[at + 2], s[at + 3], k, pos);
@@ -364,12 +370,12 @@ public final class SampleBatch {
 
     /** Whether {@code b[from, to)} is a valid metric name ({@link Naming#validateMetricName}). */
     public static boolean isMetricName(byte[] b, int from, int to) {
-        return SeriesKey.isName(b, from, to, true);
+        return Bytes.isName(b, from, to, true);
     }
 
     /** Whether {@code b[from, to)} is a valid label name ({@link Naming#validateLabelName}). */
     public static boolean isLabelName(byte[] b, int from, int to) {
-        return SeriesKey.isName(b, from, to, false);
+        return Bytes.isName(b, from, to, false);
     }
 
     /** Whether {@code b[from, to)} is {@code __name__}. */

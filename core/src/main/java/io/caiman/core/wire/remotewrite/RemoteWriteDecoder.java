@@ -293,9 +293,17 @@ public final class RemoteWriteDecoder {
         // length read without a varint read; anything else is left to the general walk below
         byte[] b = in.b;
         int p = in.pos;
-        while (p + 1 < end && b[p] == 0x0A && b[p + 1] >= 0 && p + 2 + b[p + 1] <= end) {
+        while (p + 1 < end && b[p] == 0x0A && b[p + 1] >= 2 && p + 2 + b[p + 1] <= end) {
             int to = p + 2 + b[p + 1];
-            readLabelV1(in, p + 2, to, s);
+            // as senders write a label: its name (tag 0x0A, a one-byte length), then its value (0x12, the same)
+            int name = p + 4;
+            int value = name + b[p + 3] + 2;
+            if (b[p + 2] == 0x0A && b[p + 3] >= 0 && value <= to && b[value - 2] == 0x12 && b[value - 1] >= 0
+                    && value + b[value - 1] == to) {
+                s.label(name, value - 2, value, to);
+            } else {
+                readLabelV1(in, p + 2, to, s);
+            }
             p = to;
         }
         // then the samples, each written as senders write it: tag 0x12 and a one-byte length, the value (tag 0x09,
