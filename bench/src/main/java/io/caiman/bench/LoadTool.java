@@ -95,6 +95,12 @@ public final class LoadTool implements Callable<Integer> {
     @Option(names = "--overload-seconds", description = "Length of the overload phase (default: ${DEFAULT-VALUE}).")
     int overloadSeconds = 60;
 
+    @Option(names = "--samples-per-record", description = "Also run the raw producer with the same records packed this "
+            + "many to a Kafka record (per partition, the same bytes), to show what one record per sample costs the "
+            + "producer and the broker (default: ${DEFAULT-VALUE}; 1 skips it). No reader takes such records: a "
+            + "measurement for the oplog's design, not a format Caiman writes.")
+    int samplesPerRecord = 1;
+
     @Option(names = "--victoria-metrics", description = "The VictoriaMetrics binary; the peer phase is skipped when "
             + "it is missing (default: ${DEFAULT-VALUE}).")
     Path victoria = Path.of("/usr/bin/victoria-metrics");
@@ -149,7 +155,8 @@ public final class LoadTool implements Callable<Integer> {
                     + server.pid() + ", -Xmx" + serverHeap + ")");
             long[] pids = {broker.pid(), server.pid()};
 
-            Result baseline = baseline(bootstrap, Server.CLUSTER, bodies, pids);
+            Result baseline = baseline(bootstrap, Server.CLUSTER, bodies, pids, 1);
+            Result packed = samplesPerRecord > 1 ? baseline(bootstrap, Server.CLUSTER, bodies, pids, samplesPerRecord) : null;
             Result gateway = closedLoop("gateway", bodies, gatewayUrl + path(), pids, 204, () -> stages(gatewayUrl));
             Result victoriaResult = victoria.toFile().canExecute() ? victoria(bodies, tmp) : null;
             Overload overload = overloadFactor > 0 ? overload(bodies, gatewayUrl, gateway, server.pid()) : null;
@@ -158,7 +165,7 @@ public final class LoadTool implements Callable<Integer> {
             System.out.println("| phase | samples/s | p50 ms | p99 ms | CPU s of the broker and gateway (or VictoriaMetrics) "
                     + "| of which the broker | samples per CPU-second | CPU s of the load tool |");
             System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- |");
-            for (Result r : Arrays.asList(baseline, gateway, victoriaResult)) {
+            for (Result r : Arrays.asList(baseline, packed, gateway, victoriaResult)) {
                 if (r != null) {
                     System.out.println(r.row());
                 }
@@ -173,6 +180,14 @@ public final class LoadTool implements Callable<Integer> {
                     1e6 * gateway.probed().getOrDefault("decode", Double.NaN) / gateway.samples(),
                     1e6 * gateway.probed().getOrDefault("records", Double.NaN) / gateway.samples(),
                     1e6 * gateway.probed().getOrDefault("send", Double.NaN) / gateway.samples());
+            if (packed != null) {
+                System.out.printf(Locale.ROOT, "CPU per sample, one sample a record against %d: the producer (the load "
+                        + "tool) %.2f µs against %.2f µs, the broker %.2f µs against %.2f µs%n", samplesPerRecord,
+                        1e6 * baseline.senderCpuSeconds() / baseline.samples(),
+                        1e6 * packed.senderCpuSeconds() / packed.samples(),
+                        1e6 * baseline.brokerCpuSeconds() / baseline.samples(),
+                        1e6 * packed.brokerCpuSeconds() / packed.samples());
+            }
             if (victoriaResult != null) {
                 System.out.printf(Locale.ROOT, "gateway+broker samples per CPU-second / VictoriaMetrics': %.2f (target >= 1)%n",
                         gateway.perCpuSecond() / victoriaResult.perCpuSecond());
@@ -360,8 +375,12 @@ public final class LoadTool implements Callable<Integer> {
                 probed);
     }
 
-    /** A plain producer with the gateway's settings, sending the records the gateway would write. */
-    Result baseline(String bootstrap, String oplog, List<byte[]> bodies, long[] serverPids) throws Exception {
+    /**
+     * A plain producer with the gateway's settings, sending the records the gateway would write, or those records
+     * packed {@code perRecord} to a Kafka record ({@link #packed}).
+     */
+    Result baseline(String bootstrap, String oplog, List<byte[]> bodies, long[] serverPids, int perRecord)
+            throws Exception {
         CaimanConfig config = ConfigLoader.parse(Server.config(bootstrap, oplog), "load.yaml");
         PrometheusTextParser parser = new PrometheusTextParser();
         RemoteWriteDecoder decoder = new RemoteWriteDecoder(io.caiman.core.wire.SampleLimits.GENEROUS);
@@ -373,12 +392,46 @@ public final class LoadTool implements Callable<Integer> {
                         : parser.parse(body);
                 batches.add(writer.records(parsed.batch(), "default", System.currentTimeMillis(), "prometheus-text", "load:0"));
             }
-            return measure("raw producer", serverPids, i -> {
-                List<ProducerRecord<byte[], byte[]>> batch = batches.get(i % batches.size());
-                writer.send(batch, Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
-                return batch.size();
+            List<List<ProducerRecord<byte[], byte[]>>> sent = new ArrayList<>();
+            for (List<ProducerRecord<byte[], byte[]>> batch : batches) {
+                sent.add(perRecord > 1 ? packed(batch, perRecord) : batch);
+            }
+            String name = perRecord > 1 ? "raw producer, " + perRecord + " samples a record" : "raw producer";
+            return measure(name, serverPids, i -> {
+                int at = i % batches.size();
+                writer.send(sent.get(at), Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
+                return batches.get(at).size();
             });
         }
+    }
+
+    /**
+     * {@code records} packed {@code perRecord} to a record, partition by partition in their order: each record's key
+     * is its first sample's, and its value holds every packed sample's key and value, each after its length.
+     */
+    static List<ProducerRecord<byte[], byte[]>> packed(List<ProducerRecord<byte[], byte[]>> records, int perRecord) {
+        Map<Integer, List<ProducerRecord<byte[], byte[]>>> byPartition = new java.util.TreeMap<>();
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r);
+        }
+        List<ProducerRecord<byte[], byte[]>> out = new ArrayList<>();
+        for (List<ProducerRecord<byte[], byte[]>> partition : byPartition.values()) {
+            for (int from = 0; from < partition.size(); from += perRecord) {
+                List<ProducerRecord<byte[], byte[]>> group = partition.subList(from, Math.min(partition.size(),
+                        from + perRecord));
+                int bytes = 0;
+                for (ProducerRecord<byte[], byte[]> r : group) {
+                    bytes += 8 + r.key().length + r.value().length;
+                }
+                java.nio.ByteBuffer value = java.nio.ByteBuffer.allocate(bytes);
+                for (ProducerRecord<byte[], byte[]> r : group) {
+                    value.putInt(r.key().length).put(r.key()).putInt(r.value().length).put(r.value());
+                }
+                ProducerRecord<byte[], byte[]> first = group.get(0);
+                out.add(new ProducerRecord<>(first.topic(), first.partition(), first.key(), value.array()));
+            }
+        }
+        return out;
     }
 
     Result closedLoop(String name, List<byte[]> bodies, String url, long[] cpuPids, int okStatus) throws Exception {
