@@ -187,6 +187,24 @@ class GatewayIntegrationTest {
     }
 
     @Test
+    void shouldDeliverEvery413WhileTheClientIsStillSendingAndKeepTheConnectionUsable() throws Exception {
+        // a body twenty times the limit is still on its way when the gateway decides; answering and closing then
+        // lets the client's kernel see a reset that destroys the 413 before the client reads it
+        byte[] body = "a 1\n".repeat(20_000).getBytes(StandardCharsets.UTF_8);
+        int before = oplog().size();
+        for (int i = 0; i < 40; i++) {
+            assertThat(post(url, body, Map.of()).statusCode()).as("declared length, round %d", i).isEqualTo(413);
+            HttpResponse<String> chunked = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/api/v1/import/prometheus"))
+                    .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(chunked.statusCode()).as("chunked, round %d", i).isEqualTo(413);
+            assertThat(chunked.headers().firstValue("Connection")).as("the body was read to its end").isEmpty();
+        }
+        assertThat(post(url, "after_oversized 1\n", Map.of()).statusCode()).isEqualTo(204);
+        assertThat(oplog()).hasSize(before + 1);
+    }
+
+    @Test
     void shouldAcceptGzipAndRefuseUnknownOrBrokenEncodings() throws Exception {
         ByteArrayOutputStream zipped = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(zipped)) {

@@ -29,6 +29,8 @@ public final class HttpExchange {
     private final Response response;
     private final Callback callback;
     private final AtomicBoolean answered = new AtomicBoolean();
+    /** Whether the body was read to its end, so the connection can carry the client's next request. */
+    private volatile boolean bodyConsumed;
     private Fields query;
 
     HttpExchange(Request request, Response response, Callback callback) {
@@ -62,6 +64,11 @@ public final class HttpExchange {
     /** The declared {@code Content-Length}, or -1 when the body is chunked. */
     public long contentLength() {
         return request.getLength();
+    }
+
+    /** Whether the request has a body: a length over zero, or chunked. */
+    private boolean hasBody() {
+        return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
     /** The remote address, for logs. */
@@ -100,16 +107,34 @@ public final class HttpExchange {
     }
 
     /**
+     * How much of a body over the limit is still read, and thrown away, before the 413 is sent. A server that
+     * answers and closes while the client is still sending makes the client's kernel see a reset, which can
+     * destroy the answer before the client reads it: the client then retries a request that can never succeed,
+     * or reports a dead connection instead of the reason. Reading the rest (as nginx's lingering close does)
+     * lets the answer arrive and keeps the connection for the next request; past this many bytes the
+     * gateway stops paying for a client that will not stop, answers, and closes.
+     */
+    static final long DISCARD_LIMIT = 16L << 20;
+
+    /**
      * Reads the whole body as sent, whatever its {@code Content-Encoding}, refusing more than {@code maxBytes}.
+     * A body over the limit is refused once its end has been read and thrown away ({@link #DISCARD_LIMIT}).
      *
      * @return the body; completes exceptionally with {@link HttpError} 413 when it is too large
      */
     public CompletableFuture<byte[]> rawBody(long maxBytes) {
         long declared = request.getLength();
-        if (declared > maxBytes) {
-            return CompletableFuture.failedFuture(tooLarge(maxBytes, "Content-Length is " + declared));
-        }
         CompletableFuture<byte[]> read = new CompletableFuture<>();
+        if (declared > maxBytes) {
+            HttpError error = tooLarge(maxBytes, "Content-Length is " + declared);
+            if (declared - maxBytes > DISCARD_LIMIT || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+                // a client that waits for 100 Continue has sent nothing yet: answer at once, it sends nothing more
+                read.completeExceptionally(error);
+            } else {
+                discardBody(0, maxBytes, error, read);
+            }
+            return read;
+        }
         readBody(new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192), maxBytes, read);
         return read;
     }
@@ -130,17 +155,53 @@ public final class HttpExchange {
                 return;
             }
             ByteBuffer buffer = chunk.getByteBuffer();
+            boolean last = chunk.isLast();
             if (out.size() + (long) buffer.remaining() > maxBytes) {
+                long seen = out.size() + (long) buffer.remaining();
                 chunk.release();
-                done.completeExceptionally(tooLarge(maxBytes, "the body is larger"));
+                HttpError error = tooLarge(maxBytes, "the body is larger");
+                if (last) {
+                    bodyConsumed = true;
+                    done.completeExceptionally(error);
+                } else {
+                    discardBody(seen, maxBytes, error, done);
+                }
                 return;
             }
             byte[] bytes = new byte[buffer.remaining()];
             buffer.get(bytes);
             out.writeBytes(bytes);
             chunk.release();
-            if (chunk.isLast()) {
+            if (last) {
+                bodyConsumed = true;
                 done.complete(out.toByteArray());
+                return;
+            }
+        }
+    }
+
+    /** Reads the rest of a body already refused and drops it, then fails {@code done} with {@code error}. */
+    private void discardBody(long seen, long maxBytes, HttpError error, CompletableFuture<byte[]> done) {
+        long total = seen;
+        while (true) {
+            Content.Chunk chunk = request.read();
+            if (chunk == null) {
+                long sofar = total;
+                request.demand(() -> discardBody(sofar, maxBytes, error, done));
+                return;
+            }
+            if (Content.Chunk.isFailure(chunk)) {
+                done.completeExceptionally(error);
+                return;
+            }
+            total += chunk.remaining();
+            boolean last = chunk.isLast();
+            chunk.release();
+            if (last) {
+                bodyConsumed = true;
+            }
+            if (last || total - maxBytes > DISCARD_LIMIT) {
+                done.completeExceptionally(error);
                 return;
             }
         }
@@ -182,6 +243,9 @@ public final class HttpExchange {
 
     /**
      * Answers the request. Only the first answer counts; later ones are ignored (a handler racing a timeout).
+     * An answer given before the request's body was read to its end carries {@code Connection: close}: the
+     * server closes such a connection (the rest of the body may still be on its way), and the header tells
+     * the client not to send its next request on it, where it would find the connection closed under it.
      *
      * @return whether this call answered
      */
@@ -194,6 +258,9 @@ public final class HttpExchange {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         }
         headers.forEach((k, v) -> response.getHeaders().put(k, v));
+        if (!bodyConsumed && hasBody()) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
         return true;

@@ -151,8 +151,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         if (credentials != null) {
             Credentials.Outcome outcome = credentials.authenticate(exchange, exchange.header(settings.tenantHeader()));
             if (!outcome.ok()) {
-                refuse(exchange, outcome.status(), outcome.reason(), Reason.UNAUTHORIZED, 0, bodyUnread(
-                        outcome.status() == 401 ? Map.of("WWW-Authenticate", Credentials.CHALLENGE) : Map.of()));
+                refuse(exchange, outcome.status(), outcome.reason(), Reason.UNAUTHORIZED, 0,
+                        outcome.status() == 401 ? Map.of("WWW-Authenticate", Credentials.CHALLENGE) : Map.of());
                 return;
             }
             tenant = outcome.tenant();
@@ -160,7 +160,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
             try {
                 tenant = tenant(exchange);
             } catch (HttpError e) {
-                refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, bodyUnread(Map.of()));
+                refuse(exchange, e.status(), e.getMessage(), Reason.INVALID, 0, Map.of());
                 return;
             }
         }
@@ -168,7 +168,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         InflightBudget.Reservation reservation = budget.reserve(declared >= 0 && declared <= settings.maxRequestBytes()
                 ? declared : settings.maxRequestBytes());
         if (reservation == null) {
-            overBudget(exchange, 0, true);
+            overBudget(exchange, 0);
             return;
         }
         try {
@@ -243,7 +243,7 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         metrics.recordsMade(System.nanoTime() - t1);
         if (!reservation.growTo(Math.max(body.length, OplogWriter.sizeOf(records)))) {
             reservation.release();
-            overBudget(exchange, count, false);
+            overBudget(exchange, count);
             return;
         }
         write(exchange, result, tenant, records, reservation, partial);
@@ -298,22 +298,10 @@ public final class IngestHandler implements Consumer<HttpExchange> {
         });
     }
 
-    private void overBudget(HttpExchange exchange, int samples, boolean bodyUnread) {
-        Map<String, String> headers = Map.of("Retry-After", RETRY_AFTER_SECONDS);
+    private void overBudget(HttpExchange exchange, int samples) {
         refuse(exchange, 503, "the gateway is holding its limit of " + budget.limit() + " bytes in flight "
                 + "(gateway.max_inflight_bytes): Kafka is slow or unavailable; retry", Reason.OVER_INFLIGHT_LIMIT, samples,
-                bodyUnread ? bodyUnread(headers) : headers);
-    }
-
-    /**
-     * {@code headers} and {@code Connection: close}, for an answer given before the body was read: the server closes
-     * such a connection (the rest of the body may still be on its way), so the header tells the client not to send
-     * its next request on it, where it would find the connection closed under it.
-     */
-    private static Map<String, String> bodyUnread(Map<String, String> headers) {
-        Map<String, String> all = new java.util.HashMap<>(headers);
-        all.put("Connection", "close");
-        return all;
+                Map.of("Retry-After", RETRY_AFTER_SECONDS));
     }
 
     /** Answers a refusal, counts it, and logs it (rate-limited per reason). */
