@@ -19,6 +19,7 @@ import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -95,8 +96,7 @@ public final class ProcessorTopology {
      * The topology with stream aggregation ({@code aggregation} may be {@code null}: none).
      *
      * @param inMemory whether every store is held in the heap ({@code processor.state_store: memory}) instead of
-     *     RocksDB; both are changelogged the same way, and both order keys bytewise, as the window stage's range
-     *     scans need
+     *     RocksDB; both are changelogged the same way
      */
     public static Topology build(String oplogTopic, boolean skipBadRecords, Counter badRecords, Duration setWindow,
             Aggregation aggregation, boolean inMemory) {
@@ -144,8 +144,18 @@ public final class ProcessorTopology {
     private record Stored(StreamsBuilder builder, boolean inMemory) {
 
         <V> StoreBuilder<KeyValueStore<byte[], V>> builder(String name, Serde<V> values) {
-            return Stores.keyValueStoreBuilder(inMemory ? Stores.inMemoryKeyValueStore(name)
-                    : Stores.persistentKeyValueStore(name), Serdes.ByteArray(), values);
+            return Stores.keyValueStoreBuilder(supplier(name), Serdes.ByteArray(), values);
+        }
+
+        /**
+         * RocksDB; or in the heap, the series' state in a hash map, read and written by key once a sample, and the
+         * other stores in Streams' sorted map, which the window stage's range scans need.
+         */
+        private KeyValueBytesStoreSupplier supplier(String name) {
+            if (!inMemory) {
+                return Stores.persistentKeyValueStore(name);
+            }
+            return name.equals(SERIES_STATE_STORE) ? HashKeyValueStore.supplier(name) : Stores.inMemoryKeyValueStore(name);
         }
 
         /** A store, not cached. */
