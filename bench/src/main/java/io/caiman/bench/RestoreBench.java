@@ -49,6 +49,11 @@ import picocli.CommandLine.Option;
  * changed (the group noticed A was gone: the session timeout), when B held every partition, and when B was ready
  * again (running, nothing restoring, lag within bound). The restore time is the last minus the first.
  *
+ * <p>With {@code --feed N}, samples keep arriving while A dies, so A dies with a transaction open (a processor under
+ * load always has one): a fourth time is reported, when the group's committed offset of each of A's partitions first
+ * moved past where A left it, that is when B processed A's partitions again. Under exactly_once_v2 B cannot read a
+ * partition's committed offset while a dead member's transaction still holds an offset commit for it.
+ *
  * <pre>java -cp bench/target/benchmarks.jar io.caiman.bench.RestoreBench</pre>
  */
 @Command(name = "caiman-restore-bench", mixinStandardHelpOptions = true,
@@ -65,6 +70,16 @@ public final class RestoreBench implements Callable<Integer> {
             description = "The processors' consumer session.timeout.ms: how soon a dead member is noticed (default: ${DEFAULT-VALUE}, the broker's minimum).")
     int sessionTimeoutMs;
 
+    @Option(names = "--transaction-timeout", defaultValue = "0",
+            description = "The processors' producer transaction.timeout.ms: how long a dead processor's open transaction "
+                    + "holds its partitions' offsets; 0 for Streams' default under exactly_once_v2, 10 s (default: ${DEFAULT-VALUE}).")
+    int transactionTimeoutMs;
+
+    @Option(names = "--abort-check-interval", defaultValue = "10000",
+            description = "The brokers' transaction.abort.timed.out.transaction.cleanup.interval.ms: how often they look "
+                    + "for transactions past their timeout (default: ${DEFAULT-VALUE}, Kafka's).")
+    int abortCheckIntervalMs;
+
     @Option(names = "--heap", defaultValue = "768m", description = "Each processor's -Xmx (default: ${DEFAULT-VALUE}).")
     String heap;
 
@@ -76,6 +91,12 @@ public final class RestoreBench implements Callable<Integer> {
             description = "How A is stopped: KILL (SIGKILL, a crash) or TERM (SIGTERM, a graceful stop that leaves the group) (default: ${DEFAULT-VALUE}).")
     String signal;
 
+    @Option(names = "--feed", defaultValue = "0",
+            description = "Samples a second written to the oplog from the settling pause until B has moved every one of "
+                    + "A's partitions past where A left it, so that A dies inside a transaction, as it does under load; "
+                    + "0 for none (default: ${DEFAULT-VALUE}).")
+    int feed;
+
     private static final Pattern PEER = Pattern.compile("\"address\":\"([^\"]+)\",\"self\":(true|false),\"partitions\":\\[([0-9,]*)\\]");
 
     public static void main(String[] args) {
@@ -86,7 +107,9 @@ public final class RestoreBench implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream out = System.out;
         Path dir = Files.createTempDirectory("caiman-restore-bench-");
-        try (EmbeddedKafka kafka = EmbeddedKafka.builder().nodes(2).dataDir(dir.resolve("kafka")).build().start()) {
+        try (EmbeddedKafka kafka = EmbeddedKafka.builder().nodes(2).dataDir(dir.resolve("kafka"))
+                .brokerProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                        Integer.toString(abortCheckIntervalMs)).build().start()) {
             for (String mode : modes) {
                 run(out, kafka, dir.resolve(mode), mode);
             }
@@ -106,15 +129,19 @@ public final class RestoreBench implements Callable<Integer> {
                         + partitions + ", replica_factor: " + (standby ? 2 : 1) + ", sharding_key: [__name__, instance]}",
                 "kafka:",
                 "  streams: {session.timeout.ms: '" + sessionTimeoutMs + "', heartbeat.interval.ms: '"
-                        + Math.max(500, sessionTimeoutMs / 6) + "'}",
+                        + Math.max(500, sessionTimeoutMs / 6) + "'"
+                        + (transactionTimeoutMs > 0 ? ", producer.transaction.timeout.ms: '" + transactionTimeoutMs + "'" : "")
+                        + "}",
                 "");
         Path config = dir.resolve("caiman.yaml");
         Files.writeString(config, yaml);
         CaimanConfig cfg = ConfigLoader.parse(yaml, "caiman.yaml");
         ClusterConfig cluster = cfg.requireCluster(name);
         out.printf(Locale.ROOT, "%s: %,d series over %d partitions, replica_factor %d (num.standby.replicas %d), "
-                + "session timeout %d ms%n", mode, series, partitions, cluster.replicaFactor(), cluster.replicaFactor() - 1,
-                sessionTimeoutMs);
+                + "session timeout %d ms, transaction timeout %s, brokers' abort check every %d ms%n", mode, series,
+                partitions, cluster.replicaFactor(), cluster.replicaFactor() - 1,
+                sessionTimeoutMs, transactionTimeoutMs > 0 ? transactionTimeoutMs + " ms" : "Streams' default",
+                abortCheckIntervalMs);
         try (Admin admin = KafkaClients.newAdmin(cfg, cluster, "restore-bench")) {
             Topics.ensure(admin, TopicSpec.oplog(cluster));
             write(cfg, cluster, out);
@@ -123,18 +150,21 @@ public final class RestoreBench implements Callable<Integer> {
             long t0 = System.nanoTime();
             Process a = processor(config, dir, "a", portA);
             Process b = processor(config, dir, "b", portB);
+            Feeder feeder = null;
             try {
                 awaitCaughtUp(admin, cluster, a, b, out, t0);
                 Probes.awaitReady(portA, a::isAlive, Duration.ofSeconds(120));
                 Probes.awaitReady(portB, b::isAlive, Duration.ofSeconds(120));
                 out.printf(Locale.ROOT, "  both processors ready, every offset committed, after %.1f s; settling 10 s%n",
                         (System.nanoTime() - t0) / 1e9);
+                feeder = feed > 0 ? Feeder.start(cfg, cluster, feed, Math.min(series, 100_000)) : null;
                 Thread.sleep(10_000);
                 List<Integer> aHeld = peers(portB).get("127.0.0.1:" + portA);
                 boolean crash = !signal.equalsIgnoreCase("TERM");
                 out.printf(Locale.ROOT, "  A holds partitions %s, B %s; stopping A (%s)%n", aHeld,
                         peers(portB).get("127.0.0.1:" + portB), crash ? "SIGKILL" : "SIGTERM");
                 long logBefore = Files.size(dir.resolve("b.err"));
+                Map<TopicPartition, Long> leftAt = feeder == null ? Map.of() : committed(admin, cluster);
                 long kill = System.nanoTime();
                 if (crash) {
                     a.destroyForcibly();
@@ -145,8 +175,9 @@ public final class RestoreBench implements Callable<Integer> {
                 double noticed = -1;
                 double allHeld = -1;
                 double ready = -1;
+                double moved = feeder == null ? 0 : -1;
                 long deadline = kill + TimeUnit.SECONDS.toNanos(300);
-                while (System.nanoTime() < deadline && ready < 0) {
+                while (System.nanoTime() < deadline && (ready < 0 || moved < 0)) {
                     double at = (System.nanoTime() - kill) / 1e9;
                     Map<String, List<Integer>> view = peers(portB);
                     if (noticed < 0 && (view == null || !view.containsKey("127.0.0.1:" + portA))) {
@@ -156,25 +187,113 @@ public final class RestoreBench implements Callable<Integer> {
                             && view.getOrDefault("127.0.0.1:" + portB, List.of()).size() == partitions) {
                         allHeld = at;
                     }
-                    if (allHeld >= 0 && Probes.ready(portB)) {
+                    if (ready < 0 && allHeld >= 0 && Probes.ready(portB)) {
                         ready = (System.nanoTime() - kill) / 1e9;
+                    }
+                    if (moved < 0 && movedPast(committed(admin, cluster), leftAt, aHeld)) {
+                        moved = (System.nanoTime() - kill) / 1e9;
                     }
                     Thread.sleep(50);
                 }
-                if (ready < 0) {
-                    throw new IllegalStateException(mode + ": B was not ready with every partition 300 s after the kill; see "
-                            + dir.resolve("b.err"));
+                if (feeder != null) {
+                    out.printf(Locale.ROOT, "  fed %,d samples at %,d a second%n", feeder.stop(), feed);
+                }
+                if (ready < 0 || moved < 0) {
+                    throw new IllegalStateException(mode + ": B was not ready with every partition, or had not moved A's "
+                            + "partitions on, 300 s after the kill; see " + dir.resolve("b.err"));
                 }
                 out.printf(Locale.ROOT, "  %s: after the signal, B's group view lost A at %.2f s, B held every partition at "
                         + "%.2f s and was ready at %.2f s: restore %.2f s after the group noticed; B restored %,d changelog "
                         + "records meanwhile (from its log)%n", mode, noticed, allHeld, ready, ready - noticed,
                         restored(dir.resolve("b.err"), logBefore));
+                if (feeder != null) {
+                    out.printf(Locale.ROOT, "  %s: B committed past where A left every one of A's partitions at %.2f s%n",
+                            mode, moved);
+                }
             } finally {
+                if (feeder != null) {
+                    feeder.stop();
+                }
                 a.destroyForcibly();
                 b.destroy();
                 b.waitFor(30, TimeUnit.SECONDS);
                 b.destroyForcibly();
             }
+        }
+    }
+
+    /** The group's committed oplog offsets. */
+    private static Map<TopicPartition, Long> committed(Admin admin, ClusterConfig cluster) throws Exception {
+        Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
+        admin.listConsumerGroupOffsets(cluster.processorApplicationId()).partitionsToOffsetAndMetadata()
+                .get(30, TimeUnit.SECONDS).forEach((tp, o) -> {
+                    if (o != null && tp.topic().equals(cluster.oplogTopic())) {
+                        offsets.put(tp, o.offset());
+                    }
+                });
+        return offsets;
+    }
+
+    /** Whether every partition A held has a committed offset past the one it had when A died. */
+    private static boolean movedPast(Map<TopicPartition, Long> now, Map<TopicPartition, Long> leftAt, List<Integer> aHeld) {
+        for (Map.Entry<TopicPartition, Long> left : leftAt.entrySet()) {
+            if (aHeld.contains(left.getKey().partition()) && now.getOrDefault(left.getKey(), -1L) <= left.getValue()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes samples of the bench's series at a steady rate on a thread of its own, until stopped. */
+    private static final class Feeder {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long sent;
+
+        private Feeder(CaimanConfig cfg, ClusterConfig cluster, int perSecond, int series) {
+            thread = new Thread(() -> feed(cfg, cluster, perSecond, series), "restore-bench-feeder");
+            thread.setDaemon(true);
+        }
+
+        static Feeder start(CaimanConfig cfg, ClusterConfig cluster, int perSecond, int series) {
+            Feeder f = new Feeder(cfg, cluster, perSecond, series);
+            f.thread.start();
+            return f;
+        }
+
+        private void feed(CaimanConfig cfg, ClusterConfig cluster, int perSecond, int series) {
+            OplogRecords builder = new OplogRecords(cluster, List.of());
+            int tick = Math.max(1, perSecond / 20); // twenty batches a second
+            try (KafkaProducer<byte[], byte[]> producer = KafkaClients.newProducer(cfg, cluster, "restore-bench-feed")) {
+                long next = System.nanoTime();
+                int j = 0;
+                while (running) {
+                    List<ParsedSample> batch = new ArrayList<>(tick);
+                    for (int i = 0; i < tick; i++, j = (j + 1) % series) {
+                        batch.add(new ParsedSample("restore_metric", Labels.of("instance", "host-" + (j / 100), "job",
+                                "bench", "n", Integer.toString(j % 100)), j, null, MetricType.GAUGE, 0));
+                    }
+                    for (ProducerRecord<byte[], byte[]> r : builder.records(batch, "default", System.currentTimeMillis(),
+                            "bench", "bench")) {
+                        producer.send(r);
+                    }
+                    sent += tick;
+                    next += TimeUnit.MILLISECONDS.toNanos(50);
+                    long wait = next - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** Stops and returns how many samples were sent. */
+        long stop() throws InterruptedException {
+            running = false;
+            thread.join(30_000);
+            return sent;
         }
     }
 

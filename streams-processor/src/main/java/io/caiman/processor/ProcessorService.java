@@ -292,6 +292,8 @@ public final class ProcessorService implements AutoCloseable {
         boolean waited = startedNanos != 0
                 && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
         long lag = s == null ? -1 : inputLag(s);
+        boolean assigned = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
+        java.util.Set<Integer> waiting = assigned ? notProcessing(s) : java.util.Set.of();
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
@@ -302,8 +304,32 @@ public final class ProcessorService implements AutoCloseable {
                                 : "; waiting up to " + SettingType.formatDuration(settings.clusterWait())) : "")),
                 new Readiness.Condition("state restored", s != null && restoring.active() == 0,
                         restoring.active() + " store partitions restoring"),
+                new Readiness.Condition("assigned partitions processing", assigned && waiting.isEmpty(),
+                        waiting.isEmpty() ? "" : "oplog partitions " + waiting + " are assigned here "
+                        + "but not read yet: their tasks are restoring, or waiting for the offsets that a dead processor's "
+                        + "open transaction holds until Kafka aborts it (transaction.timeout.ms)"),
                 new Readiness.Condition("lag within ready_max_lag", lag >= 0 && lag <= settings.readyMaxLag(),
                         "input lag " + lag + " records (bound " + settings.readyMaxLag() + ")")));
+    }
+
+    /**
+     * The oplog partitions the group assigned to this processor that its consumer has not fetched from yet: their
+     * tasks do not run. A task taken over from a processor killed with its transaction open cannot start until Kafka
+     * aborts that transaction, since until then the partition's committed offset is not stable; meanwhile the group
+     * shows the partition here, nothing restores, and no lag is known for it.
+     */
+    private java.util.Set<Integer> notProcessing(KafkaStreams s) {
+        java.util.Set<Integer> waiting = new java.util.TreeSet<>();
+        for (org.apache.kafka.streams.StreamsMetadata m : s.metadataForAllStreamsClients()) {
+            if ((m.hostInfo().host() + ":" + m.hostInfo().port()).equals(address)) {
+                m.topicPartitions().stream().filter(tp -> tp.topic().equals(cluster.oplogTopic()))
+                        .forEach(tp -> waiting.add(tp.partition()));
+            }
+        }
+        if (!waiting.isEmpty()) {
+            waiting.removeAll(oplogLags(s).keySet());
+        }
+        return waiting;
     }
 
     /** What /api/v1/cluster/self reports. */
@@ -396,6 +422,15 @@ public final class ProcessorService implements AutoCloseable {
         if (s == null) {
             return false;
         }
+        Double lag = oplogLags(s).get(partition);
+        return lag != null && lag == 0;
+    }
+
+    /**
+     * The main consumers' {@code records-lag} of each oplog partition they have fetched from, read from the metrics at
+     * most every 200 ms.
+     */
+    private synchronized Map<Integer, Double> oplogLags(KafkaStreams s) {
         if (System.nanoTime() - lagsAtNanos > 200_000_000L || lagsAtNanos == 0) {
             Map<Integer, Double> lags = new HashMap<>();
             String topic = cluster.oplogTopic();
@@ -412,8 +447,7 @@ public final class ProcessorService implements AutoCloseable {
             oplogLags = lags;
             lagsAtNanos = System.nanoTime();
         }
-        Double lag = oplogLags.get(partition);
-        return lag != null && lag == 0;
+        return oplogLags;
     }
 
     /** The advertised HTTP address: {@code advertise}, else {@code listen} with this host's name for a wildcard. */

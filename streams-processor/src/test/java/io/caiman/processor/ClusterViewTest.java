@@ -74,7 +74,8 @@ class ClusterViewTest {
                             assertThat(ready.statusCode()).isEqualTo(200);
                             // read in the same attempt: a late rebalance can make the group briefly not ready again
                             assertThat(ready.body()).contains("[ok] cluster formed: 2 of min_cluster_size 2",
-                                    "[ok] state restored", "[ok] lag within ready_max_lag");
+                                    "[ok] state restored", "[ok] assigned partitions processing",
+                                    "[ok] lag within ready_max_lag");
                             JsonNode peers = json(one, "/api/v1/cluster/peers").get("data");
                             assertThat(peers).hasSize(2);
                             Set<Integer> all = new HashSet<>();
@@ -126,5 +127,84 @@ class ClusterViewTest {
                         assertThat(JSON.readTree(r.body()).get("data")).hasSize(20);
                     });
         }
+    }
+
+    /**
+     * A processor killed while committing leaves a transaction that holds an offset commit of the group open until
+     * Kafka aborts it; the new owner of the dead processor's partitions cannot read their committed offsets, so they do
+     * not run, though the group shows them assigned and nothing restores. Here a producer leaves such a transaction
+     * open on purpose, and the processor whose partitions move is stopped: the one left must say it is not ready,
+     * naming those partitions, and become ready once the transaction ends.
+     */
+    @Test
+    void shouldNotBeReadyWhileTakenOverPartitionsWaitForAnOpenTransactionsOffsets(@TempDir Path a, @TempDir Path b)
+            throws Exception {
+        String name = TestConfigs.uniqueName("txwait");
+        CaimanConfig configA = config(name, a, "");
+        io.caiman.core.config.ClusterConfig cluster = configA.requireCluster(name);
+        java.util.Map<String, Object> client = java.util.Map.of("bootstrap.servers",
+                io.caiman.testing.SharedCluster.kafka().bootstrapServers());
+        try (ProcessorService one = new ProcessorService(configA);
+                org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> dead =
+                        new org.apache.kafka.clients.producer.KafkaProducer<>(with(client, "transactional.id",
+                                name + "-dead-processor", "transaction.timeout.ms", "300000"),
+                                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            one.start();
+            Set<Integer> moved = new HashSet<>();
+            try (ProcessorService two = new ProcessorService(config(name, b, ""))) {
+                two.start();
+                Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
+                        .ignoreExceptions().untilAsserted(() -> {
+                            assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
+                            assertThat(get(two, "/-/ready").statusCode()).isEqualTo(200);
+                            moved.clear();
+                            for (JsonNode p : json(one, "/api/v1/cluster/peers").get("data")) {
+                                if (!p.get("self").asBoolean()) {
+                                    p.get("partitions").forEach(n -> moved.add(n.asInt()));
+                                }
+                            }
+                            assertThat(moved).isNotEmpty();
+                        });
+                // the group as a consumer that has not joined it sees it: no generation, no member (a transactional
+                // commit is taken so, as older producers sent it)
+                dead.initTransactions();
+                dead.beginTransaction();
+                java.util.Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata>
+                        offsets = new java.util.HashMap<>();
+                for (int p = 0; p < 4; p++) {
+                    offsets.put(new org.apache.kafka.common.TopicPartition(cluster.oplogTopic(), p),
+                            new org.apache.kafka.clients.consumer.OffsetAndMetadata(0));
+                }
+                try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> group =
+                        new org.apache.kafka.clients.consumer.KafkaConsumer<>(with(client, "group.id",
+                                cluster.processorApplicationId()),
+                                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                    dead.sendOffsetsToTransaction(offsets, group.groupMetadata());
+                }
+            }
+            String waiting = "[waiting] assigned partitions processing: oplog partitions " + new java.util.TreeSet<>(moved)
+                    + " are assigned here but not read yet";
+            Awaitility.await().atMost(Timing.seconds(60)).pollInterval(java.time.Duration.ofMillis(200))
+                    .ignoreExceptions().untilAsserted(() -> {
+                        HttpResponse<String> ready = get(one, "/-/ready");
+                        assertThat(ready.statusCode()).isEqualTo(503);
+                        // Streams may show the group still rebalancing or already running; either way the partitions
+                        // are named, and nothing restores
+                        assertThat(ready.body()).contains("[ok] state restored", waiting);
+                    });
+            dead.abortTransaction();
+            Awaitility.await().atMost(Timing.seconds(60)).ignoreExceptions().untilAsserted(() ->
+                    assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200));
+        }
+    }
+
+    private static java.util.Map<String, Object> with(java.util.Map<String, Object> base, String... more) {
+        java.util.Map<String, Object> all = new java.util.HashMap<>(base);
+        for (int i = 0; i < more.length; i += 2) {
+            all.put(more[i], more[i + 1]);
+        }
+        return all;
     }
 }
