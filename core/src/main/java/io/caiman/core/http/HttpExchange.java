@@ -31,6 +31,8 @@ public final class HttpExchange {
     private final AtomicBoolean answered = new AtomicBoolean();
     /** Whether the body was read to its end, so the connection can carry the client's next request. */
     private volatile boolean bodyConsumed;
+    /** Whether a handler reads the body ({@link #rawBody}). */
+    private volatile boolean bodyStarted;
     private Fields query;
 
     HttpExchange(Request request, Response response, Callback callback) {
@@ -66,8 +68,12 @@ public final class HttpExchange {
         return request.getLength();
     }
 
-    /** Whether the request has a body: a length over zero, or chunked. */
     private boolean hasBody() {
+        return hasBody(request);
+    }
+
+    /** Whether a request has a body: a length over zero, or chunked. */
+    static boolean hasBody(Request request) {
         return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
@@ -107,31 +113,34 @@ public final class HttpExchange {
     }
 
     /**
-     * How much of a body over the limit is still read, and thrown away, before the 413 is sent. A server that
-     * answers and closes while the client is still sending makes the client's kernel see a reset, which can
-     * destroy the answer before the client reads it: the client then retries a request that can never succeed,
-     * or reports a dead connection instead of the reason. Reading the rest (as nginx's lingering close does)
-     * lets the answer arrive and keeps the connection for the next request; past this many bytes the
-     * gateway stops paying for a client that will not stop, answers, and closes.
+     * How much of a body the server still reads, and throws away, before it answers a request it refuses (too large,
+     * unauthorized, over a limit). A server that answers and closes while the client is still sending makes the
+     * client's kernel see a reset, which can destroy the answer before the client reads it: the client then reports
+     * a dead connection instead of the reason, and retries a request that cannot succeed. Reading the rest (as
+     * nginx's lingering close does) lets the answer arrive and keeps the connection for the next request; past this
+     * many bytes the server stops paying for a client that will not stop, answers, and closes.
      */
     static final long DISCARD_LIMIT = 16L << 20;
 
     /**
      * Reads the whole body as sent, whatever its {@code Content-Encoding}, refusing more than {@code maxBytes}.
-     * A body over the limit is refused once its end has been read and thrown away ({@link #DISCARD_LIMIT}).
+     * A body over the limit is refused once the rest of it has been read and thrown away ({@link #DISCARD_LIMIT}).
      *
      * @return the body; completes exceptionally with {@link HttpError} 413 when it is too large
      */
     public CompletableFuture<byte[]> rawBody(long maxBytes) {
+        bodyStarted = true;
         long declared = request.getLength();
         CompletableFuture<byte[]> read = new CompletableFuture<>();
         if (declared > maxBytes) {
             HttpError error = tooLarge(maxBytes, "Content-Length is " + declared);
-            if (declared - maxBytes > DISCARD_LIMIT || request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
-                // a client that waits for 100 Continue has sent nothing yet: answer at once, it sends nothing more
+            if (declared - maxBytes > DISCARD_LIMIT) {
                 read.completeExceptionally(error);
             } else {
-                discardBody(0, maxBytes, error, read);
+                discard(request, end -> {
+                    bodyConsumed = end;
+                    read.completeExceptionally(error);
+                });
             }
             return read;
         }
@@ -157,14 +166,16 @@ public final class HttpExchange {
             ByteBuffer buffer = chunk.getByteBuffer();
             boolean last = chunk.isLast();
             if (out.size() + (long) buffer.remaining() > maxBytes) {
-                long seen = out.size() + (long) buffer.remaining();
                 chunk.release();
                 HttpError error = tooLarge(maxBytes, "the body is larger");
                 if (last) {
                     bodyConsumed = true;
                     done.completeExceptionally(error);
                 } else {
-                    discardBody(seen, maxBytes, error, done);
+                    discard(request, end -> {
+                        bodyConsumed = end;
+                        done.completeExceptionally(error);
+                    });
                 }
                 return;
             }
@@ -180,28 +191,37 @@ public final class HttpExchange {
         }
     }
 
-    /** Reads the rest of a body already refused and drops it, then fails {@code done} with {@code error}. */
-    private void discardBody(long seen, long maxBytes, HttpError error, CompletableFuture<byte[]> done) {
+    /**
+     * Reads what is left of {@code request}'s body and drops it, up to {@link #DISCARD_LIMIT} bytes, then runs
+     * {@code then} with whether the body's end was reached. A client waiting for {@code 100 Continue} has sent no
+     * body and, answered without it, sends none: nothing is read.
+     */
+    static void discard(Request request, java.util.function.Consumer<Boolean> then) {
+        if (request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
+            then.accept(false);
+            return;
+        }
+        discard(request, 0, then);
+    }
+
+    private static void discard(Request request, long seen, java.util.function.Consumer<Boolean> then) {
         long total = seen;
         while (true) {
             Content.Chunk chunk = request.read();
             if (chunk == null) {
                 long sofar = total;
-                request.demand(() -> discardBody(sofar, maxBytes, error, done));
+                request.demand(() -> discard(request, sofar, then));
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {
-                done.completeExceptionally(error);
+                then.accept(false);
                 return;
             }
             total += chunk.remaining();
             boolean last = chunk.isLast();
             chunk.release();
-            if (last) {
-                bodyConsumed = true;
-            }
-            if (last || total - maxBytes > DISCARD_LIMIT) {
-                done.completeExceptionally(error);
+            if (last || total > DISCARD_LIMIT) {
+                then.accept(last);
                 return;
             }
         }
@@ -243,9 +263,10 @@ public final class HttpExchange {
 
     /**
      * Answers the request. Only the first answer counts; later ones are ignored (a handler racing a timeout).
-     * An answer given before the request's body was read to its end carries {@code Connection: close}: the
-     * server closes such a connection (the rest of the body may still be on its way), and the header tells
-     * the client not to send its next request on it, where it would find the connection closed under it.
+     * An answer given before a handler read the body is sent once the body has been read and thrown away
+     * ({@link #DISCARD_LIMIT}), so that it reaches the client. An answer sent before the body's end was read carries
+     * {@code Connection: close}: the server closes such a connection (the rest of the body may still be on its way),
+     * and the header tells the client not to send its next request on it.
      *
      * @return whether this call answered
      */
@@ -253,6 +274,19 @@ public final class HttpExchange {
         if (!answered.compareAndSet(false, true)) {
             return false;
         }
+        if (!bodyStarted && !bodyConsumed && hasBody()) {
+            bodyStarted = true;
+            discard(request, end -> {
+                bodyConsumed = end;
+                send(status, contentType, body, headers);
+            });
+        } else {
+            send(status, contentType, body, headers);
+        }
+        return true;
+    }
+
+    private void send(int status, String contentType, byte[] body, Map<String, String> headers) {
         response.setStatus(status);
         if (contentType != null) {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
@@ -263,6 +297,5 @@ public final class HttpExchange {
         }
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
-        return true;
     }
 }
