@@ -287,13 +287,17 @@ public final class ProcessorService implements AutoCloseable {
         ProcessorSettings settings = config.processor();
         int members = 0;
         if (state == KafkaStreams.State.RUNNING) {
-            members = s.metadataForAllStreamsClients().size();
+            try {
+                members = s.metadataForAllStreamsClients().size();
+            } catch (IllegalStateException | org.apache.kafka.streams.errors.StreamsException e) {
+                members = 0; // stopping since the state was read
+            }
         }
         boolean waited = startedNanos != 0
                 && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
         long lag = s == null ? -1 : inputLag(s);
-        boolean assigned = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING;
-        java.util.Set<Integer> waiting = assigned ? notProcessing(s) : java.util.Set.of();
+        java.util.Set<Integer> waiting = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
+                ? notProcessing(s) : null;
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
@@ -304,8 +308,8 @@ public final class ProcessorService implements AutoCloseable {
                                 : "; waiting up to " + SettingType.formatDuration(settings.clusterWait())) : "")),
                 new Readiness.Condition("state restored", s != null && restoring.active() == 0,
                         restoring.active() + " store partitions restoring"),
-                new Readiness.Condition("assigned partitions processing", assigned && waiting.isEmpty(),
-                        waiting.isEmpty() ? "" : "oplog partitions " + waiting + " are assigned here "
+                new Readiness.Condition("assigned partitions processing", waiting != null && waiting.isEmpty(),
+                        waiting == null || waiting.isEmpty() ? "" : "oplog partitions " + waiting + " are assigned here "
                         + "but not read yet: their tasks are restoring, or waiting for the offsets that a dead processor's "
                         + "open transaction holds until Kafka aborts it (transaction.timeout.ms)"),
                 new Readiness.Condition("lag within ready_max_lag", lag >= 0 && lag <= settings.readyMaxLag(),
@@ -317,10 +321,18 @@ public final class ProcessorService implements AutoCloseable {
      * tasks do not run. A task taken over from a processor killed with its transaction open cannot start until Kafka
      * aborts that transaction, since until then the partition's committed offset is not stable; meanwhile the group
      * shows the partition here, nothing restores, and no lag is known for it.
+     *
+     * @return the partitions, or {@code null} when Streams no longer tells (it is stopping)
      */
     private java.util.Set<Integer> notProcessing(KafkaStreams s) {
         java.util.Set<Integer> waiting = new java.util.TreeSet<>();
-        for (org.apache.kafka.streams.StreamsMetadata m : s.metadataForAllStreamsClients()) {
+        java.util.Collection<org.apache.kafka.streams.StreamsMetadata> clients;
+        try {
+            clients = s.metadataForAllStreamsClients();
+        } catch (IllegalStateException | org.apache.kafka.streams.errors.StreamsException e) {
+            return null;
+        }
+        for (org.apache.kafka.streams.StreamsMetadata m : clients) {
             if ((m.hostInfo().host() + ":" + m.hostInfo().port()).equals(address)) {
                 m.topicPartitions().stream().filter(tp -> tp.topic().equals(cluster.oplogTopic()))
                         .forEach(tp -> waiting.add(tp.partition()));

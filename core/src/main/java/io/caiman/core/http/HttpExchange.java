@@ -134,8 +134,8 @@ public final class HttpExchange {
         CompletableFuture<byte[]> read = new CompletableFuture<>();
         if (declared > maxBytes) {
             HttpError error = tooLarge(maxBytes, "Content-Length is " + declared);
-            if (declared - maxBytes > DISCARD_LIMIT) {
-                read.completeExceptionally(error);
+            if (declared > DISCARD_LIMIT) {
+                read.completeExceptionally(error); // more than would be thrown away: answer, and close
             } else {
                 discard(request, end -> {
                     bodyConsumed = end;
