@@ -142,6 +142,13 @@ public final class ProcessorService implements AutoCloseable {
             });
             streamsMetrics = new KafkaStreamsMetrics(streams);
             streamsMetrics.bindTo(registry);
+            io.micrometer.core.instrument.Gauge.builder("caiman_processor_partitions_not_read", this, p -> {
+                KafkaStreams s = p.streams;
+                java.util.Set<Integer> waiting = s == null ? null : p.notProcessing(s);
+                return waiting == null ? Double.NaN : waiting.size();
+            }).description("Oplog partitions assigned to this processor that it has not read yet: restoring, or "
+                    + "waiting for a dead processor's open transaction to be aborted (NaN while not running)")
+                    .register(registry);
             streams.start();
             if (!rules.isEmpty()) {
                 startEndsReader();
@@ -296,8 +303,7 @@ public final class ProcessorService implements AutoCloseable {
         boolean waited = startedNanos != 0
                 && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
         long lag = s == null ? -1 : inputLag(s);
-        java.util.Set<Integer> waiting = state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING
-                ? notProcessing(s) : null;
+        java.util.Set<Integer> waiting = s == null ? null : notProcessing(s);
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
@@ -322,9 +328,13 @@ public final class ProcessorService implements AutoCloseable {
      * aborts that transaction, since until then the partition's committed offset is not stable; meanwhile the group
      * shows the partition here, nothing restores, and no lag is known for it.
      *
-     * @return the partitions, or {@code null} when Streams no longer tells (it is stopping)
+     * @return the partitions, or {@code null} when Streams is not running or rebalancing
      */
     private java.util.Set<Integer> notProcessing(KafkaStreams s) {
+        KafkaStreams.State state = s.state();
+        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+            return null;
+        }
         java.util.Set<Integer> waiting = new java.util.TreeSet<>();
         java.util.Collection<org.apache.kafka.streams.StreamsMetadata> clients;
         try {

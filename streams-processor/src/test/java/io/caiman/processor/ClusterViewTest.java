@@ -193,10 +193,14 @@ class ClusterViewTest {
                         // Streams may show the group still rebalancing or already running; either way the partitions
                         // are named, and nothing restores
                         assertThat(ready.body()).contains("[ok] state restored", waiting);
+                        assertThat(get(one, "/metrics").body()).contains("caiman_processor_partitions_not_read "
+                                + moved.size() + ".0");
                     });
             dead.abortTransaction();
-            Awaitility.await().atMost(Timing.seconds(60)).ignoreExceptions().untilAsserted(() ->
-                    assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200));
+            Awaitility.await().atMost(Timing.seconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
+                assertThat(get(one, "/metrics").body()).contains("caiman_processor_partitions_not_read 0.0");
+            });
         }
     }
 
