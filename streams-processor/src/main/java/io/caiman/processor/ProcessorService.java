@@ -146,8 +146,9 @@ public final class ProcessorService implements AutoCloseable {
                 KafkaStreams s = p.streams;
                 java.util.Set<Integer> waiting = s == null ? null : p.notProcessing(s);
                 return waiting == null ? Double.NaN : waiting.size();
-            }).description("Oplog partitions assigned to this processor that it has not read yet: restoring, or "
-                    + "waiting for a dead processor's open transaction to be aborted (NaN while not running)")
+            }).description("Oplog partitions assigned to this processor for which its consumer reports no lag yet: "
+                    + "restoring, waiting for a dead processor's open transaction to be aborted, or (for up to a second "
+                    + "or so) just assigned; NaN while not running")
                     .register(registry);
             streams.start();
             if (!rules.isEmpty()) {
@@ -303,7 +304,6 @@ public final class ProcessorService implements AutoCloseable {
         boolean waited = startedNanos != 0
                 && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
         long lag = s == null ? -1 : inputLag(s);
-        java.util.Set<Integer> waiting = s == null ? null : notProcessing(s);
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
@@ -314,19 +314,17 @@ public final class ProcessorService implements AutoCloseable {
                                 : "; waiting up to " + SettingType.formatDuration(settings.clusterWait())) : "")),
                 new Readiness.Condition("state restored", s != null && restoring.active() == 0,
                         restoring.active() + " store partitions restoring"),
-                new Readiness.Condition("assigned partitions processing", waiting != null && waiting.isEmpty(),
-                        waiting == null || waiting.isEmpty() ? "" : "oplog partitions " + waiting + " are assigned here "
-                        + "but not read yet: their tasks are restoring, or waiting for the offsets that a dead processor's "
-                        + "open transaction holds until Kafka aborts it (transaction.timeout.ms)"),
                 new Readiness.Condition("lag within ready_max_lag", lag >= 0 && lag <= settings.readyMaxLag(),
                         "input lag " + lag + " records (bound " + settings.readyMaxLag() + ")")));
     }
 
     /**
-     * The oplog partitions the group assigned to this processor that its consumer has not fetched from yet: their
-     * tasks do not run. A task taken over from a processor killed with its transaction open cannot start until Kafka
-     * aborts that transaction, since until then the partition's committed offset is not stable; meanwhile the group
-     * shows the partition here, nothing restores, and no lag is known for it.
+     * The oplog partitions the group assigned to this processor for which its consumer reports no lag: their tasks
+     * have not fetched yet. A task taken over from a processor killed with its transaction open cannot start until
+     * Kafka aborts that transaction, since until then the partition's committed offset is not stable; meanwhile the
+     * group shows the partition here, nothing restores, and no lag is known for it. Not a readiness condition: the
+     * consumer reports a partition's lag some time after its first records (up to a second was seen), so a processor
+     * that has just started reads partitions it does not yet report; what counts is a count that stays above 0.
      *
      * @return the partitions, or {@code null} when Streams is not running or rebalancing
      */
