@@ -222,6 +222,12 @@ public final class RestoreBench implements Callable<Integer> {
         }
     }
 
+    /** Series {@code j} of the bench (100 to an instance), with value {@code j}. */
+    private static ParsedSample sample(int j) {
+        return new ParsedSample("restore_metric", Labels.of("instance", "host-" + (j / 100), "job", "bench",
+                "n", Integer.toString(j % 100)), j, null, MetricType.GAUGE, 0);
+    }
+
     /** The group's committed oplog offsets. */
     private static Map<TopicPartition, Long> committed(Admin admin, ClusterConfig cluster) throws Exception {
         Map<TopicPartition, Long> offsets = new java.util.HashMap<>();
@@ -270,8 +276,7 @@ public final class RestoreBench implements Callable<Integer> {
                 while (running) {
                     List<ParsedSample> batch = new ArrayList<>(tick);
                     for (int i = 0; i < tick; i++, j = (j + 1) % series) {
-                        batch.add(new ParsedSample("restore_metric", Labels.of("instance", "host-" + (j / 100), "job",
-                                "bench", "n", Integer.toString(j % 100)), j, null, MetricType.GAUGE, 0));
+                        batch.add(sample(j));
                     }
                     for (ProducerRecord<byte[], byte[]> r : builder.records(batch, "default", System.currentTimeMillis(),
                             "bench", "bench")) {
@@ -316,8 +321,7 @@ public final class RestoreBench implements Callable<Integer> {
             for (int i = 0; i < series; i += 1000) {
                 List<ParsedSample> batch = new ArrayList<>(1000);
                 for (int j = i; j < Math.min(series, i + 1000); j++) {
-                    batch.add(new ParsedSample("restore_metric", Labels.of("instance", "host-" + (j / 100), "job", "bench",
-                            "n", Integer.toString(j % 100)), j, null, MetricType.GAUGE, 0));
+                    batch.add(sample(j));
                 }
                 for (ProducerRecord<byte[], byte[]> r : builder.records(batch, "default", System.currentTimeMillis(),
                         "bench", "bench")) {

@@ -352,7 +352,7 @@ public final class CaimanConfigDef {
     public static final Setting<Integer> GATEWAY_MAX_CONCURRENT_REQUESTS = optional("max_concurrent_requests",
             SettingType.INT, 32, "The most write requests each `http` entrypoint serves at once (of its 64 threads). "
                     + "Up to four times as many more wait for `max_request_wait`; past that they are answered 503 "
-                    + "with Retry-After without their bodies being parsed, so a sender faster than the gateway's CPU is "
+                    + "with Retry-After before their bodies are read, so a sender faster than the gateway's CPU is "
                     + "refused instead of queued. `/metrics` and the health checks are never held back.")
             .checkedBy(Setting.Rule.between(1, 63));
     public static final Setting<Duration> GATEWAY_MAX_REQUEST_WAIT = optional("max_request_wait", SettingType.DURATION,

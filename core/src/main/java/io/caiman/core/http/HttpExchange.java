@@ -68,12 +68,19 @@ public final class HttpExchange {
         return request.getLength();
     }
 
-    private boolean hasBody() {
-        return hasBody(request);
+    /**
+     * Adds {@code Connection: close} to an answer to {@code request} when its body was not read to its end
+     * ({@code consumed}): the server closes such a connection (the rest of the body may still be on its way), and the
+     * header tells the client not to send its next request on it.
+     */
+    private static void closeUnlessConsumed(Request request, Response response, boolean consumed) {
+        if (!consumed && hasBody(request)) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
     }
 
     /** Whether a request has a body: a length over zero, or chunked. */
-    static boolean hasBody(Request request) {
+    private static boolean hasBody(Request request) {
         return request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
     }
 
@@ -196,7 +203,7 @@ public final class HttpExchange {
      * {@code then} with whether the body's end was reached. A client waiting for {@code 100 Continue} has sent no
      * body and, answered without it, sends none: nothing is read.
      */
-    static void discard(Request request, java.util.function.Consumer<Boolean> then) {
+    private static void discard(Request request, java.util.function.Consumer<Boolean> then) {
         if (request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
             then.accept(false);
             return;
@@ -265,8 +272,7 @@ public final class HttpExchange {
      * Answers the request. Only the first answer counts; later ones are ignored (a handler racing a timeout).
      * An answer given before a handler read the body is sent once the body has been read and thrown away
      * ({@link #DISCARD_LIMIT}), so that it reaches the client. An answer sent before the body's end was read carries
-     * {@code Connection: close}: the server closes such a connection (the rest of the body may still be on its way),
-     * and the header tells the client not to send its next request on it.
+     * {@code Connection: close} ({@link #closeUnlessConsumed}).
      *
      * @return whether this call answered
      */
@@ -274,7 +280,7 @@ public final class HttpExchange {
         if (!answered.compareAndSet(false, true)) {
             return false;
         }
-        if (!bodyStarted && !bodyConsumed && hasBody()) {
+        if (!bodyStarted && !bodyConsumed && hasBody(request)) {
             bodyStarted = true;
             discard(request, end -> {
                 bodyConsumed = end;
@@ -292,9 +298,7 @@ public final class HttpExchange {
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
         }
         headers.forEach((k, v) -> response.getHeaders().put(k, v));
-        if (!bodyConsumed && hasBody()) {
-            response.getHeaders().put(HttpHeader.CONNECTION, "close");
-        }
+        closeUnlessConsumed(request, response, bodyConsumed);
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.write(true, ByteBuffer.wrap(body), callback);
     }

@@ -201,8 +201,8 @@ public final class HttpService implements AutoCloseable {
         /**
          * Sheds load: at most {@code max} {@code POST}/{@code PUT} requests are served at once (fewer than the
          * threads, so {@code /metrics} and the health checks always find one); up to four times as many more
-         * wait, each for at most {@code maxWait}, and the rest are answered 503 with {@code Retry-After} without
-         * their bodies being parsed. Without it, a sender faster than the CPU makes requests queue without bound.
+         * wait, each for at most {@code maxWait}, and the rest are answered 503 with {@code Retry-After} before
+         * their bodies are read. Without it, a sender faster than the CPU makes requests queue without bound.
          */
         public Builder maxConcurrentWrites(int max, java.time.Duration maxWait) {
             if (max >= maxThreads) {
@@ -234,37 +234,29 @@ public final class HttpService implements AutoCloseable {
             setMaxSuspend(maxWait);
             setRejectStatusCode(HttpStatus.SERVICE_UNAVAILABLE_503);
             this.shed = io.micrometer.core.instrument.Counter.builder("caiman_http_requests_shed")
-                    .description("Writes answered 503 without their body being parsed, because max_concurrent_requests "
+                    .description("Writes answered 503 before their body was read, because max_concurrent_requests "
                             + "were being served and the wait was full or too long")
                     .tag("server", name).register(registry);
         }
 
         @Override
         protected void reject(Request request, Response response, Callback callback, int status) {
-            refuse(request, response, callback, status);
+            refuse(response, callback, status);
         }
 
         /** A write that waited {@code max_request_wait} (or was waiting when the server stopped). */
         @Override
         protected void failSuspended(Request request, Response response, Callback callback, int status, Throwable cause) {
-            refuse(request, response, callback, status);
+            refuse(response, callback, status);
         }
 
-        /**
-         * A short plain-text answer (Jetty's HTML error page costs more than the request it refuses), once the body has
-         * been read and thrown away, as {@link HttpExchange#respond} does, so that the answer reaches the client.
-         */
-        private void refuse(Request request, Response response, Callback callback, int status) {
+        /** A short plain-text answer: Jetty's HTML error page costs more than the request it refuses. */
+        private void refuse(Response response, Callback callback, int status) {
             shed.increment();
-            HttpExchange.discard(request, end -> {
-                response.setStatus(status);
-                response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
-                response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
-                if (!end && HttpExchange.hasBody(request)) {
-                    response.getHeaders().put(HttpHeader.CONNECTION, "close");
-                }
-                response.write(true, ByteBuffer.wrap(REFUSAL), callback);
-            });
+            response.setStatus(status);
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, "1");
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/plain; charset=utf-8");
+            response.write(true, ByteBuffer.wrap(REFUSAL), callback);
         }
     }
 
