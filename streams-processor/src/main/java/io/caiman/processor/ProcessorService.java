@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
@@ -233,6 +234,10 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.processor().commitInterval().toMillis());
         p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, cluster.replicaFactor());
         p.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, cluster.replicaFactor() - 1);
+        // the changelogs and the repartition topic are written as the oplog is (acks=all), and must outlive a broker
+        // as it does: the brokers' default min.insync.replicas (1) would let a write that only the leader holds be
+        // acknowledged, and state that the oplog's offsets have moved past be lost with that broker's disk
+        p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG), cluster.minInsyncReplicas());
         if (address != null) {
             p.put(StreamsConfig.APPLICATION_SERVER_CONFIG, address);
         }

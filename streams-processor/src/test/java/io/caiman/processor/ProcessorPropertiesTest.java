@@ -17,12 +17,13 @@ class ProcessorPropertiesTest {
     }
 
     @Test
-    void shouldRunExactlyOnceWithLz4AndStandbysByReplicaFactor() {
+    void shouldRunExactlyOnceWithLz4AndStandbysAndInternalTopicsByReplicaFactor() {
         Map<String, Object> p = properties("{num.stream.threads: '1'}");
         assertThat(p).containsEntry("processing.guarantee", "exactly_once_v2")
                 .containsEntry("producer.compression.type", "lz4")
                 .containsEntry("num.standby.replicas", 2)
                 .containsEntry("replication.factor", 3)
+                .containsEntry("topic.min.insync.replicas", 2)
                 .containsEntry("application.id", "metrics-processor")
                 .containsEntry("commit.interval.ms", 100L);
     }

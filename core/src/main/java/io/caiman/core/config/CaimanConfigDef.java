@@ -63,7 +63,8 @@ public final class CaimanConfigDef {
             }));
     public static final Setting<Integer> CLUSTER_REPLICA_FACTOR = optional("replica_factor", SettingType.INT, 3,
             "The oplog's replication factor. Writes wait for `min.insync.replicas` = max(1, replica_factor - 1) "
-                    + "copies (acks=all); processors keep replica_factor - 1 standby copies of their state.")
+                    + "copies (acks=all); processors keep replica_factor - 1 standby copies of their state, and "
+                    + "their changelog and repartition topics are replicated the same way.")
             .checkedBy(Setting.Rule.between(1, 32_767));
     public static final Setting<Duration> CLUSTER_RETENTION_TIME = optional("retention_time", SettingType.DURATION,
             Duration.ofDays(7), "How long the oplog keeps every sample (`min.compaction.lag.ms`): a replay of "
