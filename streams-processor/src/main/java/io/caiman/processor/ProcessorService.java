@@ -309,6 +309,7 @@ public final class ProcessorService implements AutoCloseable {
         boolean waited = startedNanos != 0
                 && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
         long lag = s == null ? -1 : inputLag(s);
+        java.util.Set<Integer> unread = s == null ? null : notProcessing(s);
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
@@ -319,6 +320,10 @@ public final class ProcessorService implements AutoCloseable {
                                 : "; waiting up to " + SettingType.formatDuration(settings.clusterWait())) : "")),
                 new Readiness.Condition("state restored", s != null && restoring.active() == 0,
                         restoring.active() + " store partitions restoring"),
+                new Readiness.Condition("partitions read", unread != null && unread.isEmpty(), unread == null
+                        ? "not running" : unread.isEmpty() ? "every oplog partition of this processor fetched"
+                        : "oplog partitions " + unread + " assigned here and not fetched yet (just assigned, restoring, "
+                                + "or held by a processor that died committing until Kafka aborts its transaction)"),
                 new Readiness.Condition("lag within ready_max_lag", lag >= 0 && lag <= settings.readyMaxLag(),
                         "input lag " + lag + " records (bound " + settings.readyMaxLag() + ")")));
     }
@@ -327,9 +332,8 @@ public final class ProcessorService implements AutoCloseable {
      * The oplog partitions the group assigned to this processor for which its consumer reports no lag: their tasks
      * have not fetched yet. A task taken over from a processor killed with its transaction open cannot start until
      * Kafka aborts that transaction, since until then the partition's committed offset is not stable; meanwhile the
-     * group shows the partition here, nothing restores, and no lag is known for it. Not a readiness condition: the
-     * consumer reports a partition's lag some time after its first records (up to a second was seen), so a processor
-     * that has just started reads partitions it does not yet report; what counts is a count that stays above 0.
+     * group shows the partition here, nothing restores, and no lag is known for it. Readiness waits for them: a
+     * partition just assigned is reported once the consumer has fetched it (within a second or so).
      *
      * @return the partitions, or {@code null} when Streams is not running or rebalancing
      */

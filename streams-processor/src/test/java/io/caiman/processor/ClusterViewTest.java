@@ -183,11 +183,16 @@ class ClusterViewTest {
                     dead.sendOffsetsToTransaction(offsets, group.groupMetadata());
                 }
             }
-            // held for as long as the transaction is open: seen twice, two seconds apart, with nothing restoring
+            // held for as long as the transaction is open: seen twice, two seconds apart, with nothing restoring, and
+            // readiness naming the partitions that wait
             for (int i = 0; i < 2; i++) {
                 Awaitility.await().atMost(Timing.seconds(60)).pollInterval(java.time.Duration.ofMillis(200))
                         .ignoreExceptions().untilAsserted(() -> {
-                            assertThat(get(one, "/-/ready").body()).contains("[ok] state restored");
+                            HttpResponse<String> ready = get(one, "/-/ready");
+                            assertThat(ready.statusCode()).isEqualTo(503);
+                            assertThat(ready.body()).contains("[ok] state restored")
+                                    .contains("[waiting] partitions read: oplog partitions " + new java.util.TreeSet<>(moved)
+                                            + " assigned here and not fetched yet");
                             assertThat(get(one, "/metrics").body()).contains("caiman_processor_partitions_not_read "
                                     + moved.size() + ".0");
                         });

@@ -88,7 +88,10 @@ class ProcessorIntegrationTest {
                 String metrics = get("http://127.0.0.1:" + processor.httpPort() + "/metrics");
                 assertThat(metrics).contains("exact_total{i=\"7\"} 7");
                 assertThat(metrics).contains("kafka_stream_");
-                assertThat(get("http://127.0.0.1:" + processor.httpPort() + "/-/ready")).startsWith("Ready");
+                // ready once its consumer has reported every partition fetched, the empty ones too: a moment after the counts
+                Awaitility.await().atMost(Timing.seconds(30)).pollInterval(java.time.Duration.ofMillis(100)).untilAsserted(() ->
+                        assertThat(get("http://127.0.0.1:" + processor.httpPort() + "/-/ready")).startsWith("Ready")
+                                .contains("[ok] partitions read"));
             }
             // samples accepted while no processor runs are processed, once, by the next one, which starts with
             // empty local state and must rebuild it from the changelog
