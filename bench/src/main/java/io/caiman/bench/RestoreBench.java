@@ -203,7 +203,7 @@ public final class RestoreBench implements Callable<Integer> {
                             + "partitions on, 300 s after the kill; see " + dir.resolve("b.err"));
                 }
                 out.printf(Locale.ROOT, "  %s: after the signal, B's group view lost A at %.2f s, B held every partition at "
-                        + "%.2f s and was ready at %.2f s: restore %.2f s after the group noticed; B restored %,d changelog "
+                        + "%.2f s and was ready at %.2f s, %.2f s after the group noticed; B restored %,d changelog "
                         + "records meanwhile (from its log)%n", mode, noticed, allHeld, ready, ready - noticed,
                         restored(dir.resolve("b.err"), logBefore));
                 if (feeder != null) {
