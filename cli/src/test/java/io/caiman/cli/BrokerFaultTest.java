@@ -9,6 +9,7 @@ import io.caiman.embedded.EmbeddedKafka;
 import io.caiman.gateway.GatewayService;
 import io.caiman.processor.ProcessorService;
 import io.caiman.schemas.codec.Codecs;
+import io.caiman.testing.MetricsText;
 import io.caiman.testing.TestConfigs;
 import io.caiman.testing.Timing;
 import io.caiman.testing.TopicReader;
@@ -57,6 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>every round a client had acknowledged is on the oplog, for each of its series (nothing acknowledged lost);
  *   <li>each series' values are in the order they were sent (a retried round may be there twice, next to itself);
  *   <li>the processor, still running, counted each series' oplog records exactly once, and shows the newest value;
+ *   <li>its stream aggregation rule's windows (count and sum by client) equal the same figures computed from the
+ *       oplog's records, each window once, none late;
  *   <li>every request was answered, in bounded time, while the broker was gone;
  *   <li>the processor's own topics (changelogs, repartition) need as many in-sync copies as the oplog.
  * </ul>
@@ -89,10 +92,19 @@ class BrokerFaultTest {
                             + "replica_factor: 3, sharding_key: [__name__, i]}",
                     "entrypoints:",
                     "  - {protocol: http, listen: '127.0.0.1:0', cluster: " + name + "}",
-                    "processor: {listen: '127.0.0.1:0', state_dir: '" + dir + "'}",
+                    "processor: {listen: '127.0.0.1:0', state_dir: '" + dir + "', idle_close: 2s}",
                     "gateway: {ack_timeout: 2s}   # shorter than the broker's session timeout: some requests get 503 and are retried",
                     "kafka:",
                     "  streams: {session.timeout.ms: '6000', heartbeat.interval.ms: '1000'}",
+                    "stream_aggregation:",
+                    "  - match: bfault_total",
+                    "    interval: 2s",
+                    "    by: [client]",
+                    "    outputs: [count_samples, sum_samples]",
+                    // longer than a retried request's first copy can be old when it lands (ack_timeout and a broker's
+                    // session timeout): such a copy is on the oplog and must be aggregated, not found late
+                    "    grace: 10s",
+                    "    keep_input: true",
                     ""), "test.yaml");
             ClusterConfig cluster = cfg.requireCluster(name);
             try (GatewayService a = new GatewayService(cfg); GatewayService b = new GatewayService(cfg);
@@ -179,6 +191,21 @@ class BrokerFaultTest {
                     double newest = e.getValue().stream().mapToDouble(Double::doubleValue).max().orElseThrow();
                     assertThat(metrics).contains(series + " " + (long) newest + "\n");
                 }
+                // and the rule's windows hold every record once: each closed window's count and sum, against the
+                // same figures computed here from the oplog's records (the windows close once all is quiet)
+                Map<String, Double> reference = new TreeMap<>();
+                for (var r : TopicReader.readAll(kafka.bootstrapServers(), cluster.oplogTopic())) {
+                    var sample = Codecs.SAMPLE.decode(r.value());
+                    String client = new String(r.key(), StandardCharsets.UTF_8).replaceAll(".*client=\"(\\d+)\".*", "$1");
+                    String window = "{client=\"" + client + "\"}@" + Math.floorDiv(sample.getTimestampMs(), 2000L) * 2000L;
+                    reference.merge("count_samples" + window, 1.0, Double::sum);
+                    reference.merge("sum_samples" + window, sample.getValue(), Double::sum);
+                }
+                String prefix = "default/bfault_total:2s_by_client_";
+                Awaitility.await().atMost(Timing.seconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                        assertThat(aggregates(kafka.bootstrapServers(), name, prefix)).isEqualTo(reference));
+                assertThat(MetricsText.sumOf(get("http://127.0.0.1:" + processor.httpPort() + "/metrics"),
+                        "caiman_processor_rule_late_samples_total")).isZero();
                 assertThat(processor.streamsState()).isEqualTo(KafkaStreams.State.RUNNING);
                 assertThat(processor.failure()).isNull();
 
@@ -305,6 +332,17 @@ class BrokerFaultTest {
             }
         }
         return true;
+    }
+
+    /** Every aggregate on the topic, keyed by output, group and window; a second record for one key fails the test. */
+    private static Map<String, Double> aggregates(String bootstrap, String name, String prefix) {
+        Map<String, Double> out = new TreeMap<>();
+        for (var r : TopicReader.readAll(bootstrap, name + ".aggregates")) {
+            var a = Codecs.AGGREGATE.decode(r.value());
+            String key = a.getSeries().substring(prefix.length()) + "@" + a.getWindowStartMs();
+            assertThat(out.put(key, a.getValue())).as("one aggregate per output and window: %s", key).isNull();
+        }
+        return out;
     }
 
     private static String seriesKey(int client, int i) {
