@@ -20,6 +20,7 @@ public final class GatewayMetrics {
     public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED, RATE_LIMITED, UNAUTHORIZED, SHUTDOWN }
 
     private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final Logger logger = org.slf4j.LoggerFactory.getLogger(GatewayMetrics.class);
 
     private final MeterRegistry registry;
     private final String protocol;
@@ -29,6 +30,16 @@ public final class GatewayMetrics {
     private final Timer send;
     private final Map<Reason, AtomicLong> lastLogged = new ConcurrentHashMap<>();
     private final Map<Reason, AtomicLong> suppressed = new ConcurrentHashMap<>();
+    /**
+     * Tenants with a label value of their own in {@code caiman_gateway_samples_accepted}, per protocol. The tenant
+     * comes from a request header: without credentials configured, a sender could otherwise make the gateway keep a
+     * counter for every name it makes up, until the heap runs out.
+     */
+    static final int MAX_TENANT_LABELS = 1000;
+    /** The label value the samples of the tenants past {@link #MAX_TENANT_LABELS} share (never a valid tenant). */
+    static final String OTHER_TENANTS = "~other";
+    private final Map<String, Counter> acceptedByTenant = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean tenantCapLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
     public GatewayMetrics(MeterRegistry registry, String protocol) {
         this.registry = registry;
@@ -77,9 +88,24 @@ public final class GatewayMetrics {
     }
 
     public void accepted(String tenant, int samples) {
-        Counter.builder("caiman_gateway_samples_accepted").description("Samples acknowledged by Kafka and answered 2xx")
-                .tag("protocol", protocol).tag("tenant", tenant).register(registry).increment(samples);
+        Counter counter = acceptedByTenant.get(tenant);
+        if (counter == null) {
+            String label = tenant;
+            if (acceptedByTenant.size() >= MAX_TENANT_LABELS) {
+                label = OTHER_TENANTS;
+                if (tenantCapLogged.compareAndSet(false, true)) {
+                    logger.warn("{}: samples of more than {} tenants accepted; those of further tenants are "
+                            + "counted as caiman_gateway_samples_accepted_total{{tenant=\"{}\"}}", protocol,
+                            MAX_TENANT_LABELS, OTHER_TENANTS);
+                }
+            }
+            counter = acceptedByTenant.computeIfAbsent(label, t -> Counter.builder("caiman_gateway_samples_accepted")
+                    .description("Samples acknowledged by Kafka and answered 2xx")
+                    .tag("protocol", protocol).tag("tenant", t).register(registry));
+        }
+        counter.increment(samples);
     }
+
 
     public void rejected(Reason reason, long samples) {
         Counter.builder("caiman_gateway_samples_rejected")

@@ -9,6 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * load balancer a tenant's cluster-wide limit is N × rate). A batch is admitted when its tenant's bucket holds
  * at least {@code min(samples, burst)} tokens; it then takes all of them, so a batch larger than the burst is
  * admitted from a full bucket and paid back over time rather than refused forever.
+ *
+ * <p>The tenant comes from a request header, so the buckets must not grow with every name a sender makes up: past
+ * {@link #SWEEP_ABOVE} buckets, those that have refilled to their burst are dropped (at most once a second), which
+ * changes nothing, since a tenant without a bucket gets a full one.
  */
 public final class TenantRateLimiter {
 
@@ -19,6 +23,9 @@ public final class TenantRateLimiter {
     private final double defaultBurst;
     private final Map<String, Double> rates;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    /** Buckets kept before full ones are dropped. */
+    static final int SWEEP_ABOVE = 10_000;
+    private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param rate samples per second per tenant; 0 for no limit
@@ -50,9 +57,36 @@ public final class TenantRateLimiter {
         if (rate <= 0) {
             return 0;
         }
-        double burst = defaultRate > 0 ? defaultBurst * rate / defaultRate : rate;
-        Bucket bucket = buckets.computeIfAbsent(tenant, t -> new Bucket(burst, nowNanos));
+        double burst = burst(rate);
+        Bucket bucket = buckets.get(tenant);
+        if (bucket == null) {
+            if (buckets.size() >= SWEEP_ABOVE) {
+                sweep(nowNanos);
+            }
+            bucket = buckets.computeIfAbsent(tenant, t -> new Bucket(burst, nowNanos));
+        }
         return bucket.take(samples, rate, burst, nowNanos);
+    }
+
+    private double burst(double rate) {
+        return defaultRate > 0 ? defaultBurst * rate / defaultRate : rate;
+    }
+
+    /** Drops the buckets that are full again, at most once a second (a sweep reads every bucket). */
+    private void sweep(long nowNanos) {
+        long last = lastSweep.get();
+        if (last != 0 && nowNanos - last < 1_000_000_000L || !lastSweep.compareAndSet(last, nowNanos)) {
+            return;
+        }
+        buckets.entrySet().removeIf(e -> {
+            double rate = rate(e.getKey());
+            return e.getValue().full(rate, burst(rate), nowNanos);
+        });
+    }
+
+    /** How many tenants have a bucket. */
+    int size() {
+        return buckets.size();
     }
 
     private static final class Bucket {
@@ -62,6 +96,11 @@ public final class TenantRateLimiter {
         Bucket(double burst, long now) {
             this.tokens = burst;
             this.last = now;
+        }
+
+        /** Whether the bucket has refilled to {@code burst} by {@code now}: then it is the same as a new one. */
+        synchronized boolean full(double rate, double burst, long now) {
+            return tokens + (now - last) / 1e9 * rate >= burst;
         }
 
         synchronized long take(int samples, double rate, double burst, long now) {

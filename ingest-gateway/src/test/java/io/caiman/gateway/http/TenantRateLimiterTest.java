@@ -32,4 +32,25 @@ class TenantRateLimiterTest {
         assertThat(limiter.tryTake("t", 1, 5 * SECOND)).isZero();
         assertThat(TenantRateLimiter.UNLIMITED.tryTake("t", Integer.MAX_VALUE)).isZero();
     }
+
+    @Test
+    void shouldKeepNoMoreBucketsThanTenantsStillPayingBackWhateverNamesSendersMakeUp() {
+        TenantRateLimiter limiter = new TenantRateLimiter(10, 20, Map.of());
+        long now = 0;
+        // a sender making up a tenant a millisecond: a bucket refills (2 s) long before the sweep's bound is reached
+        // again, so the kept buckets stay near the bound, not near the 100,000 names
+        for (int i = 0; i < 100_000; i++) {
+            assertThat(limiter.tryTake("made-up-" + i, 1, now)).isZero();
+            now += SECOND / 1000;
+        }
+        assertThat(limiter.size()).isLessThanOrEqualTo(TenantRateLimiter.SWEEP_ABOVE + 2_000);
+        // a tenant still paying back keeps its bucket through the sweeps: its debt is not forgiven
+        assertThat(limiter.tryTake("heavy", 1000, now)).isZero();   // a full bucket admits it: -980
+        for (int i = 0; i < 20_000; i++) {
+            limiter.tryTake("more-" + i, 1, now);
+            now += SECOND / 1000;
+        }
+        assertThat(limiter.size()).isLessThanOrEqualTo(TenantRateLimiter.SWEEP_ABOVE + 2_000);
+        assertThat(limiter.tryTake("heavy", 1, now)).as("20 s later -780: 79 s until 1 token").isEqualTo(79);
+    }
 }
