@@ -21,6 +21,14 @@ public final class GatewayMetrics {
 
     private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
     private static final Logger logger = org.slf4j.LoggerFactory.getLogger(GatewayMetrics.class);
+    /**
+     * Tenants with a label value of their own in {@code caiman_gateway_samples_accepted}, per protocol. The tenant
+     * comes from a request header: without credentials configured, a sender could otherwise make the gateway keep a
+     * counter for every name it makes up, until the heap runs out.
+     */
+    static final int MAX_TENANT_LABELS = 1000;
+    /** The label value the samples of the tenants past {@link #MAX_TENANT_LABELS} share (never a valid tenant). */
+    static final String OTHER_TENANTS = "~other";
 
     private final MeterRegistry registry;
     private final String protocol;
@@ -30,14 +38,6 @@ public final class GatewayMetrics {
     private final Timer send;
     private final Map<Reason, AtomicLong> lastLogged = new ConcurrentHashMap<>();
     private final Map<Reason, AtomicLong> suppressed = new ConcurrentHashMap<>();
-    /**
-     * Tenants with a label value of their own in {@code caiman_gateway_samples_accepted}, per protocol. The tenant
-     * comes from a request header: without credentials configured, a sender could otherwise make the gateway keep a
-     * counter for every name it makes up, until the heap runs out.
-     */
-    static final int MAX_TENANT_LABELS = 1000;
-    /** The label value the samples of the tenants past {@link #MAX_TENANT_LABELS} share (never a valid tenant). */
-    static final String OTHER_TENANTS = "~other";
     private final Map<String, Counter> acceptedByTenant = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean tenantCapLogged = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -105,7 +105,6 @@ public final class GatewayMetrics {
         }
         counter.increment(samples);
     }
-
 
     public void rejected(Reason reason, long samples) {
         Counter.builder("caiman_gateway_samples_rejected")

@@ -18,13 +18,13 @@ public final class TenantRateLimiter {
 
     /** No limit for anyone. */
     public static final TenantRateLimiter UNLIMITED = new TenantRateLimiter(0, 0, Map.of());
+    /** Buckets kept before full ones are dropped. */
+    static final int SWEEP_ABOVE = 10_000;
 
     private final double defaultRate;
     private final double defaultBurst;
     private final Map<String, Double> rates;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-    /** Buckets kept before full ones are dropped. */
-    static final int SWEEP_ABOVE = 10_000;
     private final java.util.concurrent.atomic.AtomicLong lastSweep = new java.util.concurrent.atomic.AtomicLong();
 
     /**
