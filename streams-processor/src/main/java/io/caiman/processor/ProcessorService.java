@@ -261,11 +261,17 @@ public final class ProcessorService implements AutoCloseable {
             return "# series state is not served while the processor is " + (s == null ? "starting" : s.state()) + "\n";
         }
         try {
-            ReadOnlyKeyValueStore<byte[], SeriesState> store = s.store(StoreQueryParameters.fromNameAndType(
-                    ProcessorTopology.SERIES_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+            ReadOnlyKeyValueStore<byte[], SeriesState> store = seriesStore(s);
             StringBuilder out = new StringBuilder();
-            try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
-                out.append(SeriesExposition.render(all, this::shownAsInput));
+            long max = config.processor().metricsMaxSeries();
+            if (moreThan(store, max)) {
+                out.append("# this processor's state holds more than processor.metrics_max_series (").append(max)
+                        .append(") series: their values and sample counts are not listed here; ")
+                        .append("GET /api/v1/series?match[]=... gives them\n");
+            } else {
+                try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
+                    out.append(SeriesExposition.render(all, this::shownAsInput));
+                }
             }
             if (!rules.isEmpty()) {
                 ReadOnlyKeyValueStore<byte[], Aggregate> latest = s.store(StoreQueryParameters.fromNameAndType(
@@ -278,6 +284,26 @@ public final class ProcessorService implements AutoCloseable {
         } catch (InvalidStateStoreException e) {
             return "# series state is not available right now (" + e.getMessage() + ")\n";
         }
+    }
+
+    /**
+     * Whether {@code store} holds more than {@code max} entries, counted (at most {@code max + 1} read): Streams'
+     * estimate for RocksDB counts every write not yet compacted, overwrites included.
+     */
+    private static boolean moreThan(ReadOnlyKeyValueStore<byte[], SeriesState> store, long max) {
+        long n = 0;
+        try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
+            while (all.hasNext() && n <= max) {
+                all.next();
+                n++;
+            }
+        }
+        return n > max;
+    }
+
+    private static ReadOnlyKeyValueStore<byte[], SeriesState> seriesStore(KafkaStreams s) {
+        return s.store(StoreQueryParameters.fromNameAndType(ProcessorTopology.SERIES_STATE_STORE,
+                QueryableStoreTypes.keyValueStore()));
     }
 
     /** Whether an input series stays on /metrics: no rule matches it, or one that matches keeps its input. */

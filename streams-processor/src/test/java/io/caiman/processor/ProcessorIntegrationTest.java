@@ -106,6 +106,29 @@ class ProcessorIntegrationTest {
     }
 
     @Test
+    void shouldLeaveTheSeriesOffMetricsPastMetricsMaxSeriesAndStillAnswerForThem(@TempDir Path state) throws Exception {
+        String name = TestConfigs.uniqueName("proc-many");
+        CaimanConfig config = ConfigLoader.parse(TestConfigs.oplog(name, 3, state.toString())
+                + "  metrics_max_series: 20\n", "test.yaml");
+        try (GatewayService gateway = new GatewayService(config); ProcessorService processor = new ProcessorService(config)) {
+            gateway.start();
+            processor.start();
+            String gatewayUrl = "http://127.0.0.1:" + gateway.ports().get(0);
+            String url = "http://127.0.0.1:" + processor.httpPort();
+            // 15 series written 4 times each: listed (series are counted, not writes)
+            send(gatewayUrl, 15, 4, 0);
+            awaitCounts(processor, 15, 4);
+            // 25: more than 20, left off
+            send(gatewayUrl, 25, 1, 4);
+            Awaitility.await().atMost(Timing.seconds(60)).pollInterval(java.time.Duration.ofMillis(200)).untilAsserted(() ->
+                    assertThat(get(url + "/api/v1/series?match[]=exact_total")).contains("\"i\":\"24\""));
+            assertThat(get(url + "/metrics")).contains("# this processor's state holds more than "
+                    + "processor.metrics_max_series (20) series").doesNotContain("exact_total{")
+                    .doesNotContain(SeriesExposition.COUNT_FAMILY);
+        }
+    }
+
+    @Test
     void shouldStopOnAnUnreadableOplogRecordNamingItsPosition(@TempDir Path state) throws Exception {
         String name = TestConfigs.uniqueName("proc-bad");
         CaimanConfig config = ConfigLoader.parse(TestConfigs.oplog(name, 1, state.toString()), "test.yaml");

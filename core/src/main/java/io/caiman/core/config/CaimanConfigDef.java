@@ -438,6 +438,12 @@ public final class CaimanConfigDef {
             "Readiness holds only while the processor's input lag (the most records any of its partitions is "
                     + "behind) is at most this.")
             .checkedBy(Setting.Rule.atLeastLong(0));
+    public static final Setting<Long> PROCESSOR_METRICS_MAX_SERIES = optional("metrics_max_series", SettingType.LONG,
+            100_000L, "`/metrics` lists each series' last value and sample count while the processor's state holds at "
+                    + "most this many series; past it, only a comment says there are more "
+                    + "(`/api/v1/series` still answers), so that a scrape of a processor with millions of series stays "
+                    + "small. 0: never listed.")
+            .checkedBy(Setting.Rule.atLeastLong(0));
 
     public static final Setting<java.net.URI> PROCESSOR_REMOTE_WRITE_URL = optional("remote_write_url", SettingType.URL,
             null, "Push every closed window of the `stream_aggregation` rules to this Prometheus remote-write URL "
@@ -543,7 +549,8 @@ public final class CaimanConfigDef {
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,
                             PROCESSOR_RULE_FLUSH_INTERVAL,
                             PROCESSOR_ADVERTISE, PROCESSOR_MIN_CLUSTER_SIZE, PROCESSOR_CLUSTER_WAIT,
-                            PROCESSOR_READY_MAX_LAG, PROCESSOR_REMOTE_WRITE_URL, PROCESSOR_REMOTE_WRITE_HEADERS)),
+                            PROCESSOR_READY_MAX_LAG, PROCESSOR_METRICS_MAX_SERIES, PROCESSOR_REMOTE_WRITE_URL,
+                            PROCESSOR_REMOTE_WRITE_HEADERS)),
             new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",
                     List.of(CRAWLER_CLUSTER, CRAWLER_LISTEN, CRAWLER_NODE, CRAWLER_LEASE_GROUPS, CRAWLER_COMMIT_INTERVAL,
