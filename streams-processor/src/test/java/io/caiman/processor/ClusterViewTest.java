@@ -66,7 +66,7 @@ class ClusterViewTest {
             Awaitility.await().atMost(Timing.seconds(60)).ignoreExceptions().untilAsserted(() ->
                     assertThat(get(one, "/-/ready").body()).contains("[waiting] cluster formed: 1 of min_cluster_size 2 "
                             + "processors in the group; waiting up to 1h"));
-            try (ProcessorService two = new ProcessorService(config(name, b, wait))) {
+            try (ProcessorService two = new ProcessorService(config(name, b, wait + "  query_max_series: 12\n"))) {
                 two.start();
                 Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
                         .ignoreExceptions().untilAsserted(() -> {
@@ -114,9 +114,26 @@ class ClusterViewTest {
                             .get("data");
                     List<String> values = new ArrayList<>();
                     data.forEach(d -> values.add(d.get("labels").get("i").asText() + "=" + d.get("value").asText()));
-                    assertThat(values).hasSize(20).contains("3=3", "19=19");
+                    assertThat(values).hasSize(p == one ? 20 : 12);
+                    if (p == one) {
+                        assertThat(values).contains("3=3", "19=19");
+                    }
                 }
                 assertThat(get(one, "/api/v1/series").statusCode()).isEqualTo(400);
+                // at most limit entries, from both processors' partitions; an answer cut short says so
+                String query = "/api/v1/series?match[]=" + URLEncoder.encode("view_metric", StandardCharsets.UTF_8);
+                JsonNode five = json(one, query + "&limit=5");
+                assertThat(five.get("data")).hasSize(5);
+                assertThat(five.get("warnings").get(0).asText()).startsWith("results truncated due to limit (5;");
+                assertThat(json(one, query + "&limit=20").has("warnings")).isFalse();
+                assertThat(json(one, query + "&limit=0").get("data")).hasSize(20);
+                // two's processor.query_max_series (12) is its default limit and the most it gives
+                JsonNode capped = json(two, query + "&limit=100");
+                assertThat(capped.get("data")).hasSize(12);
+                assertThat(capped.get("warnings").get(0).asText())
+                        .isEqualTo("results truncated due to limit (12; processor.query_max_series is 12)");
+                assertThat(get(one, query + "&limit=-1").statusCode()).isEqualTo(400);
+                assertThat(get(one, query + "&limit=many").body()).contains("limit must be a whole number");
             }
             // with two gone, one takes every partition again and answers alone
             Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))

@@ -172,7 +172,8 @@ public record CaimanConfig(
                 p.get(PROCESSOR_RULE_FLUSH_INTERVAL),
                 p.get(PROCESSOR_ADVERTISE), p.get(PROCESSOR_MIN_CLUSTER_SIZE), p.get(PROCESSOR_CLUSTER_WAIT),
                 p.get(PROCESSOR_READY_MAX_LAG), p.get(PROCESSOR_REMOTE_WRITE_URL),
-                Map.copyOf(p.get(PROCESSOR_REMOTE_WRITE_HEADERS)), p.get(PROCESSOR_METRICS_MAX_SERIES));
+                Map.copyOf(p.get(PROCESSOR_REMOTE_WRITE_HEADERS)), p.get(PROCESSOR_METRICS_MAX_SERIES),
+                p.get(PROCESSOR_QUERY_MAX_SERIES));
 
         List<RuleConfig> rules = new ArrayList<>();
         Map<String, String> ruleIds = new HashMap<>();

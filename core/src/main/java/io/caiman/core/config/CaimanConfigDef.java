@@ -444,6 +444,11 @@ public final class CaimanConfigDef {
                     + "(`/api/v1/series` still answers), so that a scrape of a processor with millions of series stays "
                     + "small. 0: never listed.")
             .checkedBy(Setting.Rule.atLeastLong(0));
+    public static final Setting<Integer> PROCESSOR_QUERY_MAX_SERIES = optional("query_max_series", SettingType.INT,
+            10_000, "The most series and rule outputs one `/api/v1/series` answer holds: its `limit` when the query "
+                    + "gives none (or 0), and the highest it may give. An answer cut short says so in `warnings`, as "
+                    + "Prometheus' does, so no query can make a processor gather every series of the cluster.")
+            .checkedBy(Setting.Rule.between(1, 10_000_000));
 
     public static final Setting<java.net.URI> PROCESSOR_REMOTE_WRITE_URL = optional("remote_write_url", SettingType.URL,
             null, "Push every closed window of the `stream_aggregation` rules to this Prometheus remote-write URL "
@@ -549,7 +554,8 @@ public final class CaimanConfigDef {
                             PROCESSOR_ON_BAD_RECORD, PROCESSOR_SET_WINDOW, PROCESSOR_IDLE_CLOSE, PROCESSOR_MAX_FUTURE,
                             PROCESSOR_RULE_FLUSH_INTERVAL,
                             PROCESSOR_ADVERTISE, PROCESSOR_MIN_CLUSTER_SIZE, PROCESSOR_CLUSTER_WAIT,
-                            PROCESSOR_READY_MAX_LAG, PROCESSOR_METRICS_MAX_SERIES, PROCESSOR_REMOTE_WRITE_URL,
+                            PROCESSOR_READY_MAX_LAG, PROCESSOR_METRICS_MAX_SERIES, PROCESSOR_QUERY_MAX_SERIES,
+                            PROCESSOR_REMOTE_WRITE_URL,
                             PROCESSOR_REMOTE_WRITE_HEADERS)),
             new SettingGroup(CRAWLER, false, "Crawlers: they share the `aggregate` targets of their sharedlock "
                     + "cluster and crawl each (target, interval slot) exactly once (docs/crawlers.md).",

@@ -18,10 +18,11 @@ import java.time.Duration;
  * @param remoteWriteUrl where closed windows are pushed by remote write ({@code null}: not pushed)
  * @param remoteWriteHeaders headers of those pushes
  * @param metricsMaxSeries {@code /metrics} lists each series while the state holds at most this many
+ * @param queryMaxSeries the most series and outputs one {@code /api/v1/series} answer holds
  */
 public record ProcessorSettings(
         String cluster, HostPort listen, String stateDir, boolean inMemoryState, Duration commitInterval, boolean skipBadRecords,
         Duration setWindow, Duration idleClose, Duration maxFuture, Duration ruleFlushInterval,
         HostPort advertise, int minClusterSize,
         Duration clusterWait, long readyMaxLag, java.net.URI remoteWriteUrl, java.util.Map<String, String> remoteWriteHeaders,
-        long metricsMaxSeries) {}
+        long metricsMaxSeries, int queryMaxSeries) {}

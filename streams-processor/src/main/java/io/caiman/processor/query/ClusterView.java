@@ -49,7 +49,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  *       series, and its active owner and standbys (key metadata with that partitioner, not Kafka's default);
  *   <li>{@code GET /api/v1/series?match=…}: the current state of the matching series and rule outputs. Matching
  *       series may be on every partition, so the processor asks every owner for what it holds
- *       ({@code local=true}) and answers 503 naming the partitions it could not read, never partial data.
+ *       ({@code local=true}) and answers 503 naming the partitions it could not read, never partial data. At
+ *       most {@code limit} entries (Prometheus' parameter; {@code processor.query_max_series} by default and at
+ *       most), each owner sending one more than that at most, so that an answer cut short says so in
+ *       {@code warnings}.
  * </ul>
  */
 public final class ClusterView {
@@ -59,20 +62,24 @@ public final class ClusterView {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Supplier<KafkaStreams> streams;
     private final ShardingFunction sharding;
     private final String oplogTopic;
     private final String address;
     private final Supplier<Self> self;
+    private final int maxSeries;
 
+    /** @param maxSeries the most entries one {@code /api/v1/series} answer holds ({@code processor.query_max_series}) */
     public ClusterView(Supplier<KafkaStreams> streams, ShardingFunction sharding, String oplogTopic, String address,
-            Supplier<Self> self) {
+            Supplier<Self> self, int maxSeries) {
         this.streams = streams;
         this.sharding = sharding;
         this.oplogTopic = oplogTopic;
         this.address = address;
         this.self = self;
+        this.maxSeries = maxSeries;
     }
 
     /** {@code GET /api/v1/cluster/self}: this processor's state, input lag and restorations in progress. */
@@ -141,6 +148,7 @@ public final class ClusterView {
             return;
         }
         List<SeriesSelector> selectors = new ArrayList<>();
+        int limit;
         try {
             if (exchange.queryValues("match[]").isEmpty() && exchange.queryValues("match").isEmpty()) {
                 throw new IllegalArgumentException("give at least one match[] (or match) series selector");
@@ -148,11 +156,13 @@ public final class ClusterView {
             for (String m : concat(exchange.queryValues("match[]"), exchange.queryValues("match"))) {
                 selectors.add(SeriesSelector.parse(m));
             }
+            limit = limit(exchange.queryValues("limit"));
         } catch (IllegalArgumentException e) {
             error(exchange, 400, "bad_data", e.getMessage());
             return;
         }
-        List<String> local = local(s, selectors);
+        // one more than the limit: enough to know the answer is cut short
+        List<String> local = local(s, selectors, limit + 1);
         if (exchange.queryValues("local").contains("true")) {
             ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
             return;
@@ -171,17 +181,13 @@ public final class ClusterView {
                 unread.removeAll(owned);
                 continue;
             }
-            StringBuilder path = new StringBuilder("/api/v1/series?local=true");
+            StringBuilder path = new StringBuilder("/api/v1/series?local=true&limit=" + limit);
             for (SeriesSelector sel : selectors) {
                 path.append("&match[]=").append(URLEncoder.encode(sel.toString(), StandardCharsets.UTF_8));
             }
-            String answer = fetch(peer, path.toString());
-            String prefix = "{\"status\":\"success\",\"data\":[";
-            if (answer != null && answer.startsWith(prefix)) {
-                String data = answer.strip().substring(prefix.length(), answer.strip().length() - 2);
-                if (!data.isEmpty()) {
-                    items.add(data);
-                }
+            List<String> data = data(fetch(peer, path.toString()));
+            if (data != null) {
+                items.addAll(data);
                 unread.removeAll(owned);
             }
         }
@@ -190,16 +196,54 @@ public final class ClusterView {
                     + "rebalance, or a processor down); no partial answer is given, retry");
             return;
         }
-        ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", items) + "]}");
+        boolean truncated = items.size() > limit;
+        ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", truncated ? items.subList(0, limit) : items)
+                + "]" + (truncated ? ",\"warnings\":[\"results truncated due to limit (" + limit + "; "
+                + "processor.query_max_series is " + maxSeries + ")\"]" : "") + "}");
     }
 
-    /** The matching series and rule outputs in this processor's stores, as JSON objects. */
-    private static List<String> local(KafkaStreams s, List<SeriesSelector> selectors) {
+    /** The {@code limit} parameter: absent or 0 is {@link #maxSeries}, and no more than it is given. */
+    private int limit(List<String> values) {
+        if (values.isEmpty()) {
+            return maxSeries;
+        }
+        long limit;
+        try {
+            limit = Long.parseLong(values.get(values.size() - 1).strip());
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be a whole number of 0 or more, not '" + values.get(values.size() - 1) + "'");
+        }
+        return limit == 0 ? maxSeries : (int) Math.min(limit, maxSeries);
+    }
+
+    /** The entries of a peer's {@code local=true} answer, each as JSON; {@code null} if it did not answer so. */
+    private static List<String> data(String answer) {
+        if (answer == null) {
+            return null;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(answer);
+            if (!"success".equals(root.path("status").asText()) || !root.path("data").isArray()) {
+                return null;
+            }
+            List<String> out = new ArrayList<>();
+            root.get("data").forEach(n -> out.add(n.toString()));
+            return out;
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** The matching series and rule outputs in this processor's stores, as JSON objects: at most {@code max}. */
+    private static List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max) {
         List<String> out = new ArrayList<>();
         ReadOnlyKeyValueStore<byte[], SeriesState> states = s.store(StoreQueryParameters.fromNameAndType(
                 ProcessorTopology.SERIES_STATE_STORE, QueryableStoreTypes.keyValueStore()));
         try (KeyValueIterator<byte[], SeriesState> all = states.all()) {
-            while (all.hasNext()) {
+            while (all.hasNext() && out.size() < max) {
                 KeyValue<byte[], SeriesState> kv = all.next();
                 SeriesKey key = SeriesKey.parse(kv.key);
                 if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
@@ -215,7 +259,7 @@ public final class ClusterView {
             return out; // no rules: no such store
         }
         try (KeyValueIterator<byte[], Aggregate> all = latest.all()) {
-            while (all.hasNext()) {
+            while (all.hasNext() && out.size() < max) {
                 Aggregate a = all.next().value;
                 SeriesKey key = SeriesKey.parse(a.getSeries());
                 if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
