@@ -126,7 +126,9 @@ public final class ProcessorService implements AutoCloseable {
             http.start();
             address = advertised(config.processor().advertise(), config.processor().listen(), http.port());
             clusterView = new ClusterView(() -> streams, new ShardingFunction(cluster.shardingKey(), cluster.partitions()),
-                    cluster.oplogTopic(), address, this::self, config.processor().queryMaxSeries());
+                    cluster.oplogTopic(), rules.isEmpty() ? null : cluster.processorApplicationId() + "-"
+                            + ProcessorTopology.RULE_GROUPS + "-repartition", address, this::self,
+                    config.processor().queryMaxSeries());
             startedNanos = System.nanoTime();
             streams = newStreams(badRecords);
             streams.setGlobalStateRestoreListener(restoring);

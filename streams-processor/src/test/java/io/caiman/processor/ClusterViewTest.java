@@ -146,6 +146,60 @@ class ClusterViewTest {
     }
 
     /**
+     * A query needs an answer for every partition, of the oplog (the series) and of the rules' window stage (the
+     * outputs, on tasks of their own): here processor two advertises an address nobody listens on, so processor one
+     * cannot reach it, and must answer 503 naming exactly two's partitions of each kind, never the half it holds.
+     */
+    @Test
+    void shouldAnswer503NamingEveryPartitionWhoseOwnerDoesNotAnswerRatherThanPartialData(@TempDir Path a, @TempDir Path b)
+            throws Exception {
+        String name = TestConfigs.uniqueName("view503");
+        String rule = "stream_aggregation:\n  - match: view_metric\n    interval: 10s\n    by: [i]\n"
+                + "    outputs: [count_samples]\n";
+        String wait = "  min_cluster_size: 2\n  cluster_wait: 1h\n";
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closed = socket.getLocalPort();
+        }
+        try (ProcessorService one = new ProcessorService(config(name, a, wait + rule));
+                ProcessorService two = new ProcessorService(config(name, b, wait + "  advertise: 127.0.0.1:" + closed
+                        + "\n" + rule))) {
+            one.start();
+            two.start();
+            Set<Integer> series = new java.util.TreeSet<>();
+            Set<Integer> outputs = new java.util.TreeSet<>();
+            Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
+                    .ignoreExceptions().untilAsserted(() -> {
+                        assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
+                        assertThat(get(two, "/-/ready").statusCode()).isEqualTo(200);
+                        series.clear();
+                        outputs.clear();
+                        JsonNode peers = json(one, "/api/v1/cluster/peers").get("data");
+                        assertThat(peers).hasSize(2);
+                        for (JsonNode p : peers) {
+                            if (p.get("address").asText().equals("127.0.0.1:" + closed)) {
+                                assertThat(p.get("reachable").asBoolean()).isFalse();
+                                p.get("partitions").forEach(n -> series.add(n.asInt()));
+                                p.get("output_partitions").forEach(n -> outputs.add(n.asInt()));
+                            }
+                        }
+                        assertThat(series.size() + outputs.size()).as("two holds tasks").isPositive();
+                    });
+            HttpResponse<String> r = get(one, "/api/v1/series?match[]=view_metric");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+            assertThat(r.body()).contains("have no processor that answered");
+            if (!series.isEmpty()) {
+                assertThat(r.body()).contains("oplog partitions " + series);
+            }
+            if (!outputs.isEmpty()) {
+                assertThat(r.body()).contains("rule output partitions " + outputs);
+            } else {
+                assertThat(r.body()).doesNotContain("rule output partitions");
+            }
+        }
+    }
+
+    /**
      * A processor killed while committing leaves a transaction that holds an offset commit of the group open until
      * Kafka aborts it; the new owner of the dead processor's partitions cannot read their committed offsets, so they do
      * not run, though the group shows them assigned and nothing restores. Here a producer leaves such a transaction

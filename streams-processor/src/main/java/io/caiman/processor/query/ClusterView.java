@@ -67,16 +67,23 @@ public final class ClusterView {
     private final Supplier<KafkaStreams> streams;
     private final ShardingFunction sharding;
     private final String oplogTopic;
+    /** The topic the rules' window stage reads (its tasks hold the outputs), or {@code null} without rules. */
+    private final String outputsTopic;
     private final String address;
     private final Supplier<Self> self;
     private final int maxSeries;
 
-    /** @param maxSeries the most entries one {@code /api/v1/series} answer holds ({@code processor.query_max_series}) */
-    public ClusterView(Supplier<KafkaStreams> streams, ShardingFunction sharding, String oplogTopic, String address,
-            Supplier<Self> self, int maxSeries) {
+    /**
+     * @param outputsTopic the repartition topic the rules' window stage reads, as many partitions as the oplog
+     *     ({@code null} without rules): the owners of its partitions hold the rules' outputs
+     * @param maxSeries the most entries one {@code /api/v1/series} answer holds ({@code processor.query_max_series})
+     */
+    public ClusterView(Supplier<KafkaStreams> streams, ShardingFunction sharding, String oplogTopic, String outputsTopic,
+            String address, Supplier<Self> self, int maxSeries) {
         this.streams = streams;
         this.sharding = sharding;
         this.oplogTopic = oplogTopic;
+        this.outputsTopic = outputsTopic;
         this.address = address;
         this.self = self;
         this.maxSeries = maxSeries;
@@ -101,8 +108,11 @@ public final class ClusterView {
             String peer = m.hostInfo().host() + ":" + m.hostInfo().port();
             json.append(i == 0 ? "" : ",").append("{\"address\":").append(Json.quote(peer))
                     .append(",\"self\":").append(peer.equals(address))
-                    .append(",\"partitions\":").append(partitions(m.topicPartitions()))
-                    .append(",\"standby_partitions\":").append(partitions(m.standbyTopicPartitions()));
+                    .append(",\"partitions\":").append(partitions(m.topicPartitions(), oplogTopic))
+                    .append(",\"standby_partitions\":").append(partitions(m.standbyTopicPartitions(), oplogTopic));
+            if (outputsTopic != null) {
+                json.append(",\"output_partitions\":").append(partitions(m.topicPartitions(), outputsTopic));
+            }
             String reported = peer.equals(address) ? selfJson() : fetch(peer, "/api/v1/cluster/self");
             json.append(",\"reported\":").append(reported != null ? reported.strip() : "null")
                     .append(",\"reachable\":").append(reported != null).append('}');
@@ -167,18 +177,31 @@ public final class ClusterView {
             ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
             return;
         }
-        // every partition must have an active owner that answers; else say which could not be read
+        // every partition must have an active owner that answers: of the oplog (the series) and, with rules, of the
+        // window stage's input (the outputs, on tasks of their own); else say which could not be read
         List<String> items = new ArrayList<>(local);
         Set<Integer> unread = new TreeSet<>();
+        Set<Integer> unreadOutputs = new TreeSet<>();
         for (int p = 0; p < sharding.partitions(); p++) {
             unread.add(p);
+            if (outputsTopic != null) {
+                unreadOutputs.add(p);
+            }
         }
         for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
             Set<Integer> owned = new TreeSet<>();
-            m.topicPartitions().stream().filter(tp -> tp.topic().equals(oplogTopic)).forEach(tp -> owned.add(tp.partition()));
+            Set<Integer> ownedOutputs = new TreeSet<>();
+            for (var tp : m.topicPartitions()) {
+                if (tp.topic().equals(oplogTopic)) {
+                    owned.add(tp.partition());
+                } else if (tp.topic().equals(outputsTopic)) {
+                    ownedOutputs.add(tp.partition());
+                }
+            }
             String peer = host(m.hostInfo());
             if (peer.equals(address)) {
                 unread.removeAll(owned);
+                unreadOutputs.removeAll(ownedOutputs);
                 continue;
             }
             StringBuilder path = new StringBuilder("/api/v1/series?local=true&limit=" + limit);
@@ -189,11 +212,15 @@ public final class ClusterView {
             if (data != null) {
                 items.addAll(data);
                 unread.removeAll(owned);
+                unreadOutputs.removeAll(ownedOutputs);
             }
         }
-        if (!unread.isEmpty()) {
-            error(exchange, 503, "unavailable", "oplog partitions " + unread + " have no processor that answered (a "
-                    + "rebalance, or a processor down); no partial answer is given, retry");
+        if (!unread.isEmpty() || !unreadOutputs.isEmpty()) {
+            String which = (unread.isEmpty() ? "" : "oplog partitions " + unread)
+                    + (unread.isEmpty() || unreadOutputs.isEmpty() ? "" : " and ")
+                    + (unreadOutputs.isEmpty() ? "" : "rule output partitions " + unreadOutputs + " (" + outputsTopic + ")");
+            error(exchange, 503, "unavailable", which + " have no processor that answered (a rebalance, or a processor "
+                    + "down); no partial answer is given, retry");
             return;
         }
         boolean truncated = items.size() > limit;
@@ -300,8 +327,8 @@ public final class ClusterView {
                 + ",\"restoring\":" + s.restoring() + "}";
     }
 
-    private String partitions(Collection<TopicPartition> partitions) {
-        return partitions.stream().filter(tp -> tp.topic().equals(oplogTopic)).map(TopicPartition::partition).sorted()
+    private static String partitions(Collection<TopicPartition> partitions, String topic) {
+        return partitions.stream().filter(tp -> tp.topic().equals(topic)).map(TopicPartition::partition).sorted()
                 .map(String::valueOf).collect(java.util.stream.Collectors.joining(",", "[", "]"));
     }
 
