@@ -185,7 +185,9 @@ class ClusterViewTest {
                         }
                         assertThat(series.size() + outputs.size()).as("two holds tasks").isPositive();
                     });
-            HttpResponse<String> r = get(one, "/api/v1/series?match[]=view_metric");
+            // a selector that may match series and rule outputs alike (an output's name is view_metric:10s_by_i_...)
+            HttpResponse<String> r = get(one, "/api/v1/series?match[]="
+                    + URLEncoder.encode("{__name__=~\"view_metric.*\"}", StandardCharsets.UTF_8));
             assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
             assertThat(r.body()).contains("have no processor that answered");
             if (!series.isEmpty()) {
@@ -195,6 +197,21 @@ class ClusterViewTest {
                 assertThat(r.body()).contains("rule output partitions " + outputs);
             } else {
                 assertThat(r.body()).doesNotContain("rule output partitions");
+            }
+            // a selector that gives every sharding_key label names one partition: only its owner is asked, so a
+            // series on one's partitions is answered while two cannot be reached, and one on two's gets 503 for it
+            ShardingFunction sharding = new ShardingFunction(List.of("__name__", "i"), 4);
+            for (int i = 0; i < 100; i++) {
+                int partition = sharding.partition("view_metric", io.caiman.core.model.Labels.of("i", Integer.toString(i)));
+                HttpResponse<String> pinned = get(one, "/api/v1/series?match[]="
+                        + URLEncoder.encode("view_metric{i=\"" + i + "\"}", StandardCharsets.UTF_8));
+                if (series.contains(partition)) {
+                    assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(503);
+                    assertThat(pinned.body()).contains("oplog partitions [" + partition + "] have no processor")
+                            .doesNotContain("rule output partitions");
+                } else {
+                    assertThat(pinned.statusCode()).as(pinned.body()).isEqualTo(200);
+                }
             }
         }
     }

@@ -177,14 +177,15 @@ public final class ClusterView {
             ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
             return;
         }
-        // every partition must have an active owner that answers: of the oplog (the series) and, with rules, of the
-        // window stage's input (the outputs, on tasks of their own); else say which could not be read
+        // every partition that may hold a match must have an active owner that answers: of the oplog (the series)
+        // and, with rules, of the window stage's input (the outputs, on tasks of their own); else say which could not
+        // be read. A selector that gives every sharding_key label's value names its series' one partition, so only
+        // that partition's owner is asked, as for a key; an output's name has a colon
         List<String> items = new ArrayList<>(local);
-        Set<Integer> unread = new TreeSet<>();
+        Set<Integer> unread = seriesPartitions(selectors);
         Set<Integer> unreadOutputs = new TreeSet<>();
-        for (int p = 0; p < sharding.partitions(); p++) {
-            unread.add(p);
-            if (outputsTopic != null) {
+        if (outputsTopic != null && selectors.stream().anyMatch(ClusterView::mayMatchOutputs)) {
+            for (int p = 0; p < sharding.partitions(); p++) {
                 unreadOutputs.add(p);
             }
         }
@@ -203,6 +204,9 @@ public final class ClusterView {
                 unread.removeAll(owned);
                 unreadOutputs.removeAll(ownedOutputs);
                 continue;
+            }
+            if (java.util.Collections.disjoint(owned, unread) && java.util.Collections.disjoint(ownedOutputs, unreadOutputs)) {
+                continue; // holds nothing the query needs
             }
             StringBuilder path = new StringBuilder("/api/v1/series?local=true&limit=" + limit);
             for (SeriesSelector sel : selectors) {
@@ -227,6 +231,41 @@ public final class ClusterView {
         ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", truncated ? items.subList(0, limit) : items)
                 + "]" + (truncated ? ",\"warnings\":[\"results truncated due to limit (" + limit + "; "
                 + "processor.query_max_series is " + maxSeries + ")\"]" : "") + "}");
+    }
+
+    /**
+     * The oplog partitions that may hold a series some selector matches: one per selector that gives the value of every
+     * {@code sharding_key} label by equality (the metric name for {@code __name__}), else every partition.
+     */
+    private Set<Integer> seriesPartitions(List<SeriesSelector> selectors) {
+        Set<Integer> out = new TreeSet<>();
+        for (SeriesSelector selector : selectors) {
+            Map<String, String> given = new java.util.HashMap<>();
+            for (SeriesSelector.Matcher m : selector.matchers()) {
+                if (m.op() == SeriesSelector.Op.EQUAL) {
+                    given.putIfAbsent(m.label(), m.value());
+                }
+            }
+            if (!given.keySet().containsAll(sharding.shardingKey())) {
+                for (int p = 0; p < sharding.partitions(); p++) {
+                    out.add(p);
+                }
+                return out;
+            }
+            String name = given.remove(ShardingFunction.METRIC_NAME);
+            out.add(sharding.partition(name == null ? "" : name, io.caiman.core.model.Labels.of(given)));
+        }
+        return out;
+    }
+
+    /** Whether {@code selector} may match a rule output, whose name has a colon: unless it names a metric without. */
+    private static boolean mayMatchOutputs(SeriesSelector selector) {
+        for (SeriesSelector.Matcher m : selector.matchers()) {
+            if (m.label().equals("__name__") && m.op() == SeriesSelector.Op.EQUAL && m.value().indexOf(':') < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The {@code limit} parameter: absent or 0 is {@link #maxSeries}, and no more than it is given. */
