@@ -67,6 +67,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("integration")
 class BrokerFaultTest {
 
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int CLIENTS = 2;
     private static final int SERIES = 20;
     private static final Pattern SERIES_COUNT = Pattern.compile(
@@ -203,7 +204,7 @@ class BrokerFaultTest {
                 }
                 String prefix = "default/bfault_total:2s_by_client_";
                 Awaitility.await().atMost(Timing.seconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-                        assertThat(aggregates(kafka.bootstrapServers(), name, prefix)).isEqualTo(reference));
+                        assertThat(ProcessorFaultTest.aggregates(kafka.bootstrapServers(), name, prefix)).isEqualTo(reference));
                 assertThat(MetricsText.sumOf(get("http://127.0.0.1:" + processor.httpPort() + "/metrics"),
                         "caiman_processor_rule_late_samples_total")).isZero();
                 assertThat(processor.streamsState()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -334,17 +335,6 @@ class BrokerFaultTest {
         return true;
     }
 
-    /** Every aggregate on the topic, keyed by output, group and window; a second record for one key fails the test. */
-    private static Map<String, Double> aggregates(String bootstrap, String name, String prefix) {
-        Map<String, Double> out = new TreeMap<>();
-        for (var r : TopicReader.readAll(bootstrap, name + ".aggregates")) {
-            var a = Codecs.AGGREGATE.decode(r.value());
-            String key = a.getSeries().substring(prefix.length()) + "@" + a.getWindowStartMs();
-            assertThat(out.put(key, a.getValue())).as("one aggregate per output and window: %s", key).isNull();
-        }
-        return out;
-    }
-
     private static String seriesKey(int client, int i) {
         return "default/bfault_total{client=\"" + client + "\",i=\"" + i + "\"}";
     }
@@ -359,7 +349,7 @@ class BrokerFaultTest {
     }
 
     private static String get(String url) throws Exception {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 }

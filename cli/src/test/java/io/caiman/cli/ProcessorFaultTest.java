@@ -219,12 +219,19 @@ class ProcessorFaultTest {
         return out;
     }
 
-    /** Every aggregate on the topic, keyed by output and window; a second record for one key fails the test. */
     private static Map<String, Double> aggregates(String name) {
+        return aggregates(SharedCluster.kafka().bootstrapServers(), name, "default/fault_total:10s_by_job_");
+    }
+
+    /**
+     * Every aggregate on cluster {@code name}'s aggregates topic, keyed by its series without {@code prefix} and its
+     * window's start; a second record for one key fails the test.
+     */
+    static Map<String, Double> aggregates(String bootstrap, String name, String prefix) {
         Map<String, Double> out = new TreeMap<>();
-        for (var r : TopicReader.readAll(SharedCluster.kafka().bootstrapServers(), name + ".aggregates")) {
+        for (var r : TopicReader.readAll(bootstrap, name + ".aggregates")) {
             Aggregate a = Codecs.AGGREGATE.decode(r.value());
-            String key = a.getSeries().substring("default/fault_total:10s_by_job_".length()) + "@" + a.getWindowStartMs();
+            String key = a.getSeries().substring(prefix.length()) + "@" + a.getWindowStartMs();
             Double before = out.put(key, a.getValue());
             assertThat(before).as("one aggregate per output and window: %s", key).isNull();
         }

@@ -37,12 +37,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,7 +145,7 @@ public final class ProcessorService implements AutoCloseable {
             streamsMetrics.bindTo(registry);
             io.micrometer.core.instrument.Gauge.builder("caiman_processor_partitions_not_read", this, p -> {
                 KafkaStreams s = p.streams;
-                java.util.Set<Integer> waiting = s == null ? null : p.notProcessing(s);
+                java.util.Set<Integer> waiting = s == null ? null : p.notProcessing(s, clients(s));
                 return waiting == null ? Double.NaN : waiting.size();
             }).description("Oplog partitions assigned to this processor for which its consumer reports no lag yet: "
                     + "restoring, waiting for a dead processor's open transaction to be aborted, or (for up to a second "
@@ -263,21 +261,26 @@ public final class ProcessorService implements AutoCloseable {
             return "# series state is not served while the processor is " + (s == null ? "starting" : s.state()) + "\n";
         }
         try {
-            ReadOnlyKeyValueStore<byte[], SeriesState> store = seriesStore(s);
             StringBuilder out = new StringBuilder();
             long max = config.processor().metricsMaxSeries();
-            if (moreThan(store, max)) {
+            // read once, at most max + 1 series: counted, not estimated (Streams' estimate for RocksDB counts every
+            // write not yet compacted, overwrites included)
+            List<org.apache.kafka.streams.KeyValue<byte[], SeriesState>> series = new java.util.ArrayList<>();
+            try (KeyValueIterator<byte[], SeriesState> all =
+                    ProcessorTopology.<SeriesState>queryable(s, ProcessorTopology.SERIES_STATE_STORE).all()) {
+                while (all.hasNext() && series.size() <= max) {
+                    series.add(all.next());
+                }
+            }
+            if (series.size() > max) {
                 out.append("# this processor's state holds more than processor.metrics_max_series (").append(max)
                         .append(") series: their values and sample counts are not listed here; ")
                         .append("GET /api/v1/series?match[]=... gives them\n");
             } else {
-                try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
-                    out.append(SeriesExposition.render(all, this::shownAsInput));
-                }
+                out.append(SeriesExposition.render(series.iterator(), this::shownAsInput));
             }
             if (!rules.isEmpty()) {
-                ReadOnlyKeyValueStore<byte[], Aggregate> latest = s.store(StoreQueryParameters.fromNameAndType(
-                        WindowStage.LATEST_STORE, QueryableStoreTypes.keyValueStore()));
+                ReadOnlyKeyValueStore<byte[], Aggregate> latest = ProcessorTopology.queryable(s, WindowStage.LATEST_STORE);
                 try (KeyValueIterator<byte[], Aggregate> all = latest.all()) {
                     out.append(AggregateExposition.render(all));
                 }
@@ -286,26 +289,6 @@ public final class ProcessorService implements AutoCloseable {
         } catch (InvalidStateStoreException e) {
             return "# series state is not available right now (" + e.getMessage() + ")\n";
         }
-    }
-
-    /**
-     * Whether {@code store} holds more than {@code max} entries, counted (at most {@code max + 1} read): Streams'
-     * estimate for RocksDB counts every write not yet compacted, overwrites included.
-     */
-    private static boolean moreThan(ReadOnlyKeyValueStore<byte[], SeriesState> store, long max) {
-        long n = 0;
-        try (KeyValueIterator<byte[], SeriesState> all = store.all()) {
-            while (all.hasNext() && n <= max) {
-                all.next();
-                n++;
-            }
-        }
-        return n > max;
-    }
-
-    private static ReadOnlyKeyValueStore<byte[], SeriesState> seriesStore(KafkaStreams s) {
-        return s.store(StoreQueryParameters.fromNameAndType(ProcessorTopology.SERIES_STATE_STORE,
-                QueryableStoreTypes.keyValueStore()));
     }
 
     /** Whether an input series stays on /metrics: no rule matches it, or one that matches keeps its input. */
@@ -326,18 +309,12 @@ public final class ProcessorService implements AutoCloseable {
         KafkaStreams s = streams;
         KafkaStreams.State state = s == null ? null : s.state();
         ProcessorSettings settings = config.processor();
-        int members = 0;
-        if (state == KafkaStreams.State.RUNNING) {
-            try {
-                members = s.metadataForAllStreamsClients().size();
-            } catch (IllegalStateException | org.apache.kafka.streams.errors.StreamsException e) {
-                members = 0; // stopping since the state was read
-            }
-        }
+        java.util.Collection<org.apache.kafka.streams.StreamsMetadata> clients = s == null ? null : clients(s);
+        int members = state == KafkaStreams.State.RUNNING && clients != null ? clients.size() : 0;
         boolean waited = startedNanos != 0
                 && System.nanoTime() - startedNanos >= settings.clusterWait().toNanos();
         long lag = s == null ? -1 : inputLag(s);
-        java.util.Set<Integer> unread = s == null ? null : notProcessing(s);
+        java.util.Set<Integer> unread = s == null ? null : notProcessing(s, clients);
         return new Readiness(List.of(
                 new Readiness.Condition("oplog topic " + cluster.oplogTopic() + " checked", s != null, ""),
                 new Readiness.Condition("streams running", state == KafkaStreams.State.RUNNING,
@@ -365,20 +342,14 @@ public final class ProcessorService implements AutoCloseable {
      *
      * @return the partitions, or {@code null} when Streams is not running or rebalancing
      */
-    private java.util.Set<Integer> notProcessing(KafkaStreams s) {
+    private java.util.Set<Integer> notProcessing(KafkaStreams s, java.util.Collection<org.apache.kafka.streams.StreamsMetadata> clients) {
         KafkaStreams.State state = s.state();
-        if (state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
+        if (clients == null || state != KafkaStreams.State.RUNNING && state != KafkaStreams.State.REBALANCING) {
             return null;
         }
         java.util.Set<Integer> waiting = new java.util.TreeSet<>();
-        java.util.Collection<org.apache.kafka.streams.StreamsMetadata> clients;
-        try {
-            clients = s.metadataForAllStreamsClients();
-        } catch (IllegalStateException | org.apache.kafka.streams.errors.StreamsException e) {
-            return null;
-        }
         for (org.apache.kafka.streams.StreamsMetadata m : clients) {
-            if ((m.hostInfo().host() + ":" + m.hostInfo().port()).equals(address)) {
+            if (ClusterView.host(m.hostInfo()).equals(address)) {
                 m.topicPartitions().stream().filter(tp -> tp.topic().equals(cluster.oplogTopic()))
                         .forEach(tp -> waiting.add(tp.partition()));
             }
@@ -387,6 +358,15 @@ public final class ProcessorService implements AutoCloseable {
             waiting.removeAll(oplogLags(s).keySet());
         }
         return waiting;
+    }
+
+    /** The group's processors as Streams knows them; {@code null} while it cannot say (starting, stopping). */
+    private static java.util.Collection<org.apache.kafka.streams.StreamsMetadata> clients(KafkaStreams s) {
+        try {
+            return s.metadataForAllStreamsClients();
+        } catch (IllegalStateException | org.apache.kafka.streams.errors.StreamsException e) {
+            return null;
+        }
     }
 
     /** What /api/v1/cluster/self reports. */

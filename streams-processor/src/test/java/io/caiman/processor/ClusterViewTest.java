@@ -42,6 +42,32 @@ class ClusterViewTest {
                 .build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /**
+     * Waits until both processors are ready and one's {@code /api/v1/cluster/peers} lists the two of them, the other
+     * holding some partitions under {@code fields}; returns the other's entry.
+     */
+    static JsonNode awaitOtherPeer(ProcessorService one, ProcessorService two, String... fields) {
+        java.util.concurrent.atomic.AtomicReference<JsonNode> other = new java.util.concurrent.atomic.AtomicReference<>();
+        Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
+                .ignoreExceptions().untilAsserted(() -> {
+                    assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
+                    assertThat(get(two, "/-/ready").statusCode()).isEqualTo(200);
+                    JsonNode peers = json(one, "/api/v1/cluster/peers").get("data");
+                    assertThat(peers).hasSize(2);
+                    JsonNode found = peers.get(0).get("self").asBoolean() ? peers.get(1) : peers.get(0);
+                    assertThat(java.util.Arrays.stream(fields).mapToInt(f -> found.get(f).size()).sum())
+                            .as("the other processor holds partitions").isPositive();
+                    other.set(found);
+                });
+        return other.get();
+    }
+
+    static Set<Integer> ints(JsonNode array) {
+        Set<Integer> out = new java.util.TreeSet<>();
+        array.forEach(n -> out.add(n.asInt()));
+        return out;
+    }
+
     static JsonNode json(ProcessorService p, String path) throws Exception {
         HttpResponse<String> r = get(p, path);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -166,25 +192,11 @@ class ClusterViewTest {
                         + "\n" + rule))) {
             one.start();
             two.start();
-            Set<Integer> series = new java.util.TreeSet<>();
-            Set<Integer> outputs = new java.util.TreeSet<>();
-            Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
-                    .ignoreExceptions().untilAsserted(() -> {
-                        assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
-                        assertThat(get(two, "/-/ready").statusCode()).isEqualTo(200);
-                        series.clear();
-                        outputs.clear();
-                        JsonNode peers = json(one, "/api/v1/cluster/peers").get("data");
-                        assertThat(peers).hasSize(2);
-                        for (JsonNode p : peers) {
-                            if (p.get("address").asText().equals("127.0.0.1:" + closed)) {
-                                assertThat(p.get("reachable").asBoolean()).isFalse();
-                                p.get("partitions").forEach(n -> series.add(n.asInt()));
-                                p.get("output_partitions").forEach(n -> outputs.add(n.asInt()));
-                            }
-                        }
-                        assertThat(series.size() + outputs.size()).as("two holds tasks").isPositive();
-                    });
+            JsonNode other = awaitOtherPeer(one, two, "partitions", "output_partitions");
+            assertThat(other.get("address").asText()).isEqualTo("127.0.0.1:" + closed);
+            assertThat(other.get("reachable").asBoolean()).isFalse();
+            Set<Integer> series = ints(other.get("partitions"));
+            Set<Integer> outputs = ints(other.get("output_partitions"));
             // a selector that may match series and rule outputs alike (an output's name is view_metric:10s_by_i_...)
             HttpResponse<String> r = get(one, "/api/v1/series?match[]="
                     + URLEncoder.encode("{__name__=~\"view_metric.*\"}", StandardCharsets.UTF_8));
@@ -238,21 +250,10 @@ class ClusterViewTest {
                                 new org.apache.kafka.common.serialization.ByteArraySerializer(),
                                 new org.apache.kafka.common.serialization.ByteArraySerializer())) {
             one.start();
-            Set<Integer> moved = new HashSet<>();
+            Set<Integer> moved;
             try (ProcessorService two = new ProcessorService(config(name, b, ""))) {
                 two.start();
-                Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
-                        .ignoreExceptions().untilAsserted(() -> {
-                            assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
-                            assertThat(get(two, "/-/ready").statusCode()).isEqualTo(200);
-                            moved.clear();
-                            for (JsonNode p : json(one, "/api/v1/cluster/peers").get("data")) {
-                                if (!p.get("self").asBoolean()) {
-                                    p.get("partitions").forEach(n -> moved.add(n.asInt()));
-                                }
-                            }
-                            assertThat(moved).isNotEmpty();
-                        });
+                moved = ints(awaitOtherPeer(one, two, "partitions").get("partitions"));
                 // the group as a consumer that has not joined it sees it: no generation, no member (a transactional
                 // commit is taken so, as older producers sent it)
                 dead.initTransactions();
@@ -279,7 +280,7 @@ class ClusterViewTest {
                             HttpResponse<String> ready = get(one, "/-/ready");
                             assertThat(ready.statusCode()).isEqualTo(503);
                             assertThat(ready.body()).contains("[ok] state restored")
-                                    .contains("[waiting] partitions read: oplog partitions " + new java.util.TreeSet<>(moved)
+                                    .contains("[waiting] partitions read: oplog partitions " + moved
                                             + " assigned here and not fetched yet");
                             assertThat(get(one, "/metrics").body()).contains("caiman_processor_partitions_not_read "
                                     + moved.size() + ".0");

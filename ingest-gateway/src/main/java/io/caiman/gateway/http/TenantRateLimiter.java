@@ -100,11 +100,16 @@ public final class TenantRateLimiter {
 
         /** Whether the bucket has refilled to {@code burst} by {@code now}: then it is the same as a new one. */
         synchronized boolean full(double rate, double burst, long now) {
-            return tokens + (now - last) / 1e9 * rate >= burst;
+            return refilled(rate, now) >= burst;
+        }
+
+        /** The tokens at {@code now}, before the burst caps them. */
+        private double refilled(double rate, long now) {
+            return tokens + (now - last) / 1e9 * rate;
         }
 
         synchronized long take(int samples, double rate, double burst, long now) {
-            tokens = Math.min(burst, tokens + (now - last) / 1e9 * rate);
+            tokens = Math.min(burst, refilled(rate, now));
             last = now;
             double needed = Math.min(samples, burst);
             if (tokens >= needed) {

@@ -30,11 +30,9 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsMetadata;
 import org.apache.kafka.streams.state.HostInfo;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -101,11 +99,11 @@ public final class ClusterView {
             return;
         }
         List<StreamsMetadata> clients = new ArrayList<>(s.metadataForAllStreamsClients());
-        clients.sort(java.util.Comparator.comparing(m -> m.hostInfo().host() + ":" + m.hostInfo().port()));
+        clients.sort(java.util.Comparator.comparing(m -> host(m.hostInfo())));
         StringBuilder json = new StringBuilder("{\"status\":\"success\",\"data\":[");
         for (int i = 0; i < clients.size(); i++) {
             StreamsMetadata m = clients.get(i);
-            String peer = m.hostInfo().host() + ":" + m.hostInfo().port();
+            String peer = host(m.hostInfo());
             json.append(i == 0 ? "" : ",").append("{\"address\":").append(Json.quote(peer))
                     .append(",\"self\":").append(peer.equals(address))
                     .append(",\"partitions\":").append(partitions(m.topicPartitions(), oplogTopic))
@@ -183,12 +181,8 @@ public final class ClusterView {
         // that partition's owner is asked, as for a key; an output's name has a colon
         List<String> items = new ArrayList<>(local);
         Set<Integer> unread = seriesPartitions(selectors);
-        Set<Integer> unreadOutputs = new TreeSet<>();
-        if (outputsTopic != null && selectors.stream().anyMatch(ClusterView::mayMatchOutputs)) {
-            for (int p = 0; p < sharding.partitions(); p++) {
-                unreadOutputs.add(p);
-            }
-        }
+        Set<Integer> unreadOutputs = outputsTopic != null && selectors.stream().anyMatch(ClusterView::mayMatchOutputs)
+                ? allPartitions() : new TreeSet<>();
         for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
             Set<Integer> owned = new TreeSet<>();
             Set<Integer> ownedOutputs = new TreeSet<>();
@@ -247,15 +241,21 @@ public final class ClusterView {
                 }
             }
             if (!given.keySet().containsAll(sharding.shardingKey())) {
-                for (int p = 0; p < sharding.partitions(); p++) {
-                    out.add(p);
-                }
-                return out;
+                return allPartitions();
             }
             String name = given.remove(ShardingFunction.METRIC_NAME);
             out.add(sharding.partition(name == null ? "" : name, io.caiman.core.model.Labels.of(given)));
         }
         return out;
+    }
+
+    /** 0 to the oplog's partition count (the window stage's input has as many). */
+    private Set<Integer> allPartitions() {
+        Set<Integer> all = new TreeSet<>();
+        for (int p = 0; p < sharding.partitions(); p++) {
+            all.add(p);
+        }
+        return all;
     }
 
     /** Whether {@code selector} may match a rule output, whose name has a colon: unless it names a metric without. */
@@ -306,8 +306,7 @@ public final class ClusterView {
     /** The matching series and rule outputs in this processor's stores, as JSON objects: at most {@code max}. */
     private static List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max) {
         List<String> out = new ArrayList<>();
-        ReadOnlyKeyValueStore<byte[], SeriesState> states = s.store(StoreQueryParameters.fromNameAndType(
-                ProcessorTopology.SERIES_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+        ReadOnlyKeyValueStore<byte[], SeriesState> states = ProcessorTopology.queryable(s, ProcessorTopology.SERIES_STATE_STORE);
         try (KeyValueIterator<byte[], SeriesState> all = states.all()) {
             while (all.hasNext() && out.size() < max) {
                 KeyValue<byte[], SeriesState> kv = all.next();
@@ -320,7 +319,7 @@ public final class ClusterView {
         }
         ReadOnlyKeyValueStore<byte[], Aggregate> latest;
         try {
-            latest = s.store(StoreQueryParameters.fromNameAndType(WindowStage.LATEST_STORE, QueryableStoreTypes.keyValueStore()));
+            latest = ProcessorTopology.queryable(s, WindowStage.LATEST_STORE);
         } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
             return out; // no rules: no such store
         }
@@ -394,7 +393,8 @@ public final class ClusterView {
         }
     }
 
-    private static String host(HostInfo h) {
+    /** A processor's advertised address, {@code host:port}. */
+    public static String host(HostInfo h) {
         return h.host() + ":" + h.port();
     }
 

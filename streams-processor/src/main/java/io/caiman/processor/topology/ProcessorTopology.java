@@ -61,6 +61,18 @@ public final class ProcessorTopology {
     private ProcessorTopology() {}
 
     /**
+     * The running application's store {@code name} (its local tasks' stores together), for reading.
+     *
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException while it cannot be read (a rebalance), or when
+     *     the topology has no such store (no rules)
+     */
+    public static <V> org.apache.kafka.streams.state.ReadOnlyKeyValueStore<byte[], V> queryable(
+            org.apache.kafka.streams.KafkaStreams streams, String name) {
+        return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(name,
+                org.apache.kafka.streams.state.QueryableStoreTypes.keyValueStore()));
+    }
+
+    /**
      * The stream aggregation half of the topology.
      *
      * @param rules the rules of the cluster; none builds no rule stages
