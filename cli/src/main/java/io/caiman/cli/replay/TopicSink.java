@@ -1,5 +1,6 @@
 package io.caiman.cli.replay;
 
+import io.caiman.core.kafka.Topics;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,7 @@ public final class TopicSink implements ReplaySink {
             if (existing == null) {
                 admin.createTopics(List.of(new NewTopic(topic, Optional.of(sourcePartitions), Optional.empty())))
                         .all().get(15, TimeUnit.SECONDS);
+                Topics.awaitServed(admin, topic); // a producer at once on a new partition can lose a request to Kafka
             } else if (existing.partitions().size() < sourcePartitions) {
                 throw new IOException("topic " + topic + " at " + servers + " has " + existing.partitions().size()
                         + " partitions; a replay keeps each record's partition, so it needs at least " + sourcePartitions);
@@ -65,6 +67,8 @@ public final class TopicSink implements ReplaySink {
         } catch (ExecutionException e) {
             throw new IOException("cannot use topic " + topic + " at " + servers + ": " + e.getCause().getMessage(),
                     e.getCause());
+        } catch (io.caiman.error.CaimanException e) {
+            throw new IOException("cannot use topic " + topic + " at " + servers + ": " + e.getMessage(), e);
         } catch (TimeoutException | org.apache.kafka.common.errors.TimeoutException e) {
             throw new IOException("the target Kafka cluster at " + servers + " did not answer within 15 s", e);
         } catch (InterruptedException e) {

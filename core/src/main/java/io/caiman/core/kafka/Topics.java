@@ -11,7 +11,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -69,17 +71,68 @@ public final class Topics {
     }
 
     /**
-     * Waits until a topic just created can be described with every partition led: creation is acknowledged
-     * by the controller before every broker's metadata has it, and callers use the topic at once.
+     * Waits until a topic just created elsewhere (a replay's target) is served by every partition's leader, as
+     * {@link #ensure} does for the topics it creates, before anything is produced to it.
+     *
+     * @throws CaimanException if it is not within 30 s, or cannot be described
+     */
+    public static void awaitServed(Admin admin, String name) {
+        try {
+            awaitVisible(admin, name);
+        } catch (TimeoutException e) {
+            throw new CaimanException("topic " + name + " is not served by its leaders after " + TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CaimanException("interrupted while waiting for topic " + name, e);
+        }
+    }
+
+    /**
+     * Waits until a topic just created can be described with every partition led, and every leader serves its
+     * partition: creation is acknowledged by the controller before every broker's metadata has it, and callers
+     * use the topic at once.
+     *
+     * <p>The second wait matters to every idempotent producer of Caiman. A broker's metadata names a new
+     * partition's leader a moment before that leader hosts the partition. A producer that sends two requests
+     * to it then may see the first refused (retriably, not the leader) and the second written; before Kafka 4.5
+     * (KAFKA-15591) the broker takes that second request as the producer's first on the partition, refuses every
+     * retry of the first as out of order, and the first request's records expire after the delivery timeout.
+     * A gateway answers such a request 503, so nothing acknowledged is lost, but its first requests to a new
+     * oplog would hang until then. A partition's offsets are served by the leader that hosts it, so once they
+     * can be listed for every partition, producing to them is safe.
      */
     private static void awaitVisible(Admin admin, String name) throws InterruptedException, TimeoutException {
+        int partitions = awaitLed(admin, name).partitions().size();
+        Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            latest.put(new TopicPartition(name, p), OffsetSpec.latest());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        while (true) {
+            try {
+                // the admin client retries a partition whose leader does not host it yet, within its own timeout
+                admin.listOffsets(latest).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+                        || System.nanoTime() > deadline) {
+                    throw new CaimanException("topic " + name + " was created but its partitions are not served: "
+                            + e.getCause().getMessage(), e.getCause());
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits until a topic just created can be described with every partition led, and gives its description. */
+    private static TopicDescription awaitLed(Admin admin, String name) throws InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
         while (true) {
             try {
                 TopicDescription d = admin.describeTopics(List.of(name)).allTopicNames()
                         .get(TIMEOUT_SECONDS, TimeUnit.SECONDS).get(name);
                 if (d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty())) {
-                    return;
+                    return d;
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {

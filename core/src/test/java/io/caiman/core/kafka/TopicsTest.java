@@ -68,6 +68,42 @@ class TopicsTest {
         }
     }
 
+    /**
+     * Before Kafka 4.5 a producer that sends to a partition its leader does not host yet can lose its first request to
+     * an out-of-order refusal (KAFKA-15591): {@link Topics#ensure} returns only once every leader serves its partition.
+     * Small batches, five in flight to each broker, at once after the creation, to a few new topics.
+     */
+    @Test
+    void shouldHandOverANewTopicThatAnIdempotentProducerCanWriteAtOnce() throws Exception {
+        Map<String, Object> settings = Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers(),
+                "enable.idempotence", true, "acks", "all", "max.in.flight.requests.per.connection", 5, "linger.ms", 0,
+                "batch.size", 512, "delivery.timeout.ms", 15_000, "request.timeout.ms", 10_000);
+        try (Admin admin = admin()) {
+            for (int round = 0; round < 5; round++) {
+                ClusterConfig cluster = cluster(TestConfigs.uniqueName("fresh"), 12, "");
+                Topics.ensure(admin, TopicSpec.oplog(cluster));
+                java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
+                long started = System.nanoTime();
+                try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> producer =
+                        new org.apache.kafka.clients.producer.KafkaProducer<>(settings,
+                                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+                    for (int i = 0; i < 12_000; i++) {
+                        producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cluster.oplogTopic(), i % 12,
+                                ("k" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8), new byte[40]), (m, e) -> {
+                                    if (e != null) {
+                                        failed.compareAndSet(null, e);
+                                    }
+                                });
+                    }
+                    producer.flush();
+                }
+                assertThat(failed.get()).as("round %d", round).isNull();
+                assertThat((System.nanoTime() - started) / 1e9).as("round %d: seconds to write", round).isLessThan(10);
+            }
+        }
+    }
+
     @Test
     void shouldLetSeveralProcessesEnsureTheSameNewTopicAtOnce() throws Exception {
         // crawlers started together all create the crawl ledger: the losers of the race check the winner's topic
