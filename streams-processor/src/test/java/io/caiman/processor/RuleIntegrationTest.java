@@ -11,7 +11,13 @@ import io.caiman.testing.SharedCluster;
 import io.caiman.testing.TestConfigs;
 import io.caiman.testing.TopicReader;
 import io.caiman.testing.Timing;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -50,6 +56,24 @@ class RuleIntegrationTest {
     static void send(String gatewayUrl, String job, int instance, double value, long ts) throws Exception {
         String line = "requests_total{job=\"" + job + "\",instance=\"i" + instance + "\"} " + value + " " + ts + "\n";
         assertThat(ProcessorIntegrationTest.post(gatewayUrl, line)).isEqualTo(204);
+    }
+
+    /** The entries of an {@code /api/v1/series} answer, each as {@code kind name{label=value,…} value}. */
+    static List<String> entries(String answer) throws Exception {
+        JsonNode root = new ObjectMapper().readTree(answer);
+        assertThat(root.path("status").asText()).as(answer).isEqualTo("success");
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : root.get("data")) {
+            List<String> labels = new ArrayList<>();
+            e.get("labels").properties().forEach(l -> {
+                if (!l.getKey().equals("__name__")) {
+                    labels.add(l.getKey() + "=" + l.getValue().asText());
+                }
+            });
+            out.add(e.get("kind").asText() + " " + e.get("labels").get("__name__").asText()
+                    + (labels.isEmpty() ? "" : "{" + String.join(",", labels) + "}") + " " + e.get("value").asText());
+        }
+        return out;
     }
 
     static Map<String, Aggregate> aggregates(String name) {
@@ -115,6 +139,17 @@ class RuleIntegrationTest {
                         "requests_total:1m_max 131");
                 assertThat(metrics).as("keep_input: true on a rule that matches them").contains(
                         "requests_total{instance=\"i0\",job=\"api\"} 5");
+                // the query API reads outputs and series by their names' ranges, partition by partition
+                String api = "http://127.0.0.1:" + processor.httpPort() + "/api/v1/series?match[]=";
+                assertThat(entries(ProcessorIntegrationTest.get(api + URLEncoder.encode(
+                        "{__name__=~\"requests_total:1m_by_job_.*\",job=\"api\"}", StandardCharsets.UTF_8))))
+                        .containsExactlyInAnyOrder("output requests_total:1m_by_job_sum_samples{job=api} 584",
+                                "output requests_total:1m_by_job_count_series{job=api} 3",
+                                "output requests_total:1m_by_job_increase{job=api} 80");
+                assertThat(entries(ProcessorIntegrationTest.get(api + URLEncoder.encode("requests_total{job=\"api\"}",
+                        StandardCharsets.UTF_8)))).containsExactlyInAnyOrder(
+                                "series requests_total{instance=i0,job=api} 5", "series requests_total{instance=i1,job=api} 131",
+                                "series requests_total{instance=i2,job=api} 102");
             }
             // without keep_input, the matched input series leave /metrics
             try (ProcessorService processor = new ProcessorService(config(name, state, thirdStore, SUM_RULE))) {

@@ -73,6 +73,86 @@ public final class SeriesSelector {
     }
 
     /**
+     * What the metric name of every series this selector selects starts with, as far as its {@code __name__}
+     * matchers tell: the name of an {@code =} matcher ({@link NameBound#exact}), or the literal start of an
+     * {@code =~} expression ({@code http_} for {@code http_.*}); {@code null} when they tell nothing. A store kept
+     * in the order of series keys reads only that range for the selector.
+     */
+    public NameBound nameBound() {
+        NameBound best = null;
+        for (Matcher m : matchers) {
+            if (!m.label.equals("__name__")) {
+                continue;
+            }
+            if (m.op == Op.EQUAL) {
+                return new NameBound(m.value, true);
+            }
+            if (m.op == Op.REGEX) {
+                String prefix = literalPrefix(m.value);
+                if (!prefix.isEmpty() && (best == null || prefix.length() > best.prefix.length())) {
+                    best = new NameBound(prefix, false);
+                }
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Every selected name starts with {@code prefix}; with {@code exact}, every selected name is {@code prefix}.
+     */
+    public record NameBound(String prefix, boolean exact) {
+
+        /** Whether {@code name} is within the bound. */
+        public boolean admits(String name) {
+            return exact ? name.equals(prefix) : name.startsWith(prefix);
+        }
+    }
+
+    /**
+     * The text every match of the anchored expression {@code regex} starts with: its leading name characters, less
+     * the last one when a quantifier that allows none of it follows ({@code ?}, {@code *}, <code>{</code>); empty
+     * when an alternation at the top level or a quotation ({@code \Q}) could make a match start otherwise.
+     */
+    static String literalPrefix(String regex) {
+        int i = 0;
+        while (i < regex.length() && isNameChar(regex.charAt(i))) {
+            i++;
+        }
+        int end = i;
+        if (i < regex.length() && "?*{".indexOf(regex.charAt(i)) >= 0) {
+            end--;
+        }
+        if (end <= 0 || regex.contains("\\Q")) {
+            return "";
+        }
+        int depth = 0;
+        int classDepth = 0;
+        for (; i < regex.length(); i++) {
+            char c = regex.charAt(i);
+            if (c == '\\') {
+                i++; // the escaped character is a literal or a class, never structure
+            } else if (c == '[') {
+                classDepth++;
+            } else if (c == ']' && classDepth > 0) {
+                classDepth--;
+            } else if (classDepth > 0) {
+                continue;
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                depth--;
+            } else if (c == '|' && depth <= 0) {
+                return "";
+            }
+        }
+        return regex.substring(0, end);
+    }
+
+    private static boolean isNameChar(char c) {
+        return c == '_' || c == ':' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    }
+
+    /**
      * Parses a selector.
      *
      * @throws IllegalArgumentException naming the column and what was expected, if {@code text} is not a

@@ -3,6 +3,14 @@ package io.caiman.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
+import java.util.regex.Pattern;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,5 +65,72 @@ class SeriesSelectorTest {
     void shouldRefuseBadSelectorsSayingWhere(String selector, String message) {
         assertThatThrownBy(() -> SeriesSelector.parse(selector)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(message);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '¦', nullValues = "null", value = {
+        "up                                 ¦ up         ¦ true",
+        "up{job=\"api\"}                    ¦ up         ¦ true",
+        "{job=\"api\", __name__=`up`}       ¦ up         ¦ true",
+        "{__name__=~\"http_.*\"}            ¦ http_      ¦ false",
+        "{__name__=~\"http_requests_total\"} ¦ http_requests_total ¦ false",
+        "{__name__=~\"node_(cpu|mem).*\"}   ¦ node_      ¦ false",
+        "{__name__=~\"nodes?_up\"}          ¦ node       ¦ false",
+        "{__name__=~\"ab*c\"}               ¦ a          ¦ false",
+        "{__name__=~\"ab+c\"}               ¦ ab         ¦ false",
+        "{__name__=~\"ab{0,2}\"}            ¦ a          ¦ false",
+        "{__name__=~\"a:b\\\\.c\"}            ¦ a:b        ¦ false",
+        "{__name__=~\"up|go_.*\"}           ¦ null       ¦ false",
+        "{__name__=~\"a)|(b\"}              ¦ null       ¦ false",
+        "{__name__=~\"a[|]b\"}              ¦ a          ¦ false",
+        "{__name__=~\"(?i)up\"}             ¦ null       ¦ false",
+        "{__name__=~\"a?b\"}                ¦ null       ¦ false",
+        "{__name__=~`a\\Qb|c\\E`}            ¦ null       ¦ false",
+        "{__name__!=\"up\", job=\"api\"}    ¦ null       ¦ false",
+        "{__name__=~\"h.*\", __name__=~\"http_.*\"} ¦ http_ ¦ false",
+        "{job=\"api\"}                      ¦ null       ¦ false",
+    })
+    void shouldTellWhatEverySelectedNameStartsWith(String selector, String prefix, boolean exact) {
+        SeriesSelector.NameBound bound = SeriesSelector.parse(selector).nameBound();
+        if (prefix == null) {
+            assertThat(bound).isNull();
+        } else {
+            assertThat(bound).isEqualTo(new SeriesSelector.NameBound(prefix, exact));
+        }
+    }
+
+    /**
+     * The bound is only worth anything if it never leaves out a name the expression matches: random expressions
+     * built from structure that could hide an alternation or a quantifier, against random names.
+     */
+    @Property(tries = 5000)
+    void shouldNeverBoundOutANameTheExpressionMatches(@ForAll("regexes") String regex, @ForAll("names") List<String> names) {
+        SeriesSelector selector;
+        try {
+            selector = SeriesSelector.parse("{__name__=~`" + regex + "`}");
+        } catch (IllegalArgumentException e) {
+            return; // not an expression, or one that matches the empty name
+        }
+        Pattern pattern = selector.matchers().get(0).pattern();
+        SeriesSelector.NameBound bound = selector.nameBound();
+        Statistics.label("bounded").collect(bound != null);
+        for (String name : names) {
+            if (pattern.matcher(name).matches()) {
+                Statistics.label("matched").collect(true);
+                assertThat(bound == null || bound.admits(name)).as("%s matches %s, bound %s", regex, name, bound).isTrue();
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<String> regexes() {
+        return Arbitraries.of("a", "b", "ab", "_", ":", ".", ".*", "?", "*", "+", "{0,2}", "{1}", "|", "(", ")", "(?:",
+                "[", "]", "[ab]", "[^a]", "[|]", "[(]", "[)]", "\\.", "\\|", "\\(", "\\Q", "\\E", "(?i)", "^", "$").list().ofMinSize(1)
+                .ofMaxSize(7).map(parts -> String.join("", parts));
+    }
+
+    @Provide
+    Arbitrary<List<String>> names() {
+        return Arbitraries.strings().withChars("ab_:.|()A").ofMinLength(1).ofMaxLength(5).list().ofMinSize(20).ofMaxSize(40);
     }
 }

@@ -8,8 +8,10 @@ import io.caiman.core.shard.ShardingFunction;
 import io.caiman.core.wire.Json;
 import io.caiman.core.wire.Numbers;
 import io.caiman.processor.rules.WindowStage;
+import io.caiman.processor.topology.KeyFilterQuery;
 import io.caiman.processor.topology.ProcessorTopology;
 import io.caiman.schemas.aggregate.Aggregate;
+import io.caiman.schemas.codec.Codecs;
 import io.caiman.schemas.state.SeriesState;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -20,19 +22,26 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiPredicate;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsMetadata;
+import org.apache.kafka.streams.TaskMetadata;
+import org.apache.kafka.streams.ThreadMetadata;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.query.StateQueryRequest;
+import org.apache.kafka.streams.query.StateQueryResult;
 import org.apache.kafka.streams.state.HostInfo;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -70,14 +79,18 @@ public final class ClusterView {
     private final String address;
     private final Supplier<Self> self;
     private final int maxSeries;
+    /** Whether the series' state is in a hash map ({@code processor.state_store: memory}), which has no key order. */
+    private final boolean seriesInHashMap;
 
     /**
      * @param outputsTopic the repartition topic the rules' window stage reads, as many partitions as the oplog
      *     ({@code null} without rules): the owners of its partitions hold the rules' outputs
      * @param maxSeries the most entries one {@code /api/v1/series} answer holds ({@code processor.query_max_series})
+     * @param seriesInHashMap whether the series' state is in a hash map ({@code processor.state_store: memory}), which
+     *     a query reads whole, rather than in a store kept in key order
      */
     public ClusterView(Supplier<KafkaStreams> streams, ShardingFunction sharding, String oplogTopic, String outputsTopic,
-            String address, Supplier<Self> self, int maxSeries) {
+            String address, Supplier<Self> self, int maxSeries, boolean seriesInHashMap) {
         this.streams = streams;
         this.sharding = sharding;
         this.oplogTopic = oplogTopic;
@@ -85,6 +98,7 @@ public final class ClusterView {
         this.address = address;
         this.self = self;
         this.maxSeries = maxSeries;
+        this.seriesInHashMap = seriesInHashMap;
     }
 
     /** {@code GET /api/v1/cluster/self}: this processor's state, input lag and restorations in progress. */
@@ -170,7 +184,14 @@ public final class ClusterView {
             return;
         }
         // one more than the limit: enough to know the answer is cut short
-        List<String> local = local(s, selectors, limit + 1);
+        List<String> local;
+        try {
+            local = local(s, selectors, limit + 1);
+        } catch (InvalidStateStoreException e) {
+            error(exchange, 503, "unavailable", "this processor's stores are moving (a rebalance): " + e.getMessage()
+                    + "; no partial answer is given, retry");
+            return;
+        }
         if (exchange.queryValues("local").contains("true")) {
             ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
             return;
@@ -303,29 +324,46 @@ public final class ClusterView {
         }
     }
 
-    /** The matching series and rule outputs in this processor's stores, as JSON objects: at most {@code max}. */
-    private static List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max) {
+    /**
+     * The matching series and rule outputs in this processor's stores, as JSON objects: at most {@code max}. Each
+     * partition's store is read on its own, only the partitions the selectors may need, and within them only the
+     * names they may select where the store is kept in order ({@link SeriesScan}).
+     *
+     * @throws InvalidStateStoreException when a store this processor holds cannot be read (a rebalance moves it)
+     */
+    private List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max) {
         List<String> out = new ArrayList<>();
-        ReadOnlyKeyValueStore<byte[], SeriesState> states = ProcessorTopology.queryable(s, ProcessorTopology.SERIES_STATE_STORE);
-        try (KeyValueIterator<byte[], SeriesState> all = states.all()) {
-            while (all.hasNext() && out.size() < max) {
-                KeyValue<byte[], SeriesState> kv = all.next();
-                SeriesKey key = SeriesKey.parse(kv.key);
-                if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
-                    out.add(item(key, "series", Numbers.format(kv.value.getLastValue()), "\"timestamp_ms\":"
-                            + kv.value.getLastTimestampMs() + ",\"samples\":" + kv.value.getSampleCount()));
+        SeriesScan scan = SeriesScan.of(selectors);
+        Map<String, Set<Integer>> active = activeHere(s);
+        Set<Integer> series = new TreeSet<>(active.getOrDefault(oplogTopic, Set.of()));
+        series.retainAll(seriesPartitions(selectors));
+        BiPredicate<byte[], Supplier<SeriesState>> add = (bytes, state) -> {
+            SeriesKey key = SeriesKey.parse(bytes);
+            if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
+                SeriesState st = state.get();
+                out.add(item(key, "series", Numbers.format(st.getLastValue()), "\"timestamp_ms\":"
+                        + st.getLastTimestampMs() + ",\"samples\":" + st.getSampleCount()));
+            }
+            return out.size() < max;
+        };
+        for (int p : series) {
+            if (seriesInHashMap) {
+                for (KeyValue<byte[], byte[]> kv : hashed(s, p, scan)) {
+                    if (!add.test(kv.key, () -> Codecs.SERIES_STATE.decode(kv.value))) {
+                        return out;
+                    }
                 }
+            } else if (!scan.forEach(ProcessorTopology.<SeriesState>queryable(s, ProcessorTopology.SERIES_STATE_STORE, p),
+                    (bytes, state) -> add.test(bytes, () -> state))) {
+                return out;
             }
         }
-        ReadOnlyKeyValueStore<byte[], Aggregate> latest;
-        try {
-            latest = ProcessorTopology.queryable(s, WindowStage.LATEST_STORE);
-        } catch (org.apache.kafka.streams.errors.InvalidStateStoreException e) {
-            return out; // no rules: no such store
+        if (outputsTopic == null || selectors.stream().noneMatch(ClusterView::mayMatchOutputs)) {
+            return out;
         }
-        try (KeyValueIterator<byte[], Aggregate> all = latest.all()) {
-            while (all.hasNext() && out.size() < max) {
-                Aggregate a = all.next().value;
+        for (int p : new TreeSet<>(active.getOrDefault(outputsTopic, Set.of()))) {
+            ReadOnlyKeyValueStore<byte[], Aggregate> latest = ProcessorTopology.queryable(s, WindowStage.LATEST_STORE, p);
+            boolean more = scan.forEach(latest, (bytes, a) -> {
                 SeriesKey key = SeriesKey.parse(a.getSeries());
                 if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
                     StringBuilder values = new StringBuilder("{");
@@ -334,6 +372,39 @@ public final class ClusterView {
                     out.add(item(key, "output", Numbers.format(a.getValue()), "\"window_start_ms\":" + a.getWindowStartMs()
                             + ",\"window_end_ms\":" + a.getWindowEndMs() + ",\"samples\":" + a.getSampleCount()
                             + ",\"values\":" + values.append('}')));
+                }
+                return out.size() < max;
+            });
+            if (!more) {
+                return out;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The entries of partition {@code p}'s series' state, held in a hash map, whose keys {@code scan} admits, as bytes:
+     * the store checks every key and hands back only those, so only their values are decoded.
+     */
+    private static List<KeyValue<byte[], byte[]>> hashed(KafkaStreams s, int p, SeriesScan scan) {
+        StateQueryResult<List<KeyValue<byte[], byte[]>>> answer = s.query(StateQueryRequest
+                .inStore(ProcessorTopology.SERIES_STATE_STORE).withQuery(new KeyFilterQuery(scan::admits))
+                .withPartitions(Set.of(p)).requireActive());
+        QueryResult<List<KeyValue<byte[], byte[]>>> result = answer.getPartitionResults().get(p);
+        if (result == null || result.isFailure()) {
+            throw new InvalidStateStoreException("partition " + p + " of " + ProcessorTopology.SERIES_STATE_STORE
+                    + " cannot be read here" + (result == null ? "" : ": " + result.getFailureMessage()));
+        }
+        return result.getResult();
+    }
+
+    /** The partitions of each input topic whose active tasks run in this processor. */
+    private static Map<String, Set<Integer>> activeHere(KafkaStreams s) {
+        Map<String, Set<Integer>> out = new HashMap<>();
+        for (ThreadMetadata thread : s.metadataForLocalThreads()) {
+            for (TaskMetadata task : thread.activeTasks()) {
+                for (TopicPartition tp : task.topicPartitions()) {
+                    out.computeIfAbsent(tp.topic(), t -> new TreeSet<>()).add(tp.partition());
                 }
             }
         }

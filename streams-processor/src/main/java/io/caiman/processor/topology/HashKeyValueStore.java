@@ -14,6 +14,10 @@ import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
 import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -26,7 +30,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * the changelogging and metered layers, so it is changelogged and restored the same way.
  *
  * <p>{@link #all} makes no promise of order, as the interface allows; {@link #range} and {@link #prefixScan}, which
- * must be in key order, scan every entry and sort what they pick, so this store is only for state read by key.
+ * must be in key order, scan every entry and sort what they pick, so this store is only for state read by key. A
+ * query for some of its keys ({@code /api/v1/series}) is a {@link KeyFilterQuery}: one pass over the keys, and only
+ * the entries it picks are handed out, undecoded.
  * Queries from other threads take a copy of the entries, like Streams' heap store, so they never see a change made
  * while they iterate.
  */
@@ -149,6 +155,28 @@ public final class HashKeyValueStore implements KeyValueStore<Bytes, byte[]> {
                 }
             });
         }
+    }
+
+    /** Answers a {@link KeyFilterQuery}; no other query is known here (Streams' metered layer answers its own). */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <R> QueryResult<R> query(Query<R> query, PositionBound positionBound, QueryConfig config) {
+        if (!(query instanceof KeyFilterQuery filter)) {
+            return QueryResult.forUnknownQueryType(query, this);
+        }
+        List<KeyValue<byte[], byte[]>> out = new ArrayList<>();
+        Position at;
+        synchronized (this) {
+            for (Map.Entry<Bytes, byte[]> e : map.entrySet()) {
+                if (filter.keys().test(e.getKey().get())) {
+                    out.add(KeyValue.pair(e.getKey().get(), e.getValue()));
+                }
+            }
+            at = position.copy();
+        }
+        QueryResult<R> result = (QueryResult<R>) QueryResult.forResult(out);
+        result.setPosition(at);
+        return result;
     }
 
     @Override

@@ -73,6 +73,20 @@ public final class ProcessorTopology {
     }
 
     /**
+     * The store {@code name} of one partition's active task in this process, on its own: its ranges are in key order,
+     * where the store of every partition at once reads one partition's after another's.
+     *
+     * @throws org.apache.kafka.streams.errors.InvalidStateStoreException while it cannot be read here
+     */
+    public static <V> org.apache.kafka.streams.state.ReadOnlyKeyValueStore<byte[], V> queryable(
+            org.apache.kafka.streams.KafkaStreams streams, String name, int partition) {
+        return streams.store(org.apache.kafka.streams.StoreQueryParameters.<org.apache.kafka.streams.state
+                        .ReadOnlyKeyValueStore<byte[], V>>fromNameAndType(name,
+                        org.apache.kafka.streams.state.QueryableStoreTypes.keyValueStore())
+                .withPartition(partition));
+    }
+
+    /**
      * The stream aggregation half of the topology.
      *
      * @param rules the rules of the cluster; none builds no rule stages

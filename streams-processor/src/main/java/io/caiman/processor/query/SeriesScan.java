@@ -1,0 +1,168 @@
+package io.caiman.processor.query;
+
+import io.caiman.core.model.SeriesSelector;
+import io.caiman.core.model.SeriesSelector.NameBound;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.function.BiPredicate;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The entries of one partition's store that a query's selectors may select, read without reading the rest where the
+ * store allows it. The stores are keyed by series keys behind a group: {@code <group>/<name>{…}}, where the group is
+ * the tenant (the series' state), or a rule id, a space and the tenant (the rules' outputs). Neither a rule id nor a
+ * tenant holds a {@code /}.
+ *
+ * <p>When every selector bounds the metric name ({@link SeriesSelector#nameBound}: {@code up}, {@code http_.*}), a
+ * store kept in key order (RocksDB, Streams' heap store) is read group by group ({@link #forEach}): the first key at
+ * or after a point names the next group, and within it only the keys that start with {@code <group>/<name>} are
+ * read. That is a few seeks per group and bound, then the keys of the names asked for. The series' state in a hash
+ * map ({@code processor.state_store: memory}) has no order: it is read whole, in the store, each key checked by its
+ * bytes ({@link #admits}, through a {@link io.caiman.processor.topology.KeyFilterQuery}), and only the values of the
+ * keys it admits are decoded. A selector that bounds no name ({@code {job="api"}}) reads every key either way.
+ *
+ * <p>The caller still matches each entry against the selectors: the bounds narrow what is read, never what is
+ * selected.
+ */
+final class SeriesScan {
+
+    private static final ByteArraySerializer PREFIX = new ByteArraySerializer();
+
+    /** Sorted, none within another; {@code null}: every entry. */
+    private final List<NameBound> bounds;
+    /** Each bound's name, as UTF-8. */
+    private final byte[][] names;
+    private long read;
+
+    private SeriesScan(List<NameBound> bounds) {
+        this.bounds = bounds;
+        this.names = bounds == null ? null
+                : bounds.stream().map(b -> b.prefix().getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+    }
+
+    /** The scan for a query: the union of the selectors' bounds, or every entry when one of them bounds nothing. */
+    static SeriesScan of(List<SeriesSelector> selectors) {
+        List<NameBound> all = new ArrayList<>();
+        for (SeriesSelector s : selectors) {
+            NameBound b = s.nameBound();
+            if (b == null) {
+                return new SeriesScan(null);
+            }
+            all.add(b);
+        }
+        // a bound within another (an exact name that a prefix admits, a longer prefix) would read its keys twice
+        all.sort(Comparator.comparing(NameBound::prefix).thenComparing(NameBound::exact)); // a prefix before its exact name
+        List<NameBound> kept = new ArrayList<>();
+        for (NameBound b : all) {
+            boolean within = kept.stream().anyMatch(k -> k.equals(b) || (!k.exact() && b.prefix().startsWith(k.prefix())));
+            if (!within) {
+                kept.add(b);
+            }
+        }
+        return new SeriesScan(kept);
+    }
+
+    /** How many entries the scans so far have read, those the selectors then refuse included. */
+    long read() {
+        return read;
+    }
+
+    /**
+     * Hands {@code visit} each entry of {@code store}, a store kept in key order, within the bounds, until it returns
+     * {@code false}.
+     *
+     * @return {@code false} if {@code visit} stopped the scan
+     */
+    <V> boolean forEach(ReadOnlyKeyValueStore<byte[], V> store, BiPredicate<byte[], V> visit) {
+        if (bounds == null) {
+            try (KeyValueIterator<byte[], V> all = store.all()) {
+                while (all.hasNext()) {
+                    KeyValue<byte[], V> kv = all.next();
+                    read++;
+                    if (!visit.test(kv.key, kv.value)) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        byte[] from = null;
+        while (true) {
+            byte[] first;
+            try (KeyValueIterator<byte[], V> next = store.range(from, null)) {
+                if (!next.hasNext()) {
+                    return true;
+                }
+                first = next.next().key;
+                read++;
+            }
+            int slash = indexOf(first, (byte) '/');
+            if (slash < 0) {
+                from = Arrays.copyOf(first, first.length + 1); // not a series key, so no selector selects it
+                continue;
+            }
+            for (int i = 0; i < names.length; i++) {
+                NameBound b = bounds.get(i);
+                byte[] name = names[i];
+                byte[] prefix = Arrays.copyOf(first, slash + 1 + name.length + (b.exact() ? 1 : 0));
+                System.arraycopy(name, 0, prefix, slash + 1, name.length);
+                if (b.exact()) {
+                    byte[] bare = Arrays.copyOf(prefix, prefix.length - 1); // the name without labels
+                    V value = store.get(bare);
+                    read++;
+                    if (value != null && !visit.test(bare, value)) {
+                        return false;
+                    }
+                    prefix[prefix.length - 1] = '{';
+                }
+                try (KeyValueIterator<byte[], V> in = store.prefixScan(prefix, PREFIX)) {
+                    while (in.hasNext()) {
+                        KeyValue<byte[], V> kv = in.next();
+                        read++;
+                        if (!visit.test(kv.key, kv.value)) {
+                            return false;
+                        }
+                    }
+                }
+            }
+            // past the group: '0' follows '/', and a group's keys all start with <group>/
+            from = Arrays.copyOf(first, slash + 1);
+            from[slash] = '0';
+        }
+    }
+
+    /** Whether the name in {@code key} is within a bound, from its bytes: cheap enough to run inside a store's lock. */
+    boolean admits(byte[] key) {
+        if (bounds == null) {
+            return true;
+        }
+        int start = indexOf(key, (byte) '/') + 1;
+        if (start == 0) {
+            return false;
+        }
+        for (int i = 0; i < names.length; i++) {
+            byte[] name = names[i];
+            int end = start + name.length;
+            if (end <= key.length && Arrays.equals(key, start, end, name, 0, name.length)
+                    && (!bounds.get(i).exact() || end == key.length || key[end] == '{')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int indexOf(byte[] bytes, byte b) {
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
