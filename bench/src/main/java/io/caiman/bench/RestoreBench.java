@@ -28,8 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -144,7 +142,7 @@ public final class RestoreBench implements Callable<Integer> {
                 abortCheckIntervalMs);
         try (Admin admin = KafkaClients.newAdmin(cfg, cluster, "restore-bench")) {
             Topics.ensure(admin, TopicSpec.oplog(cluster));
-            write(cfg, cluster, out);
+            Oplogs.write(cfg, cluster, series, RestoreBench::sample, "restore-bench", out);
             int portA = Ports.free();
             int portB = Ports.free();
             long t0 = System.nanoTime();
@@ -152,7 +150,7 @@ public final class RestoreBench implements Callable<Integer> {
             Process b = processor(config, dir, "b", portB);
             Feeder feeder = null;
             try {
-                awaitCaughtUp(admin, cluster, a, b, out, t0);
+                Oplogs.awaitCommitted(admin, cluster, () -> a.isAlive() && b.isAlive(), out, t0);
                 Probes.awaitReady(portA, a::isAlive, Duration.ofSeconds(120));
                 Probes.awaitReady(portB, b::isAlive, Duration.ofSeconds(120));
                 out.printf(Locale.ROOT, "  both processors ready, every offset committed, after %.1f s; settling 10 s%n",
@@ -314,28 +312,6 @@ public final class RestoreBench implements Callable<Integer> {
         return total;
     }
 
-    private void write(CaimanConfig cfg, ClusterConfig cluster, PrintStream out) throws Exception {
-        OplogRecords builder = new OplogRecords(cluster, List.of());
-        long t0 = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> producer = KafkaClients.newProducer(cfg, cluster, "restore-bench")) {
-            for (int i = 0; i < series; i += 1000) {
-                List<ParsedSample> batch = new ArrayList<>(1000);
-                for (int j = i; j < Math.min(series, i + 1000); j++) {
-                    batch.add(sample(j));
-                }
-                for (ProducerRecord<byte[], byte[]> r : builder.records(batch, "default", System.currentTimeMillis(),
-                        "bench", "bench")) {
-                    producer.send(r);
-                }
-                if (i % 200_000 == 0 && i > 0) {
-                    out.printf(Locale.ROOT, "  wrote %,d series%n", i);
-                }
-            }
-            producer.flush();
-        }
-        out.printf(Locale.ROOT, "  wrote %,d series in %.1f s%n", series, (System.nanoTime() - t0) / 1e9);
-    }
-
     private Process processor(Path config, Path dir, String node, int port) throws Exception {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "-Xmx" + heap, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "processor",
@@ -343,41 +319,6 @@ public final class RestoreBench implements Callable<Integer> {
                 "--set", "processor.state_dir=" + dir.resolve("state-" + node)));
         return new ProcessBuilder(command).redirectOutput(dir.resolve(node + ".out").toFile())
                 .redirectError(dir.resolve(node + ".err").toFile()).start();
-    }
-
-    private void awaitCaughtUp(Admin admin, ClusterConfig cluster, Process a, Process b, PrintStream out, long t0)
-            throws Exception {
-        List<TopicPartition> tps = new ArrayList<>();
-        for (int p = 0; p < partitions; p++) {
-            tps.add(new TopicPartition(cluster.oplogTopic(), p));
-        }
-        Map<TopicPartition, Long> ends = new java.util.HashMap<>();
-        admin.listOffsets(tps.stream().collect(java.util.stream.Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())))
-                .all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
-        long lastReport = System.nanoTime();
-        while (true) {
-            if (!a.isAlive() || !b.isAlive()) {
-                throw new IllegalStateException("a processor ended early; see its .err file");
-            }
-            Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(cluster.processorApplicationId())
-                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-            long done = 0;
-            boolean all = true;
-            for (TopicPartition tp : tps) {
-                OffsetAndMetadata c = committed.get(tp);
-                done += c == null ? 0 : c.offset();
-                all &= c != null && c.offset() >= ends.get(tp);
-            }
-            if (all) {
-                return;
-            }
-            if (System.nanoTime() - lastReport > TimeUnit.SECONDS.toNanos(5)) {
-                out.printf(Locale.ROOT, "  processing: %,d of %,d records committed after %.0f s%n", done, series,
-                        (System.nanoTime() - t0) / 1e9);
-                lastReport = System.nanoTime();
-            }
-            Thread.sleep(250);
-        }
     }
 
     /** Every processor's active oplog partitions as B sees its group, or null while B does not serve the view. */
