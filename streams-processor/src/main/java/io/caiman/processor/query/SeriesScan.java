@@ -1,5 +1,6 @@
 package io.caiman.processor.query;
 
+import io.caiman.core.model.SeriesKey;
 import io.caiman.core.model.SeriesSelector;
 import io.caiman.core.model.SeriesSelector.NameBound;
 import java.nio.charset.StandardCharsets;
@@ -27,6 +28,10 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * bytes ({@link #admits}, through a {@link io.caiman.processor.topology.KeyFilterQuery}), and only the values of the
  * keys it admits are decoded. A selector that bounds no name ({@code {job="api"}}) reads every key either way.
  *
+ * <p>A key is handed over only if some selector may select it by its bytes alone ({@link #admits}): a name within
+ * the selector's bound, and every {@code label="value"} its {@code =} matchers ask for, as the key writes them. That
+ * spares a key parse for each key that cannot match, and in the hash map the copy and decoding of its value.
+ *
  * <p>The caller still matches each entry against the selectors: the bounds narrow what is read, never what is
  * selected.
  */
@@ -38,23 +43,45 @@ final class SeriesScan {
     private final List<NameBound> bounds;
     /** Each bound's name, as UTF-8. */
     private final byte[][] names;
+    /** What each selector asks of a key's bytes; a key any of them admits is handed over. */
+    private final List<KeyCheck> checks;
     private long read;
 
-    private SeriesScan(List<NameBound> bounds) {
+    /**
+     * What a key a selector selects has in its bytes: a name within {@code bound} (any name when null), and each of
+     * {@code labels}, a {@code label="value"} of one of its {@code =} matchers, as the key writes it (values are
+     * escaped there, so a quote inside a value never closes one).
+     */
+    private record KeyCheck(NameBound bound, byte[] name, byte[][] labels) {}
+
+    private SeriesScan(List<NameBound> bounds, List<KeyCheck> checks) {
         this.bounds = bounds;
         this.names = bounds == null ? null
                 : bounds.stream().map(b -> b.prefix().getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
+        this.checks = checks;
     }
 
     /** The scan for a query: the union of the selectors' bounds, or every entry when one of them bounds nothing. */
     static SeriesScan of(List<SeriesSelector> selectors) {
+        List<KeyCheck> checks = new ArrayList<>();
         List<NameBound> all = new ArrayList<>();
         for (SeriesSelector s : selectors) {
             NameBound b = s.nameBound();
-            if (b == null) {
-                return new SeriesScan(null);
+            List<byte[]> labels = new ArrayList<>();
+            for (SeriesSelector.Matcher m : s.matchers()) {
+                // a label given an empty value is one a key leaves out
+                if (m.op() == SeriesSelector.Op.EQUAL && !m.label().equals("__name__") && !m.value().isEmpty()) {
+                    StringBuilder text = new StringBuilder(m.label()).append("=\"");
+                    SeriesKey.escape(text, m.value());
+                    labels.add(text.append('"').toString().getBytes(StandardCharsets.UTF_8));
+                }
             }
+            checks.add(new KeyCheck(b, b == null ? null : b.prefix().getBytes(StandardCharsets.UTF_8),
+                    labels.toArray(byte[][]::new)));
             all.add(b);
+        }
+        if (all.contains(null)) {
+            return new SeriesScan(null, checks);
         }
         // a bound within another (an exact name that a prefix admits, a longer prefix) would read its keys twice
         all.sort(Comparator.comparing(NameBound::prefix).thenComparing(NameBound::exact)); // a prefix before its exact name
@@ -65,7 +92,7 @@ final class SeriesScan {
                 kept.add(b);
             }
         }
-        return new SeriesScan(kept);
+        return new SeriesScan(kept, checks);
     }
 
     /** How many entries the scans so far have read, those the selectors then refuse included. */
@@ -85,7 +112,7 @@ final class SeriesScan {
                 while (all.hasNext()) {
                     KeyValue<byte[], V> kv = all.next();
                     read++;
-                    if (!visit.test(kv.key, kv.value)) {
+                    if (admits(kv.key) && !visit.test(kv.key, kv.value)) {
                         return false;
                     }
                 }
@@ -116,7 +143,7 @@ final class SeriesScan {
                     byte[] bare = Arrays.copyOf(prefix, prefix.length - 1); // the name without labels
                     V value = store.get(bare);
                     read++;
-                    if (value != null && !visit.test(bare, value)) {
+                    if (value != null && admits(bare) && !visit.test(bare, value)) {
                         return false;
                     }
                     prefix[prefix.length - 1] = '{';
@@ -125,7 +152,7 @@ final class SeriesScan {
                     while (in.hasNext()) {
                         KeyValue<byte[], V> kv = in.next();
                         read++;
-                        if (!visit.test(kv.key, kv.value)) {
+                        if (admits(kv.key) && !visit.test(kv.key, kv.value)) {
                             return false;
                         }
                     }
@@ -137,20 +164,40 @@ final class SeriesScan {
         }
     }
 
-    /** Whether the name in {@code key} is within a bound, from its bytes: cheap enough to run inside a store's lock. */
+    /**
+     * Whether some selector may select {@code key}, from its bytes: its name within the selector's bound, and every
+     * {@code label="value"} the selector asks for in it. Cheap enough to run inside a store's lock.
+     */
     boolean admits(byte[] key) {
-        if (bounds == null) {
-            return true;
-        }
         int start = indexOf(key, (byte) '/') + 1;
         if (start == 0) {
             return false;
         }
-        for (int i = 0; i < names.length; i++) {
-            byte[] name = names[i];
-            int end = start + name.length;
-            if (end <= key.length && Arrays.equals(key, start, end, name, 0, name.length)
-                    && (!bounds.get(i).exact() || end == key.length || key[end] == '{')) {
+        for (KeyCheck c : checks) {
+            if (c.bound == null || named(key, start, c.name, c.bound.exact())) {
+                boolean all = true;
+                for (int i = 0; all && i < c.labels.length; i++) {
+                    all = holdsLabel(key, start, c.labels[i]);
+                }
+                if (all) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether the name that starts at {@code start} is {@code name} ({@code exact}) or starts with it. */
+    private static boolean named(byte[] key, int start, byte[] name, boolean exact) {
+        int end = start + name.length;
+        return end <= key.length && Arrays.equals(key, start, end, name, 0, name.length)
+                && (!exact || end == key.length || key[end] == '{');
+    }
+
+    /** Whether {@code label} ({@code name="value"}) is one of the key's labels: after a brace or a comma. */
+    private static boolean holdsLabel(byte[] key, int from, byte[] label) {
+        for (int i = from + 1; i + label.length <= key.length; i++) {
+            if ((key[i - 1] == '{' || key[i - 1] == ',') && Arrays.equals(key, i, i + label.length, label, 0, label.length)) {
                 return true;
             }
         }
