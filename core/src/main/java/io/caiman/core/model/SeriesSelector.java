@@ -1,9 +1,9 @@
 package io.caiman.core.model;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A Prometheus series selector: {@code http_requests_total{job="api",code=~"5.."}}, {@code {__name__=~"up|go_.*"}}.
@@ -12,8 +12,10 @@ import java.util.regex.PatternSyntaxException;
  * {@code "}, {@code '} or a backtick, with Go's escapes inside the first two.
  *
  * <p>Written by hand because no maintained Java library parses PromQL; only the selector part of the
- * language is needed. Java's regular expressions stand in for RE2: the syntax Prometheus users write
- * ({@code .*}, classes, alternation, repetition) means the same in both.
+ * language is needed. Regular expressions are RE2's, as in Prometheus, through RE2/J (Google's port): the same
+ * syntax ({@code [[:digit:]]} is a class of digits, not of the letters in it; no look-around or back-references,
+ * which are refused as Prometheus refuses them) and matching in time linear in the value, so a query's expression
+ * cannot make a processor backtrack for minutes.
  */
 public final class SeriesSelector {
 
@@ -25,8 +27,8 @@ public final class SeriesSelector {
             return switch (op) {
                 case EQUAL -> v.equals(value);
                 case NOT_EQUAL -> !v.equals(value);
-                case REGEX -> pattern.matcher(v).matches();
-                case NOT_REGEX -> !pattern.matcher(v).matches();
+                case REGEX -> pattern.matches(v);
+                case NOT_REGEX -> !pattern.matches(v);
             };
         }
 
@@ -126,17 +128,15 @@ public final class SeriesSelector {
             return "";
         }
         int depth = 0;
-        int classDepth = 0;
         for (; i < regex.length(); i++) {
             char c = regex.charAt(i);
             if (c == '\\') {
                 i++; // the escaped character is a literal or a class, never structure
             } else if (c == '[') {
-                classDepth++;
-            } else if (c == ']' && classDepth > 0) {
-                classDepth--;
-            } else if (classDepth > 0) {
-                continue;
+                i = classEnd(regex, i);
+                if (i < 0) {
+                    return "";
+                }
             } else if (c == '(') {
                 depth++;
             } else if (c == ')') {
@@ -146,6 +146,35 @@ public final class SeriesSelector {
             }
         }
         return regex.substring(0, end);
+    }
+
+    /**
+     * Where the character class opened at {@code open} closes, read as RE2 reads it: a {@code ^}, then a {@code ]} at
+     * the start is a member, as is anything escaped; {@code [:name:]} is a named class within it. {@code -1} when it
+     * does not close.
+     */
+    private static int classEnd(String regex, int open) {
+        int j = open + 1;
+        if (j < regex.length() && regex.charAt(j) == '^') {
+            j++;
+        }
+        if (j < regex.length() && regex.charAt(j) == ']') {
+            j++;
+        }
+        while (j < regex.length() && regex.charAt(j) != ']') {
+            if (regex.charAt(j) == '\\') {
+                j += 2;
+            } else if (regex.startsWith("[:", j)) {
+                int named = regex.indexOf(":]", j + 2);
+                if (named < 0) {
+                    return -1;
+                }
+                j = named + 2;
+            } else {
+                j++;
+            }
+        }
+        return j < regex.length() ? j : -1;
     }
 
     private static boolean isNameChar(char c) {

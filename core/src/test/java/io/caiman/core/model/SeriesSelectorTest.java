@@ -3,8 +3,8 @@ package io.caiman.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.re2j.Pattern;
 import java.util.List;
-import java.util.regex.Pattern;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -49,6 +49,20 @@ class SeriesSelectorTest {
         assertThat(SeriesSelector.parse("m{path=`a\"b\\c\nd`}").matches(key)).isTrue();
     }
 
+    @Test
+    @org.junit.jupiter.api.Timeout(value = 10, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldReadRegularExpressionsAsRe2Does() {
+        SeriesKey digits = SeriesKey.of("default", "up", Labels.of("job", "123"));
+        SeriesKey letters = SeriesKey.of("default", "up", Labels.of("job", "dig"));
+        SeriesSelector posix = SeriesSelector.parse("up{job=~\"[[:digit:]]+\"}");
+        assertThat(posix.matches(digits)).isTrue();
+        assertThat(posix.matches(letters)).as("a named class, not the letters of its name").isFalse();
+        // an expression that backtracks for ever in java.util.regex is linear in RE2
+        String value = "a".repeat(40) + "!";
+        SeriesKey long_ = SeriesKey.of("default", "up", Labels.of("job", value));
+        assertThat(SeriesSelector.parse("up{job=~\"(a+)+b\"}").matches(long_)).isFalse();
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "up{job=\"api\"                | column 13: expected '}'",
@@ -56,6 +70,8 @@ class SeriesSelectorTest {
         "up{job==\"a\"}                | column 8: expected a quoted label value",
         "up{job=\"a\" code=\"b\"}      | column 12: expected ',' or '}' after a matcher",
         "up{job=~\"(\"}                | column 9: invalid regular expression (",
+        "up{job=~\"(?=a)\"}            | column 9: invalid regular expression (?=a)",
+        "up{job=~\"(a)\\\\1\"}            | column 9: invalid regular expression",
         "{job=~\".*\"}                 | matches every series",
         "{}                            | matches every series",
         "9up                           | column 1: expected a metric name or '{'",
@@ -125,12 +141,12 @@ class SeriesSelectorTest {
     @Provide
     Arbitrary<String> regexes() {
         return Arbitraries.of("a", "b", "ab", "_", ":", ".", ".*", "?", "*", "+", "{0,2}", "{1}", "|", "(", ")", "(?:",
-                "[", "]", "[ab]", "[^a]", "[|]", "[(]", "[)]", "\\.", "\\|", "\\(", "\\Q", "\\E", "(?i)", "^", "$").list().ofMinSize(1)
+                "[", "]", "[ab]", "[^a]", "[|]", "[(]", "[)]", "[[]", "[]]", "[]|]", "[^]|]", "[[:alpha:]]", "[:", ":]", "\\.", "\\|", "\\(", "\\Q", "\\E", "(?i)", "^", "$").list().ofMinSize(1)
                 .ofMaxSize(7).map(parts -> String.join("", parts));
     }
 
     @Provide
     Arbitrary<List<String>> names() {
-        return Arbitraries.strings().withChars("ab_:.|()A").ofMinLength(1).ofMaxLength(5).list().ofMinSize(20).ofMaxSize(40);
+        return Arbitraries.strings().withChars("ab_:.|()A[]").ofMinLength(1).ofMaxLength(5).list().ofMinSize(20).ofMaxSize(40);
     }
 }
