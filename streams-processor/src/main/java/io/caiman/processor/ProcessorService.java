@@ -126,7 +126,7 @@ public final class ProcessorService implements AutoCloseable {
             clusterView = new ClusterView(() -> streams, new ShardingFunction(cluster.shardingKey(), cluster.partitions()),
                     cluster.oplogTopic(), rules.isEmpty() ? null : cluster.processorApplicationId() + "-"
                             + ProcessorTopology.RULE_GROUPS + "-repartition", address, this::self,
-                    config.processor().queryMaxSeries(), config.processor().inMemoryState());
+                    config.processor().queryMaxSeries(), config.processor().inMemoryState(), registry);
             startedNanos = System.nanoTime();
             streams = newStreams(badRecords);
             streams.setGlobalStateRestoreListener(restoring);

@@ -67,6 +67,9 @@ public final class ClusterView {
     /** What this processor says about itself. */
     public record Self(String state, long lag, int restoring) {}
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ClusterView.class);
+    private static final long SLOW_READ_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private static final long SLOW_LOG_EVERY_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(10);
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -81,6 +84,11 @@ public final class ClusterView {
     private final int maxSeries;
     /** Whether the series' state is in a hash map ({@code processor.state_store: memory}), which has no key order. */
     private final boolean seriesInHashMap;
+    private final io.micrometer.core.instrument.Timer queryTime;
+    private final io.micrometer.core.instrument.Counter queryRead;
+    /** When a slow local read was last logged, in nanoseconds: at most one line each 10 s. */
+    private final java.util.concurrent.atomic.AtomicLong slowLogged = new java.util.concurrent.atomic.AtomicLong(
+            System.nanoTime() - SLOW_LOG_EVERY_NANOS);
 
     /**
      * @param outputsTopic the repartition topic the rules' window stage reads, as many partitions as the oplog
@@ -88,9 +96,11 @@ public final class ClusterView {
      * @param maxSeries the most entries one {@code /api/v1/series} answer holds ({@code processor.query_max_series})
      * @param seriesInHashMap whether the series' state is in a hash map ({@code processor.state_store: memory}), which
      *     a query reads whole, rather than in a store kept in key order
+     * @param registry where the time and the entries read of each query's local read are counted
      */
     public ClusterView(Supplier<KafkaStreams> streams, ShardingFunction sharding, String oplogTopic, String outputsTopic,
-            String address, Supplier<Self> self, int maxSeries, boolean seriesInHashMap) {
+            String address, Supplier<Self> self, int maxSeries, boolean seriesInHashMap,
+            io.micrometer.core.instrument.MeterRegistry registry) {
         this.streams = streams;
         this.sharding = sharding;
         this.oplogTopic = oplogTopic;
@@ -99,6 +109,14 @@ public final class ClusterView {
         this.self = self;
         this.maxSeries = maxSeries;
         this.seriesInHashMap = seriesInHashMap;
+        this.queryTime = io.micrometer.core.instrument.Timer.builder("caiman_processor_series_query_seconds")
+                .description("Time of each /api/v1/series read of this processor's own stores (a query this processor "
+                        + "answers, or one a peer forwards with local=true)")
+                .publishPercentileHistogram().register(registry);
+        this.queryRead = io.micrometer.core.instrument.Counter.builder("caiman_processor_series_query_read")
+                .description("Store entries /api/v1/series reads read, those the selectors then refused included: a "
+                        + "selector with a metric name reads only that name's entries")
+                .register(registry);
     }
 
     /** {@code GET /api/v1/cluster/self}: this processor's state, input lag and restorations in progress. */
@@ -186,7 +204,7 @@ public final class ClusterView {
         // one more than the limit: enough to know the answer is cut short
         List<String> local;
         try {
-            local = local(s, selectors, limit + 1);
+            local = timedLocal(s, selectors, limit + 1);
         } catch (InvalidStateStoreException e) {
             error(exchange, 503, "unavailable", "this processor's stores are moving (a rebalance): " + e.getMessage()
                     + "; no partial answer is given, retry");
@@ -324,6 +342,23 @@ public final class ClusterView {
         }
     }
 
+    /** {@link #local}, timed and counted; a read that takes a second or more is logged, at most once each 10 s. */
+    private List<String> timedLocal(KafkaStreams s, List<SeriesSelector> selectors, int max) {
+        SeriesScan scan = SeriesScan.of(selectors);
+        long started = System.nanoTime();
+        List<String> out = local(s, selectors, max, scan);
+        long took = System.nanoTime() - started;
+        queryTime.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
+        queryRead.increment(scan.read());
+        long last = slowLogged.get();
+        if (took >= SLOW_READ_NANOS && started - last >= SLOW_LOG_EVERY_NANOS && slowLogged.compareAndSet(last, started)) {
+            log.info("/api/v1/series {} read {} store entries here in {} ms for {} matches (a selector that names its "
+                    + "metric, or gives the literal start of its name, reads only those names)", selectors,
+                    scan.read(), took / 1_000_000, out.size());
+        }
+        return out;
+    }
+
     /**
      * The matching series and rule outputs in this processor's stores, as JSON objects: at most {@code max}. Each
      * partition's store is read on its own, only the partitions the selectors may need, and within them only the
@@ -331,9 +366,8 @@ public final class ClusterView {
      *
      * @throws InvalidStateStoreException when a store this processor holds cannot be read (a rebalance moves it)
      */
-    private List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max) {
+    private List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max, SeriesScan scan) {
         List<String> out = new ArrayList<>();
-        SeriesScan scan = SeriesScan.of(selectors);
         Map<String, Set<Integer>> active = activeHere(s);
         Set<Integer> series = new TreeSet<>(active.getOrDefault(oplogTopic, Set.of()));
         series.retainAll(seriesPartitions(selectors));
@@ -388,7 +422,7 @@ public final class ClusterView {
      */
     private static List<KeyValue<byte[], byte[]>> hashed(KafkaStreams s, int p, SeriesScan scan) {
         StateQueryResult<List<KeyValue<byte[], byte[]>>> answer = s.query(StateQueryRequest
-                .inStore(ProcessorTopology.SERIES_STATE_STORE).withQuery(new KeyFilterQuery(scan::admits))
+                .inStore(ProcessorTopology.SERIES_STATE_STORE).withQuery(new KeyFilterQuery(scan::read))
                 .withPartitions(Set.of(p)).requireActive());
         QueryResult<List<KeyValue<byte[], byte[]>>> result = answer.getPartitionResults().get(p);
         if (result == null || result.isFailure()) {

@@ -164,6 +164,12 @@ final class SeriesScan {
         }
     }
 
+    /** {@link #admits}, counting {@code key} as read: for a store that checks its keys itself (the hash map). */
+    boolean read(byte[] key) {
+        read++;
+        return admits(key);
+    }
+
     /**
      * Whether some selector may select {@code key}, from its bytes: its name within the selector's bound, and every
      * {@code label="value"} the selector asks for in it. Cheap enough to run inside a store's lock.
