@@ -19,16 +19,16 @@ import java.util.List;
  */
 public final class SeriesSelector {
 
-    /** One matcher of a selector. */
-    public record Matcher(String label, Op op, String value, Pattern pattern) {
+    /** One matcher of a selector; {@code regex} is null for {@code =} and {@code !=}. */
+    public record Matcher(String label, Op op, String value, Regex regex) {
 
         boolean matches(String actual) {
             String v = actual == null ? "" : actual;
             return switch (op) {
                 case EQUAL -> v.equals(value);
                 case NOT_EQUAL -> !v.equals(value);
-                case REGEX -> pattern.matches(v);
-                case NOT_REGEX -> !pattern.matches(v);
+                case REGEX -> regex.matches(v);
+                case NOT_REGEX -> !regex.matches(v);
             };
         }
 
@@ -37,6 +37,77 @@ public final class SeriesSelector {
             StringBuilder out = new StringBuilder(label).append(op.text).append('"');
             SeriesKey.escape(out, value);
             return out.append('"').toString();
+        }
+    }
+
+    /**
+     * An anchored regular expression, matched as RE2 matches it. The shapes selectors mostly take are matched
+     * without the engine, as Prometheus' own matcher does: a literal ({@code api}), a literal start ({@code http_.*}),
+     * end ({@code .*_total}) or part ({@code .*err.*}), and an alternation of literals ({@code api|db}); for the
+     * rest, a value that lacks the expression's literal start is refused before the engine. RE2/J is
+     * 2 to 20 times slower than {@code java.util.regex} on them (about 0.8 µs for {@code http_.*}), which a replay
+     * with {@code --match} pays on every record.
+     */
+    public static final class Regex {
+
+        private enum Shape { LITERAL, PREFIX, SUFFIX, CONTAINS, ONE_OF, ENGINE }
+
+        private static final String META = "\\.+*?()|[]{}^$";
+
+        private final Pattern pattern;
+        private final Shape shape;
+        private final String literal;
+        private final java.util.Set<String> literals;
+        /** What every match starts with ({@link #literalPrefix}): a value without it is refused before the engine. */
+        private final String start;
+
+        private Regex(String expression) {
+            this.pattern = Pattern.compile("(?:" + expression + ")", Pattern.DOTALL);
+            String inner = expression;
+            boolean any = inner.startsWith(".*");
+            boolean trailing = inner.length() >= (any ? 4 : 2) && inner.endsWith(".*") && !inner.endsWith("\\.*");
+            String middle = inner.substring(any ? 2 : 0, trailing ? inner.length() - 2 : inner.length());
+            Shape s = Shape.ENGINE;
+            java.util.Set<String> set = null;
+            if (isLiteral(middle)) {
+                s = any && trailing ? Shape.CONTAINS : any ? Shape.SUFFIX : trailing ? Shape.PREFIX : Shape.LITERAL;
+            } else if (!any && !trailing && !middle.isEmpty()) {
+                String[] parts = middle.split("\\|", -1);
+                if (java.util.Arrays.stream(parts).allMatch(Regex::isLiteral)) {
+                    s = Shape.ONE_OF;
+                    set = java.util.Set.of(java.util.Arrays.stream(parts).distinct().toArray(String[]::new));
+                }
+            }
+            this.shape = s;
+            this.literal = middle;
+            this.literals = set;
+            this.start = literalPrefix(expression);
+        }
+
+        private static boolean isLiteral(String text) {
+            for (int i = 0; i < text.length(); i++) {
+                if (META.indexOf(text.charAt(i)) >= 0) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The expression as RE2/J compiled it, anchored: {@code (?:expression)}, {@code .} matching a newline. */
+        public Pattern pattern() {
+            return pattern;
+        }
+
+        /** Whether all of {@code value} matches. */
+        public boolean matches(String value) {
+            return switch (shape) {
+                case LITERAL -> value.equals(literal);
+                case PREFIX -> value.startsWith(literal);
+                case SUFFIX -> value.endsWith(literal);
+                case CONTAINS -> value.contains(literal);
+                case ONE_OF -> literals.contains(value);
+                case ENGINE -> value.startsWith(start) && pattern.matches(value);
+            };
         }
     }
 
@@ -121,7 +192,29 @@ public final class SeriesSelector {
             i++;
         }
         int end = i;
-        if (i < regex.length() && "?*{".indexOf(regex.charAt(i)) >= 0) {
+        // the operators after the letters, and the flag groups among them ((?i), (?-s): no atoms, so an operator
+        // after one applies to what is before it): if any can repeat the last letter no times, it is not part of
+        // every match (a+* is (a+)*)
+        int q = i;
+        boolean optional = false;
+        while (q < regex.length()) {
+            char c = regex.charAt(q);
+            if (regex.startsWith("(?", q)) {
+                int close = regex.indexOf(')', q);
+                if (close < 0 || !regex.substring(q + 2, close).chars().allMatch(f -> Character.isLetter(f) || f == '-')) {
+                    break;
+                }
+                q = close + 1;
+            } else if (c == '+') {
+                q++;
+            } else if (c == '?' || c == '*' || c == '{') {
+                optional = true;
+                q++;
+            } else {
+                break;
+            }
+        }
+        if (optional) {
             end--;
         }
         if (end <= 0 || regex.contains("\\Q")) {
@@ -140,8 +233,10 @@ public final class SeriesSelector {
             } else if (c == '(') {
                 depth++;
             } else if (c == ')') {
-                depth--;
-            } else if (c == '|' && depth <= 0) {
+                if (--depth < 0) {
+                    return ""; // closes the group the expression is put in: what follows may repeat it, or never match
+                }
+            } else if (c == '|' && depth == 0) {
                 return "";
             }
         }
@@ -206,15 +301,15 @@ public final class SeriesSelector {
                 p.skipSpace();
                 int valueAt = p.pos;
                 String value = p.quoted();
-                Pattern pattern = null;
+                Regex regex = null;
                 if (op == Op.REGEX || op == Op.NOT_REGEX) {
                     try {
-                        pattern = Pattern.compile("(?:" + value + ")", Pattern.DOTALL);
+                        regex = new Regex(value);
                     } catch (PatternSyntaxException e) {
                         throw p.error(valueAt, "invalid regular expression " + value + ": " + e.getDescription());
                     }
                 }
-                matchers.add(new Matcher(label, op, value, pattern));
+                matchers.add(new Matcher(label, op, value, regex));
                 p.skipSpace();
                 if (p.more() && p.peek() == ',') {
                     p.pos++;

@@ -101,6 +101,10 @@ class SeriesSelectorTest {
         "{__name__=~\"a[|]b\"}              ¦ a          ¦ false",
         "{__name__=~\"(?i)up\"}             ¦ null       ¦ false",
         "{__name__=~\"a?b\"}                ¦ null       ¦ false",
+        "{__name__=~\"ab(?i)*c\"}           ¦ a          ¦ false",
+        "{__name__=~\"ab+(?i)*c\"}          ¦ a          ¦ false",
+        "{__name__=~\"a)*b(\"}              ¦ null       ¦ false",
+        "{__name__=~\"ab(?i)(?-s)?c\"}      ¦ a          ¦ false",
         "{__name__=~`a\\Qb|c\\E`}            ¦ null       ¦ false",
         "{__name__!=\"up\", job=\"api\"}    ¦ null       ¦ false",
         "{__name__=~\"h.*\", __name__=~\"http_.*\"} ¦ http_ ¦ false",
@@ -127,7 +131,7 @@ class SeriesSelectorTest {
         } catch (IllegalArgumentException e) {
             return; // not an expression, or one that matches the empty name
         }
-        Pattern pattern = selector.matchers().get(0).pattern();
+        Pattern pattern = selector.matchers().get(0).regex().pattern();
         SeriesSelector.NameBound bound = selector.nameBound();
         Statistics.label("bounded").collect(bound != null);
         for (String name : names) {
@@ -138,10 +142,47 @@ class SeriesSelectorTest {
         }
     }
 
+    /** The shapes matched without the engine (a literal, its start, end or part, literals in alternation) as RE2 does. */
+    @Property(tries = 5000)
+    void shouldMatchWithoutTheEngineExactlyAsTheEngineDoes(@ForAll("shapes") String regex, @ForAll("names") List<String> values) {
+        SeriesSelector.Regex r;
+        try {
+            r = SeriesSelector.parse("{job=~`" + regex + "`, __name__=\"x\"}").matchers().get(0).regex();
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        for (String v : values) {
+            assertThat(r.matches(v)).as("%s against %s", regex, v).isEqualTo(r.pattern().matches(v));
+        }
+        assertThat(r.matches("")).as("%s against the empty value", regex).isEqualTo(r.pattern().matches(""));
+    }
+
+    @Provide
+    Arbitrary<String> shapes() {
+        return Arbitraries.of("a", "ab", "b", "A", "_", ":", ".*", ".*", ".*", "|", "|", ".", "\\.", "\\.*", "\\\\", "*",
+                "?", "+", "(", ")", "[ab]", "(?i)").list().ofMinSize(1).ofMaxSize(6).map(parts -> String.join("", parts));
+    }
+
+    @Test
+    void shouldMatchTheCommonShapes() {
+        assertThat(regex("http_.*").matches("http_requests_total")).isTrue();
+        assertThat(regex("http_.*").matches("https")).isFalse();
+        assertThat(regex(".*_total").matches("a_total")).isTrue();
+        assertThat(regex(".*err.*").matches("x\nerr\n")).as(". matches a newline").isTrue();
+        assertThat(regex("api|db").matches("db")).isTrue();
+        assertThat(regex("api|db").matches("apidb")).isFalse();
+        assertThat(regex("a\\.b.*").matches("a.bc")).isTrue();
+        assertThat(regex("a\\.b.*").matches("axbc")).isFalse();
+    }
+
+    private static SeriesSelector.Regex regex(String expression) {
+        return SeriesSelector.parse("{job=~`" + expression + "`, __name__=\"x\"}").matchers().get(0).regex();
+    }
+
     @Provide
     Arbitrary<String> regexes() {
         return Arbitraries.of("a", "b", "ab", "_", ":", ".", ".*", "?", "*", "+", "{0,2}", "{1}", "|", "(", ")", "(?:",
-                "[", "]", "[ab]", "[^a]", "[|]", "[(]", "[)]", "[[]", "[]]", "[]|]", "[^]|]", "[[:alpha:]]", "[:", ":]", "\\.", "\\|", "\\(", "\\Q", "\\E", "(?i)", "^", "$").list().ofMinSize(1)
+                "[", "]", "[ab]", "[^a]", "[|]", "[(]", "[)]", "[[]", "[]]", "[]|]", "[^]|]", "[[:alpha:]]", "[:", ":]", "(?-s)", "(?i)*", "\\.", "\\|", "\\(", "\\Q", "\\E", "(?i)", "^", "$").list().ofMinSize(1)
                 .ofMaxSize(7).map(parts -> String.join("", parts));
     }
 
