@@ -44,9 +44,9 @@ public final class SeriesSelector {
      * An anchored regular expression, matched as RE2 matches it. The shapes selectors mostly take are matched
      * without the engine, as Prometheus' own matcher does: a literal ({@code api}), a literal start ({@code http_.*}),
      * end ({@code .*_total}) or part ({@code .*err.*}), and an alternation of literals ({@code api|db}); for the
-     * rest, a value that lacks the expression's literal start is refused before the engine. RE2/J is
-     * 2 to 20 times slower than {@code java.util.regex} on them (about 0.8 µs for {@code http_.*}), which a replay
-     * with {@code --match} pays on every record.
+     * rest, a value that lacks the expression's literal start is refused before the engine. RE2/J alone is 2 to 20
+     * times slower than {@code java.util.regex} on such short values (about 0.8 µs for {@code http_.*}), which a
+     * replay with {@code --match} would pay on every record (bench/RESULTS.md, SelectorBenchmark).
      */
     public static final class Regex {
 
@@ -63,10 +63,10 @@ public final class SeriesSelector {
 
         private Regex(String expression) {
             this.pattern = Pattern.compile("(?:" + expression + ")", Pattern.DOTALL);
-            String inner = expression;
-            boolean any = inner.startsWith(".*");
-            boolean trailing = inner.length() >= (any ? 4 : 2) && inner.endsWith(".*") && !inner.endsWith("\\.*");
-            String middle = inner.substring(any ? 2 : 0, trailing ? inner.length() - 2 : inner.length());
+            boolean any = expression.startsWith(".*");
+            boolean trailing = expression.length() >= (any ? 4 : 2) && expression.endsWith(".*")
+                    && !expression.endsWith("\\.*");
+            String middle = expression.substring(any ? 2 : 0, trailing ? expression.length() - 2 : expression.length());
             Shape s = Shape.ENGINE;
             java.util.Set<String> set = null;
             if (isLiteral(middle)) {
