@@ -134,6 +134,31 @@ class ClusterViewTest {
                 assertThat(get(one, "/api/v1/cluster/lookup?series=" + URLEncoder.encode("bad{", StandardCharsets.UTF_8))
                         .statusCode()).isEqualTo(400);
 
+                // asked by another processor (local=true), a processor reads exactly the partitions named, and answers
+                // 503 for one it does not serve rather than leave it out
+                Set<Integer> ones = new java.util.TreeSet<>();
+                Set<Integer> twos = new java.util.TreeSet<>();
+                for (JsonNode p : json(one, "/api/v1/cluster/peers").get("data")) {
+                    (p.get("self").asBoolean() ? ones : twos).addAll(ints(p.get("partitions")));
+                }
+                String local = "/api/v1/series?local=true&match[]=view_metric&partitions=";
+                for (int p : ones) {
+                    JsonNode held = json(one, local + p).get("data");
+                    List<Integer> partitions = new ArrayList<>();
+                    held.forEach(d -> partitions.add(sharding.partition(
+                            SeriesKey.parse("default/view_metric{i=\"" + d.get("labels").get("i").asText() + "\"}"))));
+                    long expected = java.util.stream.IntStream.range(0, 20).filter(i -> sharding.partition(
+                            SeriesKey.parse("default/view_metric{i=\"" + i + "\"}")) == p).count();
+                    assertThat(partitions).as("partition %d", p).hasSize((int) expected).containsOnly(p);
+                }
+                for (int p : twos) {
+                    HttpResponse<String> r = get(one, local + p);
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                    assertThat(r.body()).contains("not served here");
+                }
+                assertThat(get(one, local + "x").statusCode()).isEqualTo(400);
+                assertThat(get(one, "/api/v1/series?match[]=view_metric&partitions=0").statusCode()).isEqualTo(400);
+
                 // a query to either processor sees every series, wherever it lives
                 for (ProcessorService p : List.of(one, two)) {
                     JsonNode data = json(p, "/api/v1/series?match[]=" + URLEncoder.encode("view_metric", StandardCharsets.UTF_8))

@@ -22,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,8 +34,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsMetadata;
-import org.apache.kafka.streams.TaskMetadata;
-import org.apache.kafka.streams.ThreadMetadata;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.query.StateQueryRequest;
@@ -201,51 +198,62 @@ public final class ClusterView {
             error(exchange, 400, "bad_data", e.getMessage());
             return;
         }
-        // one more than the limit: enough to know the answer is cut short
-        List<String> local;
-        try {
-            local = timedLocal(s, selectors, limit + 1);
-        } catch (InvalidStateStoreException e) {
-            error(exchange, 503, "unavailable", "this processor's stores are moving (a rebalance): " + e.getMessage()
-                    + "; no partial answer is given, retry");
-            return;
-        }
-        if (exchange.queryValues("local").contains("true")) {
-            ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
-            return;
-        }
-        // every partition that may hold a match must have an active owner that answers: of the oplog (the series)
-        // and, with rules, of the window stage's input (the outputs, on tasks of their own); else say which could not
-        // be read. A selector that gives every sharding_key label's value names its series' one partition, so only
-        // that partition's owner is asked, as for a key; an output's name has a colon
-        List<String> items = new ArrayList<>(local);
+        // every partition that may hold a match must be read by its active owner: of the oplog (the series) and, with
+        // rules, of the window stage's input (the outputs, on tasks of their own); else the answer says which could
+        // not be read. A selector that gives every sharding_key label's value names its series' one partition, so
+        // only that partition's owner is asked, as for a key; an output's name has a colon
         Set<Integer> unread = seriesPartitions(selectors);
         Set<Integer> unreadOutputs = outputsTopic != null && selectors.stream().anyMatch(ClusterView::mayMatchOutputs)
                 ? allPartitions() : new TreeSet<>();
+        if (exchange.queryValues("local").contains("true")) {
+            // asked by another processor, which names the partitions it counts on this one for (by default, those the
+            // group's metadata gives this one): exactly those are read, or the answer is 503
+            try {
+                unread.retainAll(partitionsParam(exchange, "partitions", owned(s, oplogTopic)));
+                unreadOutputs.retainAll(partitionsParam(exchange, "output_partitions", owned(s, outputsTopic)));
+            } catch (NumberFormatException e) {
+                error(exchange, 400, "bad_data", "partitions and output_partitions are lists of partition numbers, "
+                        + "like 0,2,5: " + e.getMessage());
+                return;
+            }
+            try {
+                List<String> local = timedLocal(s, selectors, limit + 1, unread, unreadOutputs);
+                ok(exchange, "{\"status\":\"success\",\"data\":[" + String.join(",", local) + "]}");
+            } catch (InvalidStateStoreException e) {
+                error(exchange, 503, "unavailable", "a partition asked for is not served here (a rebalance): "
+                        + e.getMessage() + "; no partial answer is given, retry");
+            }
+            return;
+        } else if (exchange.queryValues("partitions").size() + exchange.queryValues("output_partitions").size() > 0) {
+            error(exchange, 400, "bad_data", "partitions and output_partitions are only for local=true");
+            return;
+        }
+        // one more than the limit from each owner: enough to know the answer is cut short
+        List<String> items = new ArrayList<>();
         for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
-            Set<Integer> owned = new TreeSet<>();
-            Set<Integer> ownedOutputs = new TreeSet<>();
-            for (var tp : m.topicPartitions()) {
-                if (tp.topic().equals(oplogTopic)) {
-                    owned.add(tp.partition());
-                } else if (tp.topic().equals(outputsTopic)) {
-                    ownedOutputs.add(tp.partition());
-                }
+            Set<Integer> owned = partitionsOf(m, oplogTopic);
+            owned.retainAll(unread);
+            Set<Integer> ownedOutputs = partitionsOf(m, outputsTopic);
+            ownedOutputs.retainAll(unreadOutputs);
+            if (owned.isEmpty() && ownedOutputs.isEmpty()) {
+                continue; // holds nothing the query needs, or nothing another owner has not given
             }
             String peer = host(m.hostInfo());
+            List<String> data;
             if (peer.equals(address)) {
-                unread.removeAll(owned);
-                unreadOutputs.removeAll(ownedOutputs);
-                continue;
+                try {
+                    data = timedLocal(s, selectors, limit + 1, owned, ownedOutputs);
+                } catch (InvalidStateStoreException e) {
+                    data = null; // the group's metadata moved on since: its partitions stay unread
+                }
+            } else {
+                StringBuilder path = new StringBuilder("/api/v1/series?local=true&limit=" + limit)
+                        .append("&partitions=").append(join(owned)).append("&output_partitions=").append(join(ownedOutputs));
+                for (SeriesSelector sel : selectors) {
+                    path.append("&match[]=").append(URLEncoder.encode(sel.toString(), StandardCharsets.UTF_8));
+                }
+                data = data(fetch(peer, path.toString()));
             }
-            if (java.util.Collections.disjoint(owned, unread) && java.util.Collections.disjoint(ownedOutputs, unreadOutputs)) {
-                continue; // holds nothing the query needs
-            }
-            StringBuilder path = new StringBuilder("/api/v1/series?local=true&limit=" + limit);
-            for (SeriesSelector sel : selectors) {
-                path.append("&match[]=").append(URLEncoder.encode(sel.toString(), StandardCharsets.UTF_8));
-            }
-            List<String> data = data(fetch(peer, path.toString()));
             if (data != null) {
                 items.addAll(data);
                 unread.removeAll(owned);
@@ -343,10 +351,11 @@ public final class ClusterView {
     }
 
     /** {@link #local}, timed and counted; a read that takes a second or more is logged, at most once each 10 s. */
-    private List<String> timedLocal(KafkaStreams s, List<SeriesSelector> selectors, int max) {
+    private List<String> timedLocal(KafkaStreams s, List<SeriesSelector> selectors, int max, Set<Integer> series,
+            Set<Integer> outputs) {
         SeriesScan scan = SeriesScan.of(selectors);
         long started = System.nanoTime();
-        List<String> out = local(s, selectors, max, scan);
+        List<String> out = local(s, selectors, max, scan, series, outputs);
         long took = System.nanoTime() - started;
         queryTime.record(took, java.util.concurrent.TimeUnit.NANOSECONDS);
         queryRead.increment(scan.read());
@@ -360,17 +369,17 @@ public final class ClusterView {
     }
 
     /**
-     * The matching series and rule outputs in this processor's stores, as JSON objects: at most {@code max}. Each
-     * partition's store is read on its own, only the partitions the selectors may need, and within them only the
-     * names they may select where the store is kept in order ({@link SeriesScan}).
+     * The matching series and rule outputs in this processor's stores of the partitions given, as JSON objects: at
+     * most {@code max}. Each partition's store is read on its own, and within it only the names the selectors may
+     * select where the store is kept in order ({@link SeriesScan}).
      *
-     * @throws InvalidStateStoreException when a store this processor holds cannot be read (a rebalance moves it)
+     * @param series the oplog partitions whose series are read
+     * @param outputs the window stage's partitions whose rule outputs are read
+     * @throws InvalidStateStoreException when one of them is not served here by an active task (a rebalance moved it)
      */
-    private List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max, SeriesScan scan) {
+    private List<String> local(KafkaStreams s, List<SeriesSelector> selectors, int max, SeriesScan scan,
+            Set<Integer> series, Set<Integer> outputs) {
         List<String> out = new ArrayList<>();
-        Map<String, Set<Integer>> active = activeHere(s);
-        Set<Integer> series = new TreeSet<>(active.getOrDefault(oplogTopic, Set.of()));
-        series.retainAll(seriesPartitions(selectors));
         BiPredicate<byte[], Supplier<SeriesState>> add = (bytes, state) -> {
             SeriesKey key = SeriesKey.parse(bytes);
             if (selectors.stream().anyMatch(sel -> sel.matches(key))) {
@@ -392,10 +401,7 @@ public final class ClusterView {
                 return out;
             }
         }
-        if (outputsTopic == null || selectors.stream().noneMatch(ClusterView::mayMatchOutputs)) {
-            return out;
-        }
-        for (int p : new TreeSet<>(active.getOrDefault(outputsTopic, Set.of()))) {
+        for (int p : outputs) {
             ReadOnlyKeyValueStore<byte[], Aggregate> latest = ProcessorTopology.queryable(s, WindowStage.LATEST_STORE, p);
             boolean more = scan.forEach(latest, (bytes, a) -> {
                 SeriesKey key = SeriesKey.parse(a.getSeries());
@@ -432,17 +438,44 @@ public final class ClusterView {
         return result.getResult();
     }
 
-    /** The partitions of each input topic whose active tasks run in this processor. */
-    private static Map<String, Set<Integer>> activeHere(KafkaStreams s) {
-        Map<String, Set<Integer>> out = new HashMap<>();
-        for (ThreadMetadata thread : s.metadataForLocalThreads()) {
-            for (TaskMetadata task : thread.activeTasks()) {
-                for (TopicPartition tp : task.topicPartitions()) {
-                    out.computeIfAbsent(tp.topic(), t -> new TreeSet<>()).add(tp.partition());
-                }
+    /** The partitions of {@code topic} that {@code m}'s processor runs active tasks for (none for a null topic). */
+    private static Set<Integer> partitionsOf(StreamsMetadata m, String topic) {
+        Set<Integer> out = new TreeSet<>();
+        for (TopicPartition tp : m.topicPartitions()) {
+            if (tp.topic().equals(topic)) {
+                out.add(tp.partition());
             }
         }
         return out;
+    }
+
+    /** The partitions of {@code topic} the group's metadata gives this processor. */
+    private Set<Integer> owned(KafkaStreams s, String topic) {
+        for (StreamsMetadata m : s.metadataForAllStreamsClients()) {
+            if (host(m.hostInfo()).equals(address)) {
+                return partitionsOf(m, topic);
+            }
+        }
+        return new TreeSet<>();
+    }
+
+    /** The partitions listed in the parameter {@code name} ({@code 1,3,5}; empty for none), or {@code absent}. */
+    private static Set<Integer> partitionsParam(HttpExchange exchange, String name, Set<Integer> absent) {
+        List<String> values = exchange.queryValues(name);
+        if (values.isEmpty()) {
+            return absent;
+        }
+        Set<Integer> out = new TreeSet<>();
+        for (String p : values.get(values.size() - 1).split(",")) {
+            if (!p.isBlank()) {
+                out.add(Integer.parseInt(p.strip()));
+            }
+        }
+        return out;
+    }
+
+    private static String join(Set<Integer> partitions) {
+        return partitions.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(","));
     }
 
     private static String item(SeriesKey key, String kind, String value, String rest) {
