@@ -52,8 +52,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  *   <li>{@code GET /api/v1/cluster/lookup?series=…}: the oplog partition Caiman's sharding function gives the
  *       series, and its active owner and standbys (key metadata with that partitioner, not Kafka's default);
  *   <li>{@code GET /api/v1/series?match=…}: the current state of the matching series and rule outputs. Matching
- *       series may be on every partition, so the processor asks every owner for what it holds
- *       ({@code local=true}) and answers 503 naming the partitions it could not read, never partial data. At
+ *       series may be on every partition, so the processor asks every owner for the partitions the group gives it
+ *       ({@code local=true&partitions=…}) and answers 503 naming the partitions it could not read, never partial
+ *       data. At
  *       most {@code limit} entries (Prometheus' parameter; {@code processor.query_max_series} by default and at
  *       most), each owner sending one more than that at most, so that an answer cut short says so in
  *       {@code warnings}.
@@ -178,7 +179,7 @@ public final class ClusterView {
         ok(exchange, json.append("}}").toString());
     }
 
-    /** {@code GET /api/v1/series?match=…[&local=true]}. */
+    /** {@code GET /api/v1/series?match=…[&local=true[&partitions=…&output_partitions=…]]}. */
     public void series(HttpExchange exchange) {
         KafkaStreams s = running(exchange);
         if (s == null) {

@@ -39,25 +39,29 @@ final class SeriesScan {
 
     private static final ByteArraySerializer PREFIX = new ByteArraySerializer();
 
-    /** Sorted, none within another; {@code null}: every entry. */
-    private final List<NameBound> bounds;
-    /** Each bound's name, as UTF-8. */
-    private final byte[][] names;
+    /** The names to read, sorted, none within another; {@code null}: every entry. */
+    private final List<Bound> bounds;
     /** What each selector asks of a key's bytes; a key any of them admits is handed over. */
     private final List<KeyCheck> checks;
     private long read;
+
+    /** A name bound, with its name as UTF-8. */
+    private record Bound(NameBound bound, byte[] name) {
+
+        static Bound of(NameBound bound) {
+            return bound == null ? null : new Bound(bound, bound.prefix().getBytes(StandardCharsets.UTF_8));
+        }
+    }
 
     /**
      * What a key a selector selects has in its bytes: a name within {@code bound} (any name when null), and each of
      * {@code labels}, a {@code label="value"} of one of its {@code =} matchers, as the key writes it (values are
      * escaped there, so a quote inside a value never closes one).
      */
-    private record KeyCheck(NameBound bound, byte[] name, byte[][] labels) {}
+    private record KeyCheck(Bound bound, byte[][] labels) {}
 
-    private SeriesScan(List<NameBound> bounds, List<KeyCheck> checks) {
+    private SeriesScan(List<Bound> bounds, List<KeyCheck> checks) {
         this.bounds = bounds;
-        this.names = bounds == null ? null
-                : bounds.stream().map(b -> b.prefix().getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
         this.checks = checks;
     }
 
@@ -76,8 +80,7 @@ final class SeriesScan {
                     labels.add(text.append('"').toString().getBytes(StandardCharsets.UTF_8));
                 }
             }
-            checks.add(new KeyCheck(b, b == null ? null : b.prefix().getBytes(StandardCharsets.UTF_8),
-                    labels.toArray(byte[][]::new)));
+            checks.add(new KeyCheck(Bound.of(b), labels.toArray(byte[][]::new)));
             all.add(b);
         }
         if (all.contains(null)) {
@@ -85,11 +88,12 @@ final class SeriesScan {
         }
         // a bound within another (an exact name that a prefix admits, a longer prefix) would read its keys twice
         all.sort(Comparator.comparing(NameBound::prefix).thenComparing(NameBound::exact)); // a prefix before its exact name
-        List<NameBound> kept = new ArrayList<>();
+        List<Bound> kept = new ArrayList<>();
         for (NameBound b : all) {
-            boolean within = kept.stream().anyMatch(k -> k.equals(b) || (!k.exact() && b.prefix().startsWith(k.prefix())));
+            boolean within = kept.stream().map(Bound::bound)
+                    .anyMatch(k -> k.equals(b) || (!k.exact() && b.prefix().startsWith(k.prefix())));
             if (!within) {
-                kept.add(b);
+                kept.add(Bound.of(b));
             }
         }
         return new SeriesScan(kept, checks);
@@ -134,9 +138,9 @@ final class SeriesScan {
                 from = Arrays.copyOf(first, first.length + 1); // not a series key, so no selector selects it
                 continue;
             }
-            for (int i = 0; i < names.length; i++) {
-                NameBound b = bounds.get(i);
-                byte[] name = names[i];
+            for (Bound bound : bounds) {
+                NameBound b = bound.bound();
+                byte[] name = bound.name();
                 byte[] prefix = Arrays.copyOf(first, slash + 1 + name.length + (b.exact() ? 1 : 0));
                 System.arraycopy(name, 0, prefix, slash + 1, name.length);
                 if (b.exact()) {
@@ -180,7 +184,7 @@ final class SeriesScan {
             return false;
         }
         for (KeyCheck c : checks) {
-            if (c.bound == null || named(key, start, c.name, c.bound.exact())) {
+            if (c.bound == null || named(key, start, c.bound.name(), c.bound.bound().exact())) {
                 boolean all = true;
                 for (int i = 0; all && i < c.labels.length; i++) {
                     all = holdsLabel(key, start, c.labels[i]);

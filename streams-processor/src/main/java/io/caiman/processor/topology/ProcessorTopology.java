@@ -68,8 +68,7 @@ public final class ProcessorTopology {
      */
     public static <V> org.apache.kafka.streams.state.ReadOnlyKeyValueStore<byte[], V> queryable(
             org.apache.kafka.streams.KafkaStreams streams, String name) {
-        return streams.store(org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(name,
-                org.apache.kafka.streams.state.QueryableStoreTypes.keyValueStore()));
+        return streams.store(ProcessorTopology.<V>queryParameters(name));
     }
 
     /**
@@ -80,10 +79,13 @@ public final class ProcessorTopology {
      */
     public static <V> org.apache.kafka.streams.state.ReadOnlyKeyValueStore<byte[], V> queryable(
             org.apache.kafka.streams.KafkaStreams streams, String name, int partition) {
-        return streams.store(org.apache.kafka.streams.StoreQueryParameters.<org.apache.kafka.streams.state
-                        .ReadOnlyKeyValueStore<byte[], V>>fromNameAndType(name,
-                        org.apache.kafka.streams.state.QueryableStoreTypes.keyValueStore())
-                .withPartition(partition));
+        return streams.store(ProcessorTopology.<V>queryParameters(name).withPartition(partition));
+    }
+
+    private static <V> org.apache.kafka.streams.StoreQueryParameters<org.apache.kafka.streams.state
+            .ReadOnlyKeyValueStore<byte[], V>> queryParameters(String name) {
+        return org.apache.kafka.streams.StoreQueryParameters.fromNameAndType(name,
+                org.apache.kafka.streams.state.QueryableStoreTypes.keyValueStore());
     }
 
     /**
