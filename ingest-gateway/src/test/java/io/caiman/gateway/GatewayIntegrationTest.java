@@ -244,6 +244,13 @@ class GatewayIntegrationTest {
                             + stage + "\"\\} [0-9.E-]*[1-9]")
                     .contains("caiman_gateway_request_stage_seconds_bucket{protocol=\"prometheus-text\",stage=\"" + stage);
         }
+        // each latency histogram has the shared 20 buckets, not Micrometer's 69 to 106
+        assertThat(metrics.body().lines().filter(l -> l.startsWith(
+                "caiman_gateway_request_stage_seconds_bucket{protocol=\"prometheus-text\",stage=\"decode\"")))
+                .hasSize(20);
+        assertThat(metrics.body().lines().filter(l -> l.startsWith(
+                "caiman_gateway_kafka_ack_seconds_bucket{protocol=\"prometheus-text\"")))
+                .hasSize(20);
         assertThat(metrics.body()).contains("kafka_producer_");
         assertThat(metrics.body()).containsPattern("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} [0-9]")
                 .contains("process_cpu_usage ").contains("jvm_threads_live_threads ");

@@ -1,5 +1,6 @@
 package io.caiman.gateway.http;
 
+import io.caiman.core.metrics.Registries;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -44,9 +45,9 @@ public final class GatewayMetrics {
     public GatewayMetrics(MeterRegistry registry, String protocol) {
         this.registry = registry;
         this.protocol = protocol;
-        this.ack = Timer.builder("caiman_gateway_kafka_ack")
+        this.ack = Registries.latencyHistogram("caiman_gateway_kafka_ack")
                 .description("From sending a request's records to Kafka acknowledging all of them")
-                .tag("protocol", protocol).publishPercentileHistogram().register(registry);
+                .tag("protocol", protocol).register(registry);
         this.decode = stage(registry, protocol, "decode");
         this.records = stage(registry, protocol, "records");
         this.send = stage(registry, protocol, "send");
@@ -59,12 +60,10 @@ public final class GatewayMetrics {
      * sample in each stage, as it runs among everything else the process does.
      */
     private static Timer stage(MeterRegistry registry, String protocol, String stage) {
-        return Timer.builder("caiman_gateway_request_stage")
+        return Registries.latencyHistogram("caiman_gateway_request_stage")
                 .description("Time a write request spends in each stage of its work on the thread that serves it "
                         + "(decode, records, send); Kafka's acknowledgement is caiman_gateway_kafka_ack")
-                .tag("protocol", protocol).tag("stage", stage).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry);
+                .tag("protocol", protocol).tag("stage", stage).register(registry);
     }
 
     /** A request spent {@code nanos} decoding its body. */

@@ -107,10 +107,10 @@ public final class ClusterView {
         this.self = self;
         this.maxSeries = maxSeries;
         this.seriesInHashMap = seriesInHashMap;
-        this.queryTime = io.micrometer.core.instrument.Timer.builder("caiman_processor_series_query_seconds")
+        this.queryTime = io.caiman.core.metrics.Registries.latencyHistogram("caiman_processor_series_query_seconds")
                 .description("Time of each /api/v1/series read of this processor's own stores (a query this processor "
                         + "answers, or one a peer forwards with local=true)")
-                .publishPercentileHistogram().register(registry);
+                .register(registry);
         this.queryRead = io.micrometer.core.instrument.Counter.builder("caiman_processor_series_query_read")
                 .description("Store entries /api/v1/series reads read, those the selectors then refused included: a "
                         + "selector with a metric name reads only that name's entries")
