@@ -105,6 +105,9 @@ public final class ProcessorBench implements Callable<Integer> {
                 "");
     }
 
+    /** The CPU a record of each run of the consumer baseline, on its thread (it polls and decodes there). */
+    private final List<Double> plainCpuMicros = new ArrayList<>();
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProcessorBench()).execute(args));
     }
@@ -133,8 +136,8 @@ public final class ProcessorBench implements Callable<Integer> {
             for (int r = 0; r < rounds; r++) {
                 plain[r] = plainConsumer(config, cluster);
                 floor[r] = floor(clusters, dir, "floor-" + r);
-                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s · Streams decoding only %s%n",
-                        r + 1, plain[r], floor[r]);
+                out.printf(Locale.ROOT, "round %d: deserializing consumer %,.0f rec/s (%.2f µs CPU a record on its "
+                        + "thread) · Streams decoding only %s%n", r + 1, plain[r], plainCpuMicros.get(r), floor[r]);
                 boolean last = r == rounds - 1;
                 for (int k = 0; k < kinds; k++) {
                     String store = stateStores.get(k);
@@ -151,7 +154,14 @@ public final class ProcessorBench implements Callable<Integer> {
                     + "rec/s; Streams (exactly_once_v2) decoding only %,.0f rec/s (%.2f of the consumer); startup to "
                     + "the first commit %.1f s%n", p, Run.medianRunning(floor), Run.medianRunning(floor) / p,
                     Run.medianStartup(floor));
+            out.printf(Locale.ROOT, "median CPU a record on the reading threads (less noisy than rates on a shared "
+                    + "machine): deserializing consumer %.2f µs; Streams decoding only %.2f µs%n",
+                    ReplayBench.median(plainCpuMicros.stream().mapToDouble(Double::doubleValue).toArray()),
+                    Run.medianStreamCpu(floor));
             for (int k = 0; k < kinds; k++) {
+                out.printf(Locale.ROOT, "state in %s, median CPU a record on the stream threads: per-series state only "
+                        + "%.2f µs; with one rule %.2f µs%n", stateStores.get(k), Run.medianStreamCpu(bare[k]),
+                        Run.medianStreamCpu(ruled[k]));
                 out.printf(Locale.ROOT, "state in %s, median, running: processor per-series state only %,.0f rec/s "
                         + "(%.2f of the consumer); with one rule %,.0f rec/s (%.2f)%n", stateStores.get(k),
                         Run.medianRunning(bare[k]), Run.medianRunning(bare[k]) / p, Run.medianRunning(ruled[k]),
@@ -215,6 +225,7 @@ public final class ProcessorBench implements Callable<Integer> {
                 tps.add(new TopicPartition(cluster.oplogTopic(), p));
             }
             long t0 = System.nanoTime();
+            long cpu0 = Cpu.currentThread();
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
             Map<TopicPartition, Long> end = consumer.endOffsets(tps);
@@ -231,6 +242,7 @@ public final class ProcessorBench implements Callable<Integer> {
             if (n != records || check == 0) {
                 throw new IllegalStateException("the consumer read " + n + " records, not " + records);
             }
+            plainCpuMicros.add((Cpu.currentThread() - cpu0) / 1e3 / n);
             return n * 1e9 / (System.nanoTime() - t0);
         }
     }
@@ -241,11 +253,16 @@ public final class ProcessorBench implements Callable<Integer> {
      * the first commit to the last, which leaves out startup (group join, topic creation, the first transaction);
      * {@code whole} counts from {@code start()}.
      */
-    record Run(double whole, double running, double startupSeconds) {
+    record Run(double whole, double running, double startupSeconds, double cpuMicros, double streamCpuMicros) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%,.0f rec/s running (%,.0f whole, %.1f s to the first commit)", running,
-                    whole, startupSeconds);
+            return String.format(Locale.ROOT, "%,.0f rec/s running (%,.0f whole, %.1f s to the first commit; CPU a "
+                    + "record while running: %.2f µs in its stream threads, %.2f µs in the whole JVM)", running, whole,
+                    startupSeconds, streamCpuMicros, cpuMicros);
+        }
+
+        static double medianStreamCpu(Run[] runs) {
+            return ReplayBench.median(Stream.of(runs).mapToDouble(Run::streamCpuMicros).toArray());
         }
 
         static double medianRunning(Run[] runs) {
@@ -345,6 +362,8 @@ public final class ProcessorBench implements Callable<Integer> {
             long t0 = System.nanoTime();
             long firstAt = 0;
             long firstCommitted = 0;
+            long firstCpu = 0;
+            long firstStreamCpu = 0;
             start.run();
             while (true) {
                 Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("bench-" + run)
@@ -355,13 +374,18 @@ public final class ProcessorBench implements Callable<Integer> {
                 if (firstAt == 0 && sum > 0) {
                     firstAt = now;
                     firstCommitted = sum;
+                    firstCpu = Cpu.process();
+                    firstStreamCpu = Cpu.threads("bench-" + run + "-", "-StreamThread-");
                 }
                 boolean done = ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
                         && committed.get(e.getKey()).offset() >= e.getValue().offset());
                 if (done) {
-                    double running = firstCommitted >= records || now == firstAt ? Double.NaN
-                            : (records - firstCommitted) * 1e9 / (now - firstAt);
-                    return new Run(records * 1e9 / (now - t0), running, (firstAt - t0) / 1e9);
+                    long counted = records - firstCommitted;
+                    double running = counted <= 0 || now == firstAt ? Double.NaN : counted * 1e9 / (now - firstAt);
+                    double cpu = counted <= 0 ? Double.NaN : (Cpu.process() - firstCpu) / 1e3 / counted;
+                    double streamCpu = counted <= 0 ? Double.NaN
+                            : (Cpu.threads("bench-" + run + "-", "-StreamThread-") - firstStreamCpu) / 1e3 / counted;
+                    return new Run(records * 1e9 / (now - t0), running, (firstAt - t0) / 1e9, cpu, streamCpu);
                 }
                 if (failure.get() != null) {
                     throw new IllegalStateException("the run " + run + " failed", failure.get());
@@ -394,5 +418,35 @@ public final class ProcessorBench implements Callable<Integer> {
         bare.getRules().put("0123456789ab", RuleSeriesState.newBuilder().setLastTimestampMs(System.currentTimeMillis())
                 .setBaseline(12345.67).setSeenMs(System.currentTimeMillis()).build());
         return Codecs.SERIES_STATE.encode(bare).length - without;
+    }
+
+    /** CPU time, in nanoseconds, of this JVM and of its threads. */
+    static final class Cpu {
+
+        private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory
+                .getThreadMXBean();
+
+        private Cpu() {}
+
+        static long process() {
+            return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime();
+        }
+
+        static long currentThread() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        /** The CPU of the live threads whose names start with {@code prefix} and contain {@code part}. */
+        static long threads(String prefix, String part) {
+            long sum = 0;
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith(prefix) && t.getName().contains(part)) {
+                    long cpu = THREADS.getThreadCpuTime(t.getId());
+                    sum += Math.max(cpu, 0);
+                }
+            }
+            return sum;
+        }
     }
 }

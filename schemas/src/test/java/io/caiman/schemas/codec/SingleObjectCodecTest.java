@@ -12,7 +12,9 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.junit.jupiter.api.Test;
 
 class SingleObjectCodecTest {
@@ -150,5 +152,111 @@ class SingleObjectCodecTest {
         unknown[5] ^= 0x55; // another fingerprint
         assertThatThrownBy(() -> Codecs.SAMPLE.check(unknown)).isInstanceOf(UnknownSchemaException.class);
         assertThatThrownBy(() -> Codecs.SAMPLE.check(null)).isInstanceOf(CodecException.class);
+    }
+
+    static io.caiman.schemas.state.SeriesState seriesState(long seed) {
+        java.util.Random random = new java.util.Random(seed);
+        java.util.Map<String, io.caiman.schemas.state.RuleSeriesState> rules = new java.util.HashMap<>();
+        for (int r = random.nextInt(4); r > 0; r--) {
+            rules.put("rule-" + random.nextInt(1000), io.caiman.schemas.state.RuleSeriesState.newBuilder()
+                    .setLastTimestampMs(random.nextLong()).setBaseline(random.nextDouble()).setDedupSlot(random.nextLong())
+                    .setSeenMs(random.nextLong()).setWindows(random.nextInt(100)).setCountedWindow(random.nextLong())
+                    .setEnded(random.nextBoolean()).build());
+        }
+        byte[] sketch = new byte[random.nextInt(3) == 0 ? random.nextInt(300) : 0];
+        random.nextBytes(sketch);
+        return io.caiman.schemas.state.SeriesState.newBuilder().setLastValue(random.nextGaussian())
+                .setLastTimestampMs(random.nextLong()).setSampleCount(random.nextInt(1 << 20))
+                .setMetricType(MetricType.values()[random.nextInt(MetricType.values().length)])
+                .setSetWindowStartMs(random.nextLong()).setSetSketch(java.nio.ByteBuffer.wrap(sketch)).setRules(rules)
+                .setReplica(random.nextBoolean() ? null : io.caiman.schemas.state.ReplicaState.newBuilder()
+                        .setElected("replica-" + random.nextInt(3)).setLastTimestampMs(random.nextLong())
+                        .setSeenMs(random.nextLong()).build())
+                .build();
+    }
+
+    @Test
+    void shouldWriteAndReadRecordsByteForByteAsAvrosOwnMessageCodecDoes() throws Exception {
+        // Avro's own single-object encoder and decoder, with Avro's default settings, are the reference
+        BinaryMessageEncoder<io.caiman.schemas.state.SeriesState> avroEncoder =
+                new BinaryMessageEncoder<>(new SpecificData(), io.caiman.schemas.state.SeriesState.getClassSchema());
+        BinaryMessageDecoder<io.caiman.schemas.state.SeriesState> avroDecoder =
+                new BinaryMessageDecoder<>(new SpecificData(), io.caiman.schemas.state.SeriesState.getClassSchema());
+        for (long seed = 0; seed < 500; seed++) {
+            io.caiman.schemas.state.SeriesState state = seriesState(seed);
+            byte[] ours = Codecs.SERIES_STATE.encode(state);
+            java.nio.ByteBuffer theirs = avroEncoder.encode(state);
+            assertThat(java.nio.ByteBuffer.wrap(ours)).as("seed %d", seed).isEqualTo(theirs);
+            assertThat(Codecs.SERIES_STATE.decode(ours)).as("seed %d", seed).isEqualTo(state);
+            assertThat(avroDecoder.decode(ours)).as("seed %d", seed).isEqualTo(state);
+        }
+        Sample sample = sample(3.25);
+        sample.setReplica("b");
+        assertThat(java.nio.ByteBuffer.wrap(Codecs.SAMPLE.encode(sample)))
+                .isEqualTo(new BinaryMessageEncoder<Sample>(new SpecificData(), Sample.getClassSchema()).encode(sample));
+    }
+
+    @Test
+    void shouldEncodeAndDecodeOnManyThreadsAtOnce() throws Exception {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> results = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                long base = t * 10_000L;
+                results.add(pool.submit(() -> {
+                    int checked = 0;
+                    for (long seed = base; seed < base + 2_000; seed++) {
+                        io.caiman.schemas.state.SeriesState state = seriesState(seed);
+                        assertThat(Codecs.SERIES_STATE.decode(Codecs.SERIES_STATE.encode(state))).isEqualTo(state);
+                        checked++;
+                    }
+                    return checked;
+                }));
+            }
+            for (java.util.concurrent.Future<Integer> result : results) {
+                assertThat(result.get()).isEqualTo(2_000);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldNeverThrowAnythingButCodecExceptionOnACorruptSeriesState() {
+        java.util.Random random = new java.util.Random(11);
+        int refused = 0;
+        for (int i = 0; i < 5_000; i++) {
+            byte[] bytes = Codecs.SERIES_STATE.encode(seriesState(i % 50));
+            for (int j = 0; j < 3; j++) {
+                bytes[10 + random.nextInt(bytes.length - 10)] = (byte) random.nextInt();
+            }
+            try {
+                Codecs.SERIES_STATE.decode(bytes);
+            } catch (CodecException expected) { // a clear error is the only acceptable failure
+                refused++;
+            }
+        }
+        assertThat(refused).as("some corruptions are refused").isPositive();
+    }
+
+    @Test
+    void shouldRefuseAStateWhoseRuleCountIsHugeWithoutTryingToHoldThatManyRules() {
+        io.caiman.schemas.state.SeriesState one = io.caiman.schemas.state.SeriesState.newBuilder().setLastValue(1)
+                .setLastTimestampMs(0).setSampleCount(0).setMetricType(MetricType.values()[0]).setSetWindowStartMs(0)
+                .setRules(java.util.Map.of("r", io.caiman.schemas.state.RuleSeriesState.newBuilder().setLastTimestampMs(0)
+                        .setBaseline(0).setDedupSlot(0).setSeenMs(0).setWindows(0).setCountedWindow(0).setEnded(false)
+                        .build()))
+                .build();
+        byte[] bytes = Codecs.SERIES_STATE.encode(one);
+        // header 10, last_value 8, then four one-byte zeros and the empty sketch's length: the map's count is at 23
+        assertThat(bytes[23]).isEqualTo((byte) 2);
+        byte[] huge = new byte[bytes.length + 4];
+        System.arraycopy(bytes, 0, huge, 0, 23);
+        byte[] count = {(byte) 0xFE, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07}; // 2^31 - 1
+        System.arraycopy(count, 0, huge, 23, 5);
+        System.arraycopy(bytes, 24, huge, 28, bytes.length - 24);
+        assertThatThrownBy(() -> Codecs.SERIES_STATE.decode(huge)).isInstanceOf(CodecException.class)
+                .hasMessageContaining("record body is corrupt (46 bytes) for io.caiman.schemas.state.SeriesState: "
+                        + "the body ends before its last field");
     }
 }
