@@ -119,7 +119,8 @@ public final class GatewayService implements AutoCloseable {
                 IngestHandler otlp = new IngestHandler(OtlpDecoder.PROTOCOL, OtlpDecoder.WHAT, new OtlpDecoder(settings),
                         context);
                 HttpService.Builder builder = HttpService.builder("gateway", ep.listen(), registry)
-                        .maxConcurrentWrites(settings.maxConcurrentRequests(), settings.maxRequestWait());
+                        .maxConcurrentWrites(settings.maxConcurrentRequests(), settings.maxRequestWait())
+                        .minBodyRate(settings.minBodyRate());
                 if (ep.tls() != null) {
                     builder.tls(PemKeyStore.load(Path.of(ep.tls().certFile()), Path.of(ep.tls().keyFile())));
                 }

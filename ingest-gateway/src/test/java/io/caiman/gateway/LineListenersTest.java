@@ -59,7 +59,8 @@ class LineListenersTest {
                 "  - protocol: tcp",
                 "    listen: 127.0.0.1:0",
                 "    cluster: $CLUSTER",
-                ""), "gateway:\n  graphite_mapping_file: '" + mappings + "'\n  max_line_bytes: 1KiB\n");
+                ""), "gateway:\n  graphite_mapping_file: '" + mappings + "'\n  max_line_bytes: 1KiB\n  max_connections: 2\n"
+                + "  line_idle_timeout: 1s\n");
     }
 
     @AfterAll
@@ -108,6 +109,26 @@ class LineListenersTest {
         assertThat(metrics).contains("caiman_gateway_graphite_dropped_total 1.0")
                 .containsPattern("caiman_gateway_samples_rejected_total\\{protocol=\"graphite-tcp\",reason=\"invalid\"} 1.0")
                 .containsPattern("caiman_gateway_samples_rejected_total\\{protocol=\"graphite-tcp\",reason=\"too_large\"} 1.0");
+    }
+
+    @Test
+    void shouldCloseConnectionsThatSendNothingSoThatWaitingSendersGetTheirSlots() throws Exception {
+        int port = gateway.service.ports().get(1);
+        try (Socket first = new Socket("127.0.0.1", port); Socket second = new Socket("127.0.0.1", port);
+                Socket third = new Socket("127.0.0.1", port)) {
+            // the first two hold max_connections (2), then fall silent; the third waits in the accept queue
+            first.getOutputStream().write("idle.first 1 -1\n".getBytes(StandardCharsets.UTF_8));
+            second.getOutputStream().write("idle.second 2 -1\n".getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(200);
+            long t0 = System.nanoTime();
+            third.getOutputStream().write("idle.third 3 -1\n".getBytes(StandardCharsets.UTF_8));
+            first.setSoTimeout(10_000);
+            second.setSoTimeout(10_000);
+            assertThat(first.getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+            assertThat(second.getInputStream().read()).as("closed by the gateway").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isBetween(Duration.ofMillis(500), Duration.ofSeconds(5));
+            awaitKeys("default/idle_first", "default/idle_second", "default/idle_third");
+        }
     }
 
     @Test

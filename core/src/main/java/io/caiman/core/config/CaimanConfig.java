@@ -156,7 +156,8 @@ public record CaimanConfig(
                         rates(g.get(GATEWAY_TENANT_SAMPLE_RATES))),
                 g.get(GATEWAY_GRAPHITE_MAPPING_FILE), List.copyOf(g.get(GATEWAY_STATSD_BUCKETS)),
                 g.get(GATEWAY_MAX_LINE_BYTES).intValue(), g.get(GATEWAY_MAX_CONNECTIONS), g.get(GATEWAY_AUTH_FILE),
-                g.get(GATEWAY_MAX_CONCURRENT_REQUESTS), g.get(GATEWAY_MAX_REQUEST_WAIT));
+                g.get(GATEWAY_MAX_CONCURRENT_REQUESTS), g.get(GATEWAY_MAX_REQUEST_WAIT),
+                g.get(GATEWAY_MIN_BODY_RATE), g.get(GATEWAY_LINE_IDLE_TIMEOUT));
 
         Values p = blocks.get(PROCESSOR).get(0);
         String processorCluster = p.get(PROCESSOR_CLUSTER);

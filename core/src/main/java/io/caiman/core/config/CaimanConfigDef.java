@@ -360,9 +360,22 @@ public final class CaimanConfigDef {
             Duration.ofSeconds(1), "How long a write request may wait for one of the `max_concurrent_requests` "
                     + "before it is answered 503.")
             .checkedBy(Setting.Rule.positive());
+    public static final Setting<Long> GATEWAY_MIN_BODY_RATE = optional("min_body_rate", SettingType.SIZE_BYTES,
+            io.caiman.core.http.HttpService.DEFAULT_MIN_BODY_RATE, "The slowest a request body may arrive on an "
+                    + "`http` entrypoint, in bytes a second on average, once 5 s have passed since the request began. "
+                    + "A slower body is answered 503 with Retry-After (a sender retries it) and its connection closed, "
+                    + "so that slow or stalled connections cannot hold the `max_concurrent_requests` slots. 0 lets a "
+                    + "body take any time.")
+            .checkedBy(Setting.Rule.atLeastLong(0));
     public static final Setting<Integer> GATEWAY_MAX_CONNECTIONS = optional("max_connections", SettingType.INT, 256,
             "The most connections each `tcp` listener serves at once; more wait in the accept queue.")
             .checkedBy(Setting.Rule.atLeast(1));
+    public static final Setting<Duration> GATEWAY_LINE_IDLE_TIMEOUT = optional("line_idle_timeout", SettingType.DURATION,
+            Duration.ofMinutes(5), "How long a `tcp` listener's connection may send nothing before the gateway closes "
+                    + "it (a line without its newline is taken as the last), so that senders gone without closing "
+                    + "(a crashed host, a NAT that forgot the connection) do not hold the `max_connections` slots. "
+                    + "Graphite and StatsD clients reconnect when they next send. 0 keeps idle connections open.")
+            .checkedBy(Setting.Rule.notNegative());
 
     // ---- processor ----
     public static final String PROCESSOR = "processor";
@@ -547,7 +560,9 @@ public final class CaimanConfigDef {
                             GATEWAY_MAX_LABEL_VALUE_LENGTH, GATEWAY_TENANT_HEADER, GATEWAY_DEFAULT_TENANT,
                             GATEWAY_TENANT_SAMPLE_RATE, GATEWAY_TENANT_SAMPLE_BURST, GATEWAY_TENANT_SAMPLE_RATES,
                             GATEWAY_GRAPHITE_MAPPING_FILE, GATEWAY_STATSD_BUCKETS, GATEWAY_MAX_LINE_BYTES,
-                            GATEWAY_MAX_CONNECTIONS, GATEWAY_MAX_CONCURRENT_REQUESTS, GATEWAY_MAX_REQUEST_WAIT,
+                            GATEWAY_MAX_CONNECTIONS, GATEWAY_LINE_IDLE_TIMEOUT, GATEWAY_MAX_CONCURRENT_REQUESTS,
+                            GATEWAY_MAX_REQUEST_WAIT,
+                            GATEWAY_MIN_BODY_RATE,
                             GATEWAY_AUTH_FILE)),
             new SettingGroup(PROCESSOR, false, "Stream processors.",
                     List.of(PROCESSOR_CLUSTER, PROCESSOR_LISTEN, PROCESSOR_STATE_DIR, PROCESSOR_STATE_STORE, PROCESSOR_COMMIT_INTERVAL,

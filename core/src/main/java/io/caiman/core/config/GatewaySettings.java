@@ -11,6 +11,8 @@ import java.time.Duration;
  * @param authFile the credentials file, or {@code null} when requests are not authenticated
  * @param maxConcurrentRequests the most write requests an http entrypoint serves at once
  * @param maxRequestWait how long a write may wait for one of them before it is answered 503
+ * @param minBodyRate the slowest a request body may arrive, in bytes a second past its first 5 s (0: any pace)
+ * @param lineIdleTimeout how long a tcp line connection may send nothing before it is closed (0: never)
  */
 public record GatewaySettings(
         long maxRequestBytes,
@@ -27,7 +29,9 @@ public record GatewaySettings(
         int maxConnections,
         String authFile,
         int maxConcurrentRequests,
-        Duration maxRequestWait) {
+        Duration maxRequestWait,
+        long minBodyRate,
+        Duration lineIdleTimeout) {
 
     /**
      * Per-tenant sample rates, per gateway.

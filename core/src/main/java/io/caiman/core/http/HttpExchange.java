@@ -34,11 +34,21 @@ public final class HttpExchange {
     /** Whether a handler reads the body ({@link #rawBody}). */
     private volatile boolean bodyStarted;
     private Fields query;
+    /** The slowest a body may arrive on average, in bytes a second, past {@link #BODY_GRACE_NANOS}; 0: any pace. */
+    private final long minBodyRate;
+    private final long startNanos = System.nanoTime();
 
-    HttpExchange(Request request, Response response, Callback callback) {
+    /**
+     * How long a body may take before its pace is checked: a sender's first bytes may wait for its connection, its
+     * TLS handshake or its own pauses, and a small body is done long before.
+     */
+    static final long BODY_GRACE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+
+    HttpExchange(Request request, Response response, Callback callback, long minBodyRate) {
         this.request = request;
         this.response = response;
         this.callback = callback;
+        this.minBodyRate = minBodyRate;
     }
 
     public String method() {
@@ -151,19 +161,98 @@ public final class HttpExchange {
             }
             return read;
         }
-        readBody(new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192), maxBytes, read);
+        Pace pace = paceOf(read);
+        readBody(new ByteArrayOutputStream(declared > 0 ? (int) declared : 8192), maxBytes, read, pace);
         return read;
+    }
+
+    /**
+     * A body's pace, against {@link #minBodyRate}: once {@link #BODY_GRACE_NANOS} have passed since the request
+     * began, a body that has arrived at less than the minimum on average is given up on ({@code slow} runs), whether
+     * it is being read or thrown away after a refusal. Written here because a request's concurrency slot
+     * ({@code gateway.max_concurrent_requests}) is held while its body arrives: without a floor, a few dozen
+     * connections sending a byte every few seconds held every slot, and every other write was answered 503, for as
+     * long as they kept sending. Jetty's idle timeout cuts only a connection that sends nothing for 30 s; its
+     * {@code MinimumDataRateHandler} counts the bytes of every request its handler served, not of the one it checks,
+     * and checks only when bytes arrive.
+     */
+    private final class Pace implements Runnable {
+
+        private final java.util.function.BooleanSupplier finished;
+        private final Runnable slow;
+        private volatile long bytes;
+        private boolean scheduled;
+
+        Pace(java.util.function.BooleanSupplier finished, Runnable slow) {
+            this.finished = finished;
+            this.slow = slow;
+        }
+
+        void arrived(long n) {
+            bytes += n; // one reader at a time: Jetty runs a demand's callback after the read that asked for it
+        }
+
+        /** The reader waits for more: makes sure a check runs when the body would fall under the pace. */
+        synchronized void waiting() {
+            if (!scheduled && !finished.getAsBoolean()) {
+                scheduled = true;
+                request.getComponents().getScheduler().schedule(this, Math.max(1, dueNanos() - System.nanoTime()),
+                        java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+        }
+
+        /** When the body falls under the pace unless more arrives: past the grace, bytes / rate after the start. */
+        private long dueNanos() {
+            return startNanos + Math.max(BODY_GRACE_NANOS, (long) (bytes * 1e9 / minBodyRate));
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                scheduled = false;
+            }
+            if (finished.getAsBoolean()) {
+                return;
+            }
+            if (System.nanoTime() - dueNanos() < 0) {
+                waiting(); // more arrived since: check again when it would be due
+                return;
+            }
+            slow.run();
+        }
+
+        String describe() {
+            return String.format(Locale.ROOT, "the request body arrived too slowly: %d bytes in %.1f s, under the "
+                    + "minimum of %d bytes a second (gateway.min_body_rate); retry", bytes,
+                    (System.nanoTime() - startNanos) / 1e9, minBodyRate);
+        }
+    }
+
+    /** A pace for a body being read into {@code done}, or null when any pace will do. */
+    private Pace paceOf(CompletableFuture<byte[]> done) {
+        if (minBodyRate <= 0) {
+            return null;
+        }
+        Pace[] pace = new Pace[1];
+        pace[0] = new Pace(done::isDone, () -> done.completeExceptionally(new HttpError(503, pace[0].describe())));
+        return pace[0];
     }
 
     /**
      * Jetty's read/demand loop, counting bytes as they come so a chunked body over the limit is refused
      * as soon as it passes it, without buffering the rest.
      */
-    private void readBody(ByteArrayOutputStream out, long maxBytes, CompletableFuture<byte[]> done) {
+    private void readBody(ByteArrayOutputStream out, long maxBytes, CompletableFuture<byte[]> done, Pace pace) {
         while (true) {
+            if (done.isDone()) {
+                return; // refused for its pace: the answer closes the connection, and the rest is not read
+            }
             Content.Chunk chunk = request.read();
             if (chunk == null) {
-                request.demand(() -> readBody(out, maxBytes, done));
+                if (pace != null) {
+                    pace.waiting();
+                }
+                request.demand(() -> readBody(out, maxBytes, done, pace));
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {
@@ -190,6 +279,9 @@ public final class HttpExchange {
             buffer.get(bytes);
             out.writeBytes(bytes);
             chunk.release();
+            if (pace != null) {
+                pace.arrived(bytes.length);
+            }
             if (last) {
                 bodyConsumed = true;
                 done.complete(out.toByteArray());
@@ -203,21 +295,32 @@ public final class HttpExchange {
      * {@code then} with whether the body's end was reached. A client waiting for {@code 100 Continue} has sent no
      * body and, answered without it, sends none: nothing is read.
      */
-    private static void discard(Request request, java.util.function.Consumer<Boolean> then) {
+    private void discard(Request request, java.util.function.Consumer<Boolean> then) {
         if (request.getHeaders().contains(HttpHeader.EXPECT, "100-continue")) {
             then.accept(false);
             return;
         }
-        discard(request, 0, then);
+        AtomicBoolean over = new AtomicBoolean();
+        java.util.function.Consumer<Boolean> once = end -> {
+            if (over.compareAndSet(false, true)) {
+                then.accept(end);
+            }
+        };
+        Pace pace = minBodyRate > 0 ? new Pace(over::get, () -> once.accept(false)) : null;
+        discard(request, 0, once, over, pace);
     }
 
-    private static void discard(Request request, long seen, java.util.function.Consumer<Boolean> then) {
+    private void discard(Request request, long seen, java.util.function.Consumer<Boolean> then, AtomicBoolean over,
+            Pace pace) {
         long total = seen;
-        while (true) {
+        while (!over.get()) {
             Content.Chunk chunk = request.read();
             if (chunk == null) {
                 long sofar = total;
-                request.demand(() -> discard(request, sofar, then));
+                if (pace != null) {
+                    pace.waiting();
+                }
+                request.demand(() -> discard(request, sofar, then, over, pace));
                 return;
             }
             if (Content.Chunk.isFailure(chunk)) {
@@ -225,6 +328,9 @@ public final class HttpExchange {
                 return;
             }
             total += chunk.remaining();
+            if (pace != null) {
+                pace.arrived(chunk.remaining());
+            }
             boolean last = chunk.isLast();
             chunk.release();
             if (last || total > DISCARD_LIMIT) {

@@ -52,6 +52,9 @@ public final class HttpService implements AutoCloseable {
     /** The Prometheus text format's content type, as Prometheus expects from a scrape. */
     public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
+    /** {@link Builder#minBodyRate}'s default, and {@code gateway.min_body_rate}'s: 4 KiB a second. */
+    public static final long DEFAULT_MIN_BODY_RATE = 4096;
+
     private final String name;
     private final Lifecycle lifecycle;
     private final Server server;
@@ -79,7 +82,7 @@ public final class HttpService implements AutoCloseable {
         connector.setHost(b.listen.host());
         connector.setPort(b.listen.port());
         server.addConnector(connector);
-        Handler handler = new Router(b.routes, b.prefixes, b.registry, b.metricsExtra, b.readiness);
+        Handler handler = new Router(b.routes, b.prefixes, b.registry, b.metricsExtra, b.readiness, b.minBodyRate);
         if (b.maxConcurrentWrites > 0) {
             handler = new Shedding(handler, b.maxConcurrentWrites, b.maxWriteWait, b.registry, b.name);
         }
@@ -148,6 +151,7 @@ public final class HttpService implements AutoCloseable {
         private java.time.Duration maxWriteWait = java.time.Duration.ZERO;
         private java.time.Duration drainTimeout = java.time.Duration.ofSeconds(5);
         private java.security.KeyStore tls;
+        private long minBodyRate = DEFAULT_MIN_BODY_RATE;
 
         private Builder(String name, HostPort listen, PrometheusMeterRegistry registry) {
             this.name = name;
@@ -190,6 +194,16 @@ public final class HttpService implements AutoCloseable {
         /** Serves HTTPS with the key and certificate chain in {@code keyStore} (see {@link PemKeyStore}). */
         public Builder tls(java.security.KeyStore keyStore) {
             this.tls = keyStore;
+            return this;
+        }
+
+        /**
+         * The slowest a request body may arrive, in bytes a second on average, once its first 5 s have passed; slower
+         * ones are answered 503 with {@code Retry-After} and their connections closed. 0 lets a body take any time
+         * (Jetty's idle timeout still closes a connection that sends nothing for 30 s).
+         */
+        public Builder minBodyRate(long bytesPerSecond) {
+            this.minBodyRate = bytesPerSecond;
             return this;
         }
 
@@ -263,10 +277,12 @@ public final class HttpService implements AutoCloseable {
     private static final class Router extends Handler.Abstract {
         private final Map<String, Map<String, Consumer<HttpExchange>>> routes;
         private final Map<String, Map<String, Consumer<HttpExchange>>> prefixes;
+        private final long minBodyRate;
 
         Router(Map<String, Map<String, Consumer<HttpExchange>>> routes,
                 Map<String, Map<String, Consumer<HttpExchange>>> prefixes, PrometheusMeterRegistry registry,
-                Supplier<String> metricsExtra, Supplier<Readiness> readiness) {
+                Supplier<String> metricsExtra, Supplier<Readiness> readiness, long minBodyRate) {
+            this.minBodyRate = minBodyRate;
             this.routes = new LinkedHashMap<>(routes);
             this.prefixes = new LinkedHashMap<>(prefixes);
             this.routes.computeIfAbsent("/metrics", p -> new LinkedHashMap<>()).put("GET", ex -> ex.respond(200,
@@ -285,7 +301,7 @@ public final class HttpService implements AutoCloseable {
 
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
-            HttpExchange exchange = new HttpExchange(request, response, callback);
+            HttpExchange exchange = new HttpExchange(request, response, callback, minBodyRate);
             Map<String, Consumer<HttpExchange>> methods = routes.get(exchange.path());
             if (methods == null) {
                 for (Map.Entry<String, Map<String, Consumer<HttpExchange>>> p : prefixes.entrySet()) {

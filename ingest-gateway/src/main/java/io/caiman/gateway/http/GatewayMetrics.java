@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 public final class GatewayMetrics {
 
     /** Why samples were not written. */
-    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED, RATE_LIMITED, UNAUTHORIZED, SHUTDOWN }
+    public enum Reason { INVALID, TOO_LARGE, ENCODING, TOO_MANY_SAMPLES, OVER_INFLIGHT_LIMIT, KAFKA_UNAVAILABLE, KAFKA_REFUSED, RATE_LIMITED, UNAUTHORIZED, SHUTDOWN, SLOW_BODY }
 
     private static final long LOG_EVERY_NANOS = Duration.ofSeconds(10).toNanos();
     private static final Logger logger = org.slf4j.LoggerFactory.getLogger(GatewayMetrics.class);

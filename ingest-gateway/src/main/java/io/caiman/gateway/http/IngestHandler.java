@@ -179,7 +179,8 @@ public final class IngestHandler implements Consumer<HttpExchange> {
                         Throwable cause = unwrap(failure);
                         if (cause instanceof HttpError) {
                             HttpError e = (HttpError) cause;
-                            refuse(exchange, e.status(), e.getMessage(), reasonOf(e), 0, Map.of());
+                            refuse(exchange, e.status(), e.getMessage(), reasonOf(e), 0, e.status() == 503
+                                    ? Map.of("Retry-After", RETRY_AFTER_SECONDS) : Map.of());
                         } else {
                             refuse(exchange, 400, "cannot read the request body: " + cause, Reason.INVALID, 0, Map.of());
                         }
@@ -324,7 +325,13 @@ public final class IngestHandler implements Consumer<HttpExchange> {
     }
 
     private static Reason reasonOf(HttpError e) {
-        return e.status() == 413 ? Reason.TOO_LARGE : e.status() == 415 ? Reason.ENCODING : Reason.INVALID;
+        // a body is refused with 503 only for arriving too slowly (HttpExchange's pace)
+        return switch (e.status()) {
+            case 413 -> Reason.TOO_LARGE;
+            case 415 -> Reason.ENCODING;
+            case 503 -> Reason.SLOW_BODY;
+            default -> Reason.INVALID;
+        };
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -30,7 +30,8 @@ public final class LineListeners {
         LineWriter writer = new LineWriter(protocol, parser(ep.format(), mappings, settings, registry), oplog, settings,
                 ep.instance().toString(), budget, limiter, registry);
         return ep.protocol().equals("tcp")
-                ? new TcpLineListener(protocol, ep.listen(), writer, settings.maxLineBytes(), settings.maxConnections())
+                ? new TcpLineListener(protocol, ep.listen(), writer, settings.maxLineBytes(), settings.maxConnections(),
+                        settings.lineIdleTimeout())
                 : new UdpLineListener(protocol, ep.listen(), writer, settings.maxLineBytes());
     }
 

@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * entrypoint). One thread per connection reads a buffer of complete lines, writes them through
  * {@link LineWriter#writeAndWait} and only then reads on: a blocking read is what gives TCP backpressure for
  * free, which is why this is plain {@code java.net} rather than an event loop — line senders hold few,
- * long-lived connections, and {@code gateway.max_connections} bounds them (more wait in the accept queue).
+ * long-lived connections, and {@code gateway.max_connections} bounds them (more wait in the accept queue). A
+ * connection that sends nothing for {@code gateway.line_idle_timeout} is closed, so that senders gone without a
+ * goodbye do not keep those slots.
  */
 public final class TcpLineListener implements LineListener {
 
@@ -36,12 +38,17 @@ public final class TcpLineListener implements LineListener {
     private ServerSocket server;
     private Thread acceptor;
 
-    TcpLineListener(String name, HostPort listen, LineWriter writer, int maxLineBytes, int maxConnections) {
+    /** How long a connection may send nothing before it is closed; 0: never. */
+    private final java.time.Duration idleTimeout;
+
+    TcpLineListener(String name, HostPort listen, LineWriter writer, int maxLineBytes, int maxConnections,
+            java.time.Duration idleTimeout) {
         this.name = name;
         this.listen = listen;
         this.writer = writer;
         this.maxLineBytes = maxLineBytes;
         this.slots = new Semaphore(maxConnections);
+        this.idleTimeout = idleTimeout;
     }
 
     /** @throws CaimanException when the address cannot be bound */
@@ -96,8 +103,20 @@ public final class TcpLineListener implements LineListener {
         int filled = 0;
         boolean skipping = false; // inside a line longer than maxLineBytes
         try (socket; InputStream in = socket.getInputStream()) {
+            // a sender that went away without closing (a crashed host, a NAT that forgot the connection) would
+            // otherwise hold one of gateway.max_connections for good: reads give up after the idle timeout, and the
+            // kernel's keepalive probes find a dead peer of a connection that stays open longer
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeout.toMillis()));
+            socket.setKeepAlive(true);
             while (running) {
-                int n = in.read(buf, filled, buf.length - filled);
+                int n;
+                try {
+                    n = in.read(buf, filled, buf.length - filled);
+                } catch (java.net.SocketTimeoutException idle) {
+                    log.debug("tcp [{}] closing the connection from {}: nothing received for {} "
+                            + "(gateway.line_idle_timeout)", name, from, idleTimeout);
+                    break;
+                }
                 if (n < 0) {
                     break;
                 }
