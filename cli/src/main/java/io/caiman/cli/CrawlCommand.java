@@ -153,7 +153,7 @@ final class CrawlCommand implements Runnable {
             while (true) {
                 HttpResponse<String> r;
                 try {
-                    r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                    r = io.caiman.core.http.ResponseDeadline.send(http, request, HttpResponse.BodyHandlers.ofString());
                 } catch (IOException e) {
                     err.println("caiman crawl trigger: cannot reach the crawler at " + crawler + ": " + e);
                     return null;

@@ -138,7 +138,7 @@ public final class CaimanConfigDef {
             Duration.ofSeconds(15), "How often the target is crawled; slots are aligned to the epoch.")
             .checkedBy(Setting.Rule.positive());
     public static final Setting<Duration> AGGREGATE_TIMEOUT = optional("timeout", SettingType.DURATION,
-            Duration.ofSeconds(10), "How long one crawl may take.")
+            Duration.ofSeconds(10), "How long one crawl may take, from the request to the last byte of the answer.")
             .checkedBy(Setting.Rule.positive());
     public static final Setting<String> AGGREGATE_JOB = optional("job", SettingType.STRING, null,
             "The `job` label of every sample of this target, as a Prometheus scrape config's `job_name`. "

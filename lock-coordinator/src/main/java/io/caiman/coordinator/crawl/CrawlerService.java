@@ -997,7 +997,8 @@ public final class CrawlerService implements AutoCloseable {
                 request.header("Idempotency-Key", key);
             }
         }
-        httpClient.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()).whenComplete((r, failure) -> {
+        io.caiman.core.http.ResponseDeadline.within(httpClient.sendAsync(request.build(),
+                HttpResponse.BodyHandlers.ofByteArray()), Duration.ofMillis(ACCEPT_WAIT_MS + 5_000)).whenComplete((r, failure) -> {
             if (failure != null) {
                 respondError(exchange, 503, "cannot reach crawler " + holder.node() + " at " + holder.address()
                         + ", which holds lease group " + group + " of crawl " + id + ": " + failure + "; retry", "1");

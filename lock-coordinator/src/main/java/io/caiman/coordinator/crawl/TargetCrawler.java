@@ -123,7 +123,8 @@ public final class TargetCrawler {
         HttpRequest.Builder request = request(target, target.url());
         CompletableFuture<HttpResponse<byte[]>> response;
         try {
-            response = client(target).sendAsync(request.build(), info -> new LimitedBody(maxBytes));
+            response = withinTimeout(client(target).sendAsync(request.build(), info -> new LimitedBody(maxBytes)),
+                    target);
         } catch (IllegalArgumentException | io.caiman.error.CaimanException e) {
             return CompletableFuture.completedFuture(result(target, slot, startedMs, t0, List.of(),
                     "cannot send the request: " + e.getMessage()));
@@ -148,10 +149,10 @@ public final class TargetCrawler {
         CompletableFuture<HttpResponse<byte[]>> nodes;
         try {
             HttpClient c = client(target);
-            health = c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.HEALTH_PATH)).build(),
-                    info -> new LimitedBody(maxBytes));
-            nodes = c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.NODE_STATS_PATH)).build(),
-                    info -> new LimitedBody(maxBytes));
+            health = withinTimeout(c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.HEALTH_PATH))
+                    .build(), info -> new LimitedBody(maxBytes)), target);
+            nodes = withinTimeout(c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.NODE_STATS_PATH))
+                    .build(), info -> new LimitedBody(maxBytes)), target);
         } catch (IllegalArgumentException | io.caiman.error.CaimanException e) {
             return CompletableFuture.completedFuture(result(target, slot, startedMs, t0, List.of(),
                     "cannot send the request: " + e.getMessage()));
@@ -237,10 +238,17 @@ public final class TargetCrawler {
         return Labels.of(merged);
     }
 
+    private static <T> CompletableFuture<T> withinTimeout(CompletableFuture<T> response, CrawlTarget target) {
+        return io.caiman.core.http.ResponseDeadline.within(response, target.timeout());
+    }
+
     private static String describe(Throwable failure, CrawlTarget target) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof HttpTimeoutException) {
             return "no answer within the timeout of " + target.timeout().toMillis() + " ms";
+        }
+        if (cause instanceof java.util.concurrent.TimeoutException) {
+            return "the answer did not arrive whole within the timeout of " + target.timeout().toMillis() + " ms";
         }
         if (cause instanceof HttpError e) {
             return e.getMessage();

@@ -40,7 +40,27 @@ class TargetCrawlerTest {
         route("/es/_nodes/stats", "application/json", false, ES_NODE_STATS);
         route("/es-broken/_cluster/health", "application/json", false, ES_HEALTH);
         route("/es-broken/_nodes/stats", "application/json", false, "{\"nodes\": {\"x\": ");
+        stalling("/stall");
+        route("/es-stall/_cluster/health", "application/json", false, ES_HEALTH);
+        stalling("/es-stall/_nodes/stats");
         server.start();
+    }
+
+    /** Sends its headers and the first line of a longer body, then nothing (as an exporter stuck mid-answer does). */
+    private void stalling(String path) {
+        server.createContext(path, exchange -> {
+            exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4");
+            exchange.sendResponseHeaders(200, 1000);
+            OutputStream out = exchange.getResponseBody();
+            out.write("up_soon 1\n".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                Thread.sleep(8_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
     }
 
     private void route(String path, String contentType, boolean gzip, String text) {
@@ -145,6 +165,18 @@ class TargetCrawlerTest {
         for (String path : List.of("/huge", "/hugegzip")) {
             CrawlResult r = crawl(path);
             assertThat(r.error()).as(path).contains("crawler.max_response_bytes (2048)");
+            assertThat(named(r, "up").value()).isZero();
+        }
+    }
+
+    @Test
+    void shouldFailACrawlWhoseAnswerStallsAfterItsHeadersWithinTheTimeout() throws Exception {
+        for (String[] c : new String[][] {{"prometheus", "/stall"}, {"elasticsearch", "/es-stall"}}) {
+            long t0 = System.nanoTime();
+            CrawlResult r = crawl(c[0], c[1]);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as(c[1]).isBetween(Duration.ofMillis(1_900),
+                    Duration.ofSeconds(5));
+            assertThat(r.error()).as(c[1]).isEqualTo("the answer did not arrive whole within the timeout of 2000 ms");
             assertThat(named(r, "up").value()).isZero();
         }
     }

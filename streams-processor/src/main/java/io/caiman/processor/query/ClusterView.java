@@ -521,8 +521,9 @@ public final class ClusterView {
 
     private static String fetch(String peer, String path) {
         try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://" + peer + path))
-                    .timeout(FORWARD_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = io.caiman.core.http.ResponseDeadline.send(HTTP, HttpRequest.newBuilder(
+                    URI.create("http://" + peer + path)).timeout(FORWARD_TIMEOUT).build(),
+                    HttpResponse.BodyHandlers.ofString());
             return r.statusCode() == 200 ? r.body() : null;
         } catch (java.io.IOException e) {
             return null;

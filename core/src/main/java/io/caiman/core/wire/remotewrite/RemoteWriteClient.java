@@ -75,7 +75,8 @@ public final class RemoteWriteClient {
             long wait = backoff;
             try {
                 requests++;
-                HttpResponse<String> response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = io.caiman.core.http.ResponseDeadline.send(client, request.build(),
+                        HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status / 100 == 2) {
                     return;
