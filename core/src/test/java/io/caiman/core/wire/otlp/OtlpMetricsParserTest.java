@@ -309,4 +309,46 @@ class OtlpMetricsParserTest {
             assertThat(result.refused()).isGreaterThanOrEqualTo(result.errors().size());
         }
     }
+
+    @Test
+    void shouldRefuseDeeplyNestedBodiesWithAnErrorNotAStackOverflow() {
+        int depth = 200_000;
+        // an attribute value nested in itself (AnyValue holds arrays of AnyValue), in JSON and in protobuf
+        String json = "{\"resourceMetrics\":[{\"resource\":{\"attributes\":[{\"key\":\"k\",\"value\":"
+                + "{\"arrayValue\":{\"values\":[".repeat(depth) + "]}}".repeat(depth) + "}]}}]}";
+        ParseResult nested = parser.parse(json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                OtlpMetricsParser.Encoding.JSON);
+        assertThat(nested.samples()).isEmpty();
+        assertThat(nested.errors()).hasSize(1);
+        // JSON that no field reads, nested as deep
+        String unknown = "{\"x\":" + "[".repeat(depth) + "]".repeat(depth) + "}";
+        assertThat(parser.parse(unknown.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                OtlpMetricsParser.Encoding.JSON).errors()).hasSize(1);
+        // protobuf, the same: AnyValue.array_value (5) holding ArrayValue.values (1) holding AnyValue, 20,000 deep,
+        // in KeyValue.value (2), Resource.attributes (1), ResourceMetrics.resource (1), the request's resource_metrics (1)
+        byte[] inner = new byte[0];
+        for (int i = 0; i < 20_000; i++) {
+            inner = field(i % 2 == 1 ? 0x2A : 0x0A, inner); // the last (outermost) is an AnyValue's array_value
+        }
+        byte[] proto = field(0x0A, field(0x0A, field(0x0A, field(0x12, inner))));
+        assertThat(parser.parse(proto, OtlpMetricsParser.Encoding.PROTOBUF).errors()).singleElement()
+                .asString().contains("recursion");
+    }
+
+    /** A length-delimited field: its tag byte, its length, then {@code value}. */
+    private static byte[] field(int tag, byte[] value) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(tag);
+        writeVarint(out, value.length);
+        out.writeBytes(value);
+        return out.toByteArray();
+    }
+
+    private static void writeVarint(java.io.ByteArrayOutputStream out, int value) {
+        while ((value & ~0x7F) != 0) {
+            out.write((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        out.write(value);
+    }
 }
