@@ -90,15 +90,20 @@ public final class ProcessorBench implements Callable<Integer> {
             + "the bench's rule (default: ${DEFAULT-VALUE}); count_series and the rates keep each series apart.")
     String outputs;
 
+    @Option(names = "--match", defaultValue = "node_cpu_seconds_total", description = "The selector of the bench's "
+            + "rule (default: ${DEFAULT-VALUE}, every series); e.g. 'node_cpu_seconds_total{mode=\"idle\"}' matches "
+            + "one series in eight, as a rule matches some of a processor's series.")
+    String match;
+
     @Option(names = "--state-store", split = ",", description = "processor.state_store of the processor runs: "
             + "rocksdb, memory, or both (rocksdb,memory), run in turn in each round (default: ${DEFAULT-VALUE}).")
     List<String> stateStores = new ArrayList<>(List.of("rocksdb"));
 
-    /** The bench's rule: node_cpu_seconds_total per job and mode, every minute. */
+    /** The bench's rule: {@code --match} (node_cpu_seconds_total) per job and mode, every minute. */
     String rule() {
         return String.join("\n",
                 "stream_aggregation:",
-                "  - match: node_cpu_seconds_total",
+                "  - match: '" + match.replace("'", "''") + "'",
                 "    interval: 1m",
                 "    by: [job, mode]",
                 "    outputs: [" + outputs + "]",

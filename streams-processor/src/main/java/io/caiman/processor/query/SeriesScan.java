@@ -1,7 +1,7 @@
 package io.caiman.processor.query;
 
-import io.caiman.core.model.SeriesKey;
 import io.caiman.core.model.SeriesSelector;
+import io.caiman.core.model.KeyAdmission;
 import io.caiman.core.model.SeriesSelector.NameBound;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -42,7 +42,7 @@ final class SeriesScan {
     /** The names to read, sorted, none within another; {@code null}: every entry. */
     private final List<Bound> bounds;
     /** What each selector asks of a key's bytes; a key any of them admits is handed over. */
-    private final List<KeyCheck> checks;
+    private final KeyAdmission admission;
     private long read;
 
     /** A name bound, with its name as UTF-8. */
@@ -53,38 +53,20 @@ final class SeriesScan {
         }
     }
 
-    /**
-     * What a key a selector selects has in its bytes: a name within {@code bound} (any name when null), and each of
-     * {@code labels}, a {@code label="value"} of one of its {@code =} matchers, as the key writes it (values are
-     * escaped there, so a quote inside a value never closes one).
-     */
-    private record KeyCheck(Bound bound, byte[][] labels) {}
-
-    private SeriesScan(List<Bound> bounds, List<KeyCheck> checks) {
+    private SeriesScan(List<Bound> bounds, KeyAdmission admission) {
         this.bounds = bounds;
-        this.checks = checks;
+        this.admission = admission;
     }
 
     /** The scan for a query: the union of the selectors' bounds, or every entry when one of them bounds nothing. */
     static SeriesScan of(List<SeriesSelector> selectors) {
-        List<KeyCheck> checks = new ArrayList<>();
+        KeyAdmission admission = KeyAdmission.of(selectors);
         List<NameBound> all = new ArrayList<>();
         for (SeriesSelector s : selectors) {
-            NameBound b = s.nameBound();
-            List<byte[]> labels = new ArrayList<>();
-            for (SeriesSelector.Matcher m : s.matchers()) {
-                // a label given an empty value is one a key leaves out
-                if (m.op() == SeriesSelector.Op.EQUAL && !m.label().equals("__name__") && !m.value().isEmpty()) {
-                    StringBuilder text = new StringBuilder(m.label()).append("=\"");
-                    SeriesKey.escape(text, m.value());
-                    labels.add(text.append('"').toString().getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            checks.add(new KeyCheck(Bound.of(b), labels.toArray(byte[][]::new)));
-            all.add(b);
+            all.add(s.nameBound());
         }
         if (all.contains(null)) {
-            return new SeriesScan(null, checks);
+            return new SeriesScan(null, admission);
         }
         // a bound within another (an exact name that a prefix admits, a longer prefix) would read its keys twice
         all.sort(Comparator.comparing(NameBound::prefix).thenComparing(NameBound::exact)); // a prefix before its exact name
@@ -96,7 +78,7 @@ final class SeriesScan {
                 kept.add(Bound.of(b));
             }
         }
-        return new SeriesScan(kept, checks);
+        return new SeriesScan(kept, admission);
     }
 
     /** How many entries the scans so far have read, those the selectors then refuse included. */
@@ -179,39 +161,7 @@ final class SeriesScan {
      * {@code label="value"} the selector asks for in it. Cheap enough to run inside a store's lock.
      */
     boolean admits(byte[] key) {
-        int start = indexOf(key, (byte) '/') + 1;
-        if (start == 0) {
-            return false;
-        }
-        for (KeyCheck c : checks) {
-            if (c.bound == null || named(key, start, c.bound.name(), c.bound.bound().exact())) {
-                boolean all = true;
-                for (int i = 0; all && i < c.labels.length; i++) {
-                    all = holdsLabel(key, start, c.labels[i]);
-                }
-                if (all) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** Whether the name that starts at {@code start} is {@code name} ({@code exact}) or starts with it. */
-    private static boolean named(byte[] key, int start, byte[] name, boolean exact) {
-        int end = start + name.length;
-        return end <= key.length && Arrays.equals(key, start, end, name, 0, name.length)
-                && (!exact || end == key.length || key[end] == '{');
-    }
-
-    /** Whether {@code label} ({@code name="value"}) is one of the key's labels: after a brace or a comma. */
-    private static boolean holdsLabel(byte[] key, int from, byte[] label) {
-        for (int i = from + 1; i + label.length <= key.length; i++) {
-            if ((key[i - 1] == '{' || key[i - 1] == ',') && Arrays.equals(key, i, i + label.length, label, 0, label.length)) {
-                return true;
-            }
-        }
-        return false;
+        return admission.admits(key);
     }
 
     private static int indexOf(byte[] bytes, byte b) {

@@ -142,6 +142,14 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     /** The rules a series matches, with its output group key under each, and its hash. */
     private record Matched(List<CompiledRule> rules, List<byte[]> groupKeys, long hash) {}
 
+    private static final Matched NONE = new Matched(List.of(), List.of(), 0);
+
+    /**
+     * The series keys some rule may match, by their bytes: most series match no rule, and this tells them apart
+     * without parsing their keys, and without their taking a place in the match cache.
+     */
+    private final io.caiman.core.model.KeyAdmission admission;
+
     /** A stage that keeps only the series' own state: no rules. */
     public SeriesStage(SeriesStates seriesStates) {
         this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null, (partition, next) -> true);
@@ -157,6 +165,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         this.seriesStates = seriesStates;
         this.caughtUp = caughtUp;
         this.rules = rules;
+        this.admission = io.caiman.core.model.KeyAdmission.of(rules.stream().map(r -> r.config().match()).toList());
         this.flushMs = flushInterval.toMillis();
         rules.forEach(r -> byId.put(r.id, r));
         this.replicaTimeoutMs = replicaTimeout.toMillis();
@@ -423,6 +432,9 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     }
 
     private Matched matched(byte[] key) {
+        if (!admission.admits(key)) {
+            return NONE;
+        }
         java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(key);
         Matched m = matchCache.get(k);
         if (m == null) {
