@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
+import com.google.re2j.Matcher;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 
 /**
  * Rules that turn dotted Graphite paths into a metric name and labels, in the mapping-file format of
@@ -21,7 +21,7 @@ import java.util.regex.PatternSyntaxException;
  *   - match: servers.*.cpu.*            # glob: * is one path component (or part of one)
  *     name: server_cpu_seconds
  *     labels: {host: $1, mode: "${2}"}
- *   - match: 'apps\.(\w+)\.requests'     # match_type: regex, anchored
+ *   - match: 'apps\.(\w+)\.requests'     # match_type: regex: RE2, found anywhere in the path
  *     match_type: regex
  *     name: app_requests_total
  *     labels: {app: $1}
@@ -29,7 +29,13 @@ import java.util.regex.PatternSyntaxException;
  *     action: drop                      # never written; counted
  * }</pre>
  *
- * The first rule that matches wins. A path no rule matches keeps Caiman's default translation
+ * As {@code graphite_exporter} reads it: glob rules are tried first, in the file's order, then regex rules, in the
+ * file's order, and the first that matches wins. A glob matches the whole path; a regex (RE2's syntax, Go's
+ * {@code regexp}, which graphite_exporter uses: {@code (?P<name>…)}, {@code [[:alpha:]]}) is found anywhere in it
+ * unless it anchors itself with {@code ^…$}, and matches in time linear in the path. A glob's templates take
+ * {@code $1} and {@code ${1}}; a regex's take Go's {@code Expand} forms: {@code $1}, {@code ${1}}, {@code $name},
+ * {@code ${name}}, {@code $$} (a {@code $name} takes the longest run of letters, digits and underscores, so
+ * {@code $1x} is the group named {@code 1x}, empty). A path no rule matches keeps Caiman's default translation
  * ({@link Naming#translate}). A file with mistakes is refused with every problem listed.
  */
 public final class GraphiteMappings {
@@ -39,9 +45,11 @@ public final class GraphiteMappings {
     /** What a rule makes of a path: a name and labels, or a drop. */
     public record Mapped(String name, Map<String, String> labels, boolean drop) {}
 
-    private record Rule(int index, Pattern pattern, String name, Map<String, String> labels, boolean drop) {}
+    private record Rule(int index, Pattern pattern, boolean regex, String name, Map<String, String> labels,
+            boolean drop) {}
 
-    private static final Pattern REFERENCE = Pattern.compile("\\$(?:\\{(\\d+)\\}|(\\d+))");
+    /** A glob's reference to a capture: {@code $1} or {@code ${1}}. */
+    private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile("\\$(?:\\{(\\d+)\\}|(\\d+))");
 
     private final List<Rule> rules;
 
@@ -123,14 +131,16 @@ public final class GraphiteMappings {
             if (action.equals("map")) {
                 if (name == null || name.isEmpty()) {
                     problems.add(at + ".name is missing");
-                } else if (!REFERENCE.matcher(name).find() && !Naming.isValidMetricName(name)) {
+                } else if (!name.contains("$") && !Naming.isValidMetricName(name)) {
                     problems.add(at + ".name: " + Naming.validateMetricName(name));
                 }
                 labels.keySet().stream().map(Naming::validateLabelName).filter(p -> p != null)
                         .forEach(p -> problems.add(at + ".labels: " + p));
             }
-            rules.add(new Rule(i, pattern, name, labels, action.equals("drop")));
+            rules.add(new Rule(i, pattern, type.equals("regex"), name, labels, action.equals("drop")));
         }
+        // graphite_exporter tries its globs (a state machine) before its regular expressions
+        rules.sort(java.util.Comparator.comparing(Rule::regex));
         if (!problems.isEmpty()) {
             throw new CaimanException(problems.size() + (problems.size() == 1 ? " problem" : " problems")
                     + " in the Graphite mapping file:\n" + String.join("\n", problems));
@@ -141,11 +151,12 @@ public final class GraphiteMappings {
     /** A glob as graphite_exporter reads it: {@code *} stands for any run of characters other than a dot. */
     private static Pattern glob(String glob) {
         StringBuilder re = new StringBuilder();
-        for (String part : glob.split("\\*", -1)) {
-            if (re.length() > 0) {
+        String[] parts = glob.split("\\*", -1);
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
                 re.append("([^.]+)");
             }
-            re.append(Pattern.quote(part));
+            re.append(Pattern.quote(parts[i]));
         }
         return Pattern.compile(re.toString());
     }
@@ -154,28 +165,114 @@ public final class GraphiteMappings {
     public Mapped map(String path) {
         for (Rule rule : rules) {
             Matcher m = rule.pattern.matcher(path);
-            if (!m.matches()) {
+            if (!(rule.regex ? m.find() : m.matches())) {
                 continue;
             }
             if (rule.drop) {
                 return new Mapped(null, Map.of(), true);
             }
             Map<String, String> labels = new LinkedHashMap<>();
-            rule.labels.forEach((k, v) -> labels.put(k, expand(v, m)));
-            return new Mapped(expand(rule.name, m), labels, false);
+            rule.labels.forEach((k, v) -> labels.put(k, rule.regex ? expandGo(v, rule.pattern, m) : expand(v, m)));
+            return new Mapped(rule.regex ? expandGo(rule.name, rule.pattern, m) : expand(rule.name, m), labels, false);
         }
         return null;
     }
 
+    /** A glob's template: {@code $1} and {@code ${1}} are its captures (an absent one is empty). */
     private static String expand(String template, Matcher m) {
-        Matcher ref = REFERENCE.matcher(template);
+        java.util.regex.Matcher ref = REFERENCE.matcher(template);
         StringBuilder sb = new StringBuilder();
         while (ref.find()) {
             int group = Integer.parseInt(ref.group(1) != null ? ref.group(1) : ref.group(2));
             String value = group <= m.groupCount() && m.group(group) != null ? m.group(group) : "";
-            ref.appendReplacement(sb, Matcher.quoteReplacement(value));
+            ref.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(value));
         }
         ref.appendTail(sb);
         return sb.toString();
+    }
+
+    /**
+     * A regex's template as Go's {@code Regexp.ExpandString} reads it: {@code $$} is a dollar; {@code $name} and
+     * {@code ${name}}, a name being letters, digits and underscores (the longest run after a bare {@code $}), are the
+     * capture of that number or name, or nothing when there is none; a {@code $} that starts neither stays as it is.
+     */
+    static String expandGo(String template, Pattern pattern, Matcher m) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        while (i < template.length()) {
+            char c = template.charAt(i);
+            if (c != '$' || i + 1 == template.length()) {
+                sb.append(c);
+                i++;
+                continue;
+            }
+            if (template.charAt(i + 1) == '$') {
+                sb.append('$');
+                i += 2;
+                continue;
+            }
+            int from;
+            int to;
+            int next;
+            if (template.charAt(i + 1) == '{') {
+                from = i + 2;
+                to = template.indexOf('}', from);
+                next = to + 1;
+                if (to < 0 || !isName(template, from, to)) {
+                    sb.append(c); // not a reference: Go writes the dollar and goes on
+                    i++;
+                    continue;
+                }
+            } else {
+                from = i + 1;
+                to = from;
+                while (to < template.length() && isNameChar(template.charAt(to))) {
+                    to++;
+                }
+                next = to;
+                if (to == from) {
+                    sb.append(c);
+                    i++;
+                    continue;
+                }
+            }
+            sb.append(capture(template.substring(from, to), pattern, m));
+            i = next;
+        }
+        return sb.toString();
+    }
+
+    private static String capture(String name, Pattern pattern, Matcher m) {
+        int group = -1;
+        if (name.chars().allMatch(Character::isDigit)) {
+            try {
+                group = Integer.parseInt(name);
+            } catch (NumberFormatException tooLarge) {
+                return "";
+            }
+        } else if (pattern.namedGroups().get(name) != null) {
+            group = pattern.namedGroups().get(name);
+        }
+        if (group < 0 || group > m.groupCount()) {
+            return "";
+        }
+        String value = m.group(group);
+        return value == null ? "" : value;
+    }
+
+    private static boolean isName(String s, int from, int to) {
+        if (from >= to) {
+            return false;
+        }
+        for (int i = from; i < to; i++) {
+            if (!isNameChar(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isNameChar(char c) {
+        return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 }

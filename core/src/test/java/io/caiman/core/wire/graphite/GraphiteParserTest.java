@@ -45,6 +45,38 @@ class GraphiteParserTest {
     }
 
     @Test
+    void shouldReadMappingsAsGraphiteExporterDoes() {
+        GraphiteMappings rules = GraphiteMappings.parse(String.join("\n",
+                "mappings:",
+                "  - match: 'jobs\\.(?P<queue>[[:alpha:]]+)\\.(\\d+)'", // RE2: a Go-style named group, a POSIX class
+                "    match_type: regex",
+                "    name: job_${queue}_total",
+                "    labels: {shard: '$2', raw: '$$2', odd: '$2x', brace: '${2}x', lone: 'a$'}",
+                "  - match: jobs.*.*", // a glob is tried before every regex, wherever it stands
+                "    name: jobs_glob",
+                "    labels: {queue: $1}",
+                "  - match: 'cache\\.(hits|misses)'", // found anywhere in the path, as Go's regexp finds it
+                "    match_type: regex",
+                "    name: cache_$1",
+                "  - match: '^(a+)+$'", // backtracks exponentially in java.util.regex; linear in RE2
+                "    match_type: regex",
+                "    name: many_a",
+                ""), "gx.yaml");
+        GraphiteMappings.Mapped glob = rules.map("jobs.mail.7");
+        assertThat(glob.name()).isEqualTo("jobs_glob");
+        assertThat(glob.labels()).containsEntry("queue", "mail");
+        GraphiteMappings.Mapped regex = rules.map("jobs.mail.7.retries");
+        assertThat(regex.name()).isEqualTo("job_mail_total");
+        assertThat(regex.labels()).containsEntry("shard", "7").containsEntry("raw", "$2").containsEntry("odd", "")
+                .containsEntry("brace", "7x").containsEntry("lone", "a$");
+        assertThat(rules.map("app.cache.hits.5m").name()).isEqualTo("cache_hits");
+        long t0 = System.nanoTime();
+        assertThat(rules.map("a".repeat(5_000) + "b")).isNull();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(2));
+        assertThat(rules.map("aaa").name()).isEqualTo("many_a");
+    }
+
+    @Test
     void shouldNameEveryBadLineAndKeepTheGoodOnes() {
         ParseResult r = parse("a.b 1\nc.d x 10\ne.f 1 never\ng.h.i 2 -1\ni;k=v;k=w 1 1\nj;=v 1 1\nx.y 1 1\n");
         assertThat(r.samples()).extracting(ParsedSample::name).containsExactly("g_h_i");
