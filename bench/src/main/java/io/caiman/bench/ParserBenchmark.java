@@ -115,6 +115,29 @@ public class ParserBenchmark {
         return graphite.parse(graphiteBody, 0L).result();
     }
 
+    /** Graphite through a graphite_exporter mapping file of globs and a regex, node_exporter-like paths. */
+    private final io.caiman.core.wire.graphite.GraphiteParser graphiteMapped = new io.caiman.core.wire.graphite.GraphiteParser(
+            io.caiman.core.wire.SampleLimits.GENEROUS, io.caiman.core.wire.graphite.GraphiteMappings.parse(String.join("\n",
+                    "mappings:",
+                    "  - match: debug.*",
+                    "    action: drop",
+                    "  - match: node.cpu.*.*",
+                    "    name: node_cpu_${1}_${2}",
+                    "  - match: node.memory.*.*",
+                    "    name: node_memory_${1}_${2}",
+                    "  - match: node.network.*.*.*",
+                    "    name: node_network_${1}_${2}_${3}",
+                    "  - match: 'node\\.disk\\.(\\w+)\\.(\\w+)'",
+                    "    match_type: regex",
+                    "    name: node_disk_${1}_${2}",
+                    ""), "bench.yaml"));
+
+    @Benchmark
+    @OperationsPerInvocation(Payloads.SERIES)
+    public ParseResult graphiteMapped() {
+        return graphiteMapped.parse(graphiteBody, 0L).result();
+    }
+
     @Benchmark
     @OperationsPerInvocation(Payloads.SERIES)
     public int baselineTextScan() throws IOException {

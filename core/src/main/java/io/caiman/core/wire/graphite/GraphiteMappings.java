@@ -45,8 +45,13 @@ public final class GraphiteMappings {
     /** What a rule makes of a path: a name and labels, or a drop. */
     public record Mapped(String name, Map<String, String> labels, boolean drop) {}
 
-    private record Rule(int index, Pattern pattern, boolean regex, String name, Map<String, String> labels,
-            boolean drop) {}
+    /**
+     * A rule. A glob whose every {@code *} is a whole path component (all that graphite_exporter's globs allow)
+     * keeps its components, matched without a regular expression, twice as fast as RE2/J (ParserBenchmark
+     * {@code graphiteMapped}); another glob, and a regex, keep their {@code pattern}.
+     */
+    private record Rule(int index, Pattern pattern, String[] components, boolean regex, String name,
+            Map<String, String> labels, boolean drop) {}
 
     /** A glob's reference to a capture: {@code $1} or {@code ${1}}. */
     private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile("\\$(?:\\{(\\d+)\\}|(\\d+))");
@@ -137,7 +142,9 @@ public final class GraphiteMappings {
                 labels.keySet().stream().map(Naming::validateLabelName).filter(p -> p != null)
                         .forEach(p -> problems.add(at + ".labels: " + p));
             }
-            rules.add(new Rule(i, pattern, type.equals("regex"), name, labels, action.equals("drop")));
+            String[] components = type.equals("glob") ? wholeComponents(match) : null;
+            rules.add(new Rule(i, components != null ? null : pattern, components, type.equals("regex"), name, labels,
+                    action.equals("drop")));
         }
         // graphite_exporter tries its globs (a state machine) before its regular expressions
         rules.sort(java.util.Comparator.comparing(Rule::regex));
@@ -148,8 +155,55 @@ public final class GraphiteMappings {
         return new GraphiteMappings(List.copyOf(rules));
     }
 
+    /** A glob's components when each {@code *} in it is a whole component, else {@code null}. */
+    static String[] wholeComponents(String glob) {
+        String[] parts = glob.split("\\.", -1);
+        for (String part : parts) {
+            if (part.contains("*") && !part.equals("*")) {
+                return null;
+            }
+        }
+        return parts;
+    }
+
+    /**
+     * The captures of {@code path} by a glob of whole components: the path, then one for each {@code *} (a component
+     * of at least one character); {@code null} when the path has other components.
+     */
+    static String[] matchComponents(String[] components, String path) {
+        int stars = 0;
+        for (String c : components) {
+            if (c.equals("*")) {
+                stars++;
+            }
+        }
+        String[] captures = new String[stars + 1];
+        captures[0] = path;
+        int from = 0;
+        int star = 1;
+        for (int i = 0; i < components.length; i++) {
+            int dot = path.indexOf('.', from);
+            boolean last = i == components.length - 1;
+            if (last != (dot < 0)) {
+                return null; // more components, or fewer, than the glob
+            }
+            int end = last ? path.length() : dot;
+            String c = components[i];
+            if (c.equals("*")) {
+                if (end == from) {
+                    return null;
+                }
+                captures[star++] = path.substring(from, end);
+            } else if (end - from != c.length() || !path.startsWith(c, from)) {
+                return null;
+            }
+            from = end + 1;
+        }
+        return captures;
+    }
+
     /** A glob as graphite_exporter reads it: {@code *} stands for any run of characters other than a dot. */
-    private static Pattern glob(String glob) {
+    static Pattern glob(String glob) {
         StringBuilder re = new StringBuilder();
         String[] parts = glob.split("\\*", -1);
         for (int i = 0; i < parts.length; i++) {
@@ -164,27 +218,57 @@ public final class GraphiteMappings {
     /** What the first matching rule makes of {@code path}, or {@code null} when none matches. */
     public Mapped map(String path) {
         for (Rule rule : rules) {
-            Matcher m = rule.pattern.matcher(path);
-            if (!(rule.regex ? m.find() : m.matches())) {
-                continue;
+            String[] captures;
+            Matcher m = null;
+            if (rule.components != null) {
+                captures = matchComponents(rule.components, path);
+                if (captures == null) {
+                    continue;
+                }
+            } else {
+                m = rule.pattern.matcher(path);
+                if (!(rule.regex ? m.find() : m.matches())) {
+                    continue;
+                }
+                captures = null;
             }
             if (rule.drop) {
                 return new Mapped(null, Map.of(), true);
             }
+            java.util.function.Function<String, String> expand;
+            if (rule.regex) {
+                Matcher found = m;
+                expand = t -> expandGo(t, rule.pattern, found);
+            } else {
+                String[] groups = captures != null ? captures : groupsOf(m);
+                expand = t -> expand(t, groups);
+            }
             Map<String, String> labels = new LinkedHashMap<>();
-            rule.labels.forEach((k, v) -> labels.put(k, rule.regex ? expandGo(v, rule.pattern, m) : expand(v, m)));
-            return new Mapped(rule.regex ? expandGo(rule.name, rule.pattern, m) : expand(rule.name, m), labels, false);
+            rule.labels.forEach((k, v) -> labels.put(k, expand.apply(v)));
+            return new Mapped(expand.apply(rule.name), labels, false);
         }
         return null;
     }
 
-    /** A glob's template: {@code $1} and {@code ${1}} are its captures (an absent one is empty). */
-    private static String expand(String template, Matcher m) {
+    /** The path, then each capture. */
+    static String[] groupsOf(Matcher m) {
+        String[] groups = new String[m.groupCount() + 1];
+        for (int i = 0; i < groups.length; i++) {
+            groups[i] = m.group(i);
+        }
+        return groups;
+    }
+
+    /** A glob's template: {@code $1} and {@code ${1}} are its captures, {@code $0} the path (an absent one is empty). */
+    private static String expand(String template, String[] groups) {
+        if (template.indexOf('$') < 0) {
+            return template;
+        }
         java.util.regex.Matcher ref = REFERENCE.matcher(template);
         StringBuilder sb = new StringBuilder();
         while (ref.find()) {
             int group = Integer.parseInt(ref.group(1) != null ? ref.group(1) : ref.group(2));
-            String value = group <= m.groupCount() && m.group(group) != null ? m.group(group) : "";
+            String value = group < groups.length && groups[group] != null ? groups[group] : "";
             ref.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(value));
         }
         ref.appendTail(sb);

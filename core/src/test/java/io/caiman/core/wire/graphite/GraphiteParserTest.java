@@ -126,6 +126,28 @@ class GraphiteParserTest {
         assertThat(MixedLines.detect("cpu usage=1 1700000000000000000")).isEqualTo(Format.INFLUX);
     }
 
+    /** Globs of whole components are matched without a regular expression, exactly as their pattern matches. */
+    @Property(tries = 3000)
+    void shouldMatchGlobsOfWholeComponentsAsTheirPatternDoes(
+            @ForAll("globs") String glob, @ForAll("paths") String path) {
+        String[] components = GraphiteMappings.wholeComponents(glob);
+        assertThat(components).isNotNull();
+        com.google.re2j.Matcher m = GraphiteMappings.glob(glob).matcher(path);
+        String[] byPattern = m.matches() ? GraphiteMappings.groupsOf(m) : null;
+        assertThat(GraphiteMappings.matchComponents(components, path)).as("%s on %s", glob, path).isEqualTo(byPattern);
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> globs() {
+        return net.jqwik.api.Arbitraries.of("*", "a", "ab", "").list().ofMinSize(1).ofMaxSize(4)
+                .map(parts -> String.join(".", parts));
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<String> paths() {
+        return net.jqwik.api.Arbitraries.strings().withChars("ab.").ofMaxLength(9);
+    }
+
     @Property(tries = 2000)
     void shouldNeverThrowOnArbitraryBytes(@ForAll byte[] chunk) {
         new GraphiteParser(SampleLimits.GENEROUS, RULES).parse(chunk, 0);
