@@ -4,6 +4,7 @@ import io.caiman.core.config.ClientTls;
 import io.caiman.core.http.ClientSsl;
 import io.caiman.core.http.HttpError;
 import io.caiman.core.http.HttpExchange;
+import io.caiman.core.http.ResponseDeadline;
 import io.caiman.core.model.Labels;
 import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
@@ -123,8 +124,8 @@ public final class TargetCrawler {
         HttpRequest.Builder request = request(target, target.url());
         CompletableFuture<HttpResponse<byte[]>> response;
         try {
-            response = withinTimeout(client(target).sendAsync(request.build(), info -> new LimitedBody(maxBytes)),
-                    target);
+            response = ResponseDeadline.within(client(target).sendAsync(request.build(),
+                    info -> new LimitedBody(maxBytes)), target.timeout());
         } catch (IllegalArgumentException | io.caiman.error.CaimanException e) {
             return CompletableFuture.completedFuture(result(target, slot, startedMs, t0, List.of(),
                     "cannot send the request: " + e.getMessage()));
@@ -149,10 +150,10 @@ public final class TargetCrawler {
         CompletableFuture<HttpResponse<byte[]>> nodes;
         try {
             HttpClient c = client(target);
-            health = withinTimeout(c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.HEALTH_PATH))
-                    .build(), info -> new LimitedBody(maxBytes)), target);
-            nodes = withinTimeout(c.sendAsync(request(target, URI.create(base + ElasticsearchMetrics.NODE_STATS_PATH))
-                    .build(), info -> new LimitedBody(maxBytes)), target);
+            health = ResponseDeadline.within(c.sendAsync(request(target, URI.create(base
+                    + ElasticsearchMetrics.HEALTH_PATH)).build(), info -> new LimitedBody(maxBytes)), target.timeout());
+            nodes = ResponseDeadline.within(c.sendAsync(request(target, URI.create(base
+                    + ElasticsearchMetrics.NODE_STATS_PATH)).build(), info -> new LimitedBody(maxBytes)), target.timeout());
         } catch (IllegalArgumentException | io.caiman.error.CaimanException e) {
             return CompletableFuture.completedFuture(result(target, slot, startedMs, t0, List.of(),
                     "cannot send the request: " + e.getMessage()));
@@ -236,10 +237,6 @@ public final class TargetCrawler {
             }
         });
         return Labels.of(merged);
-    }
-
-    private static <T> CompletableFuture<T> withinTimeout(CompletableFuture<T> response, CrawlTarget target) {
-        return io.caiman.core.http.ResponseDeadline.within(response, target.timeout());
     }
 
     private static String describe(Throwable failure, CrawlTarget target) {

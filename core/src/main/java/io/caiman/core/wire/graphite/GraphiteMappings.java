@@ -46,12 +46,193 @@ public final class GraphiteMappings {
     public record Mapped(String name, Map<String, String> labels, boolean drop) {}
 
     /**
-     * A rule. A glob whose every {@code *} is a whole path component (all that graphite_exporter's globs allow)
-     * keeps its components, matched without a regular expression, twice as fast as RE2/J (ParserBenchmark
-     * {@code graphiteMapped}); another glob, and a regex, keep their {@code pattern}.
+     * A rule, read once at load. A glob whose every {@code *} is a whole path component (all that graphite_exporter's
+     * globs allow) is matched by its components, without a regular expression, twice as fast as RE2/J (ParserBenchmark
+     * {@code graphiteMapped}); another glob and a regex by their {@code pattern}.
      */
-    private record Rule(int index, Pattern pattern, String[] components, boolean regex, String name,
-            Map<String, String> labels, boolean drop) {}
+    private record Rule(Pattern pattern, Glob glob, boolean regex, Template name, Map<String, Template> labels,
+            boolean drop) {
+
+        /** The path, then each capture, when the rule matches {@code path}; else {@code null}. */
+        String[] captures(String path) {
+            if (glob != null) {
+                return glob.match(path);
+            }
+            Matcher m = pattern.matcher(path);
+            if (!(regex ? m.find() : m.matches())) {
+                return null;
+            }
+            String[] groups = new String[m.groupCount() + 1];
+            for (int i = 0; i < groups.length; i++) {
+                groups[i] = m.group(i);
+            }
+            return groups;
+        }
+    }
+
+    /** A glob of whole components: each is {@code *} (one component of at least one character) or literal. */
+    record Glob(String[] components, int stars) {
+
+        /** The glob of {@code text} when each {@code *} in it is a whole component, else {@code null}. */
+        static Glob of(String text) {
+            String[] parts = text.split("\\.", -1);
+            int stars = 0;
+            for (String part : parts) {
+                if (part.equals("*")) {
+                    stars++;
+                } else if (part.contains("*")) {
+                    return null;
+                }
+            }
+            return new Glob(parts, stars);
+        }
+
+        /** The path, then one capture for each {@code *}; {@code null} when the path has other components. */
+        String[] match(String path) {
+            String[] captures = new String[stars + 1];
+            captures[0] = path;
+            int from = 0;
+            int star = 1;
+            for (int i = 0; i < components.length; i++) {
+                int dot = path.indexOf('.', from);
+                boolean last = i == components.length - 1;
+                if (last != (dot < 0)) {
+                    return null; // more components, or fewer, than the glob
+                }
+                int end = last ? path.length() : dot;
+                String c = components[i];
+                if (c.equals("*")) {
+                    if (end == from) {
+                        return null;
+                    }
+                    captures[star++] = path.substring(from, end);
+                } else if (end - from != c.length() || !path.startsWith(c, from)) {
+                    return null;
+                }
+                from = end + 1;
+            }
+            return captures;
+        }
+    }
+
+    /**
+     * A name or label template, read once at load: literal text, each followed by the capture it refers to (its
+     * number; -1 for one that does not exist, which is empty).
+     */
+    record Template(String[] literals, int[] groups) {
+
+        String apply(String[] captures) {
+            if (groups.length == 0) {
+                return literals[0];
+            }
+            StringBuilder sb = new StringBuilder(literals[0]);
+            for (int i = 0; i < groups.length; i++) {
+                int g = groups[i];
+                if (g >= 0 && g < captures.length && captures[g] != null) {
+                    sb.append(captures[g]);
+                }
+                sb.append(literals[i + 1]);
+            }
+            return sb.toString();
+        }
+
+        /** A glob's template: {@code $1} and {@code ${1}} are its captures, {@code $0} the path. */
+        static Template glob(String text) {
+            List<String> literals = new ArrayList<>();
+            List<Integer> groups = new ArrayList<>();
+            java.util.regex.Matcher ref = REFERENCE.matcher(text);
+            int from = 0;
+            while (ref.find()) {
+                literals.add(text.substring(from, ref.start()));
+                groups.add(number(ref.group(1) != null ? ref.group(1) : ref.group(2)));
+                from = ref.end();
+            }
+            literals.add(text.substring(from));
+            return of(literals, groups);
+        }
+
+        /**
+         * A regex's template as Go's {@code Regexp.ExpandString} reads it: {@code $$} is a dollar; {@code $name} and
+         * {@code ${name}}, a name being letters, digits and underscores (the longest run after a bare {@code $}), are
+         * the capture of that number or name, or nothing when there is none; a {@code $} that starts neither stays.
+         */
+        static Template go(String text, Pattern pattern) {
+            List<String> literals = new ArrayList<>();
+            List<Integer> groups = new ArrayList<>();
+            StringBuilder literal = new StringBuilder();
+            int i = 0;
+            while (i < text.length()) {
+                char c = text.charAt(i);
+                if (c != '$' || i + 1 == text.length()) {
+                    literal.append(c);
+                    i++;
+                    continue;
+                }
+                if (text.charAt(i + 1) == '$') {
+                    literal.append('$');
+                    i += 2;
+                    continue;
+                }
+                int from;
+                int to;
+                int next;
+                if (text.charAt(i + 1) == '{') {
+                    from = i + 2;
+                    to = text.indexOf('}', from);
+                    next = to + 1;
+                } else {
+                    from = i + 1;
+                    to = from;
+                    while (to < text.length() && isNameChar(text.charAt(to))) {
+                        to++;
+                    }
+                    next = to;
+                }
+                if (to < 0 || !isName(text, from, to)) {
+                    literal.append(c); // not a reference: Go writes the dollar and goes on
+                    i++;
+                    continue;
+                }
+                String name = text.substring(from, to);
+                Integer named = pattern.namedGroups().get(name);
+                literals.add(literal.toString());
+                literal.setLength(0);
+                groups.add(name.chars().allMatch(Character::isDigit) ? number(name) : named != null ? named : -1);
+                i = next;
+            }
+            literals.add(literal.toString());
+            return of(literals, groups);
+        }
+
+        private static Template of(List<String> literals, List<Integer> groups) {
+            return new Template(literals.toArray(String[]::new), groups.stream().mapToInt(Integer::intValue).toArray());
+        }
+
+        /** A capture's number; -1 (none) for one too large to be one. */
+        private static int number(String digits) {
+            try {
+                return Integer.parseInt(digits);
+            } catch (NumberFormatException tooLarge) {
+                return -1;
+            }
+        }
+
+        private static boolean isName(String s, int from, int to) {
+            if (from >= to) {
+                return false;
+            }
+            for (int i = from; i < to; i++) {
+                if (!isNameChar(s.charAt(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean isNameChar(char c) {
+            return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        }
+    }
 
     /** A glob's reference to a capture: {@code $1} or {@code ${1}}. */
     private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile("\\$(?:\\{(\\d+)\\}|(\\d+))");
@@ -142,8 +323,12 @@ public final class GraphiteMappings {
                 labels.keySet().stream().map(Naming::validateLabelName).filter(p -> p != null)
                         .forEach(p -> problems.add(at + ".labels: " + p));
             }
-            String[] components = type.equals("glob") ? wholeComponents(match) : null;
-            rules.add(new Rule(i, components != null ? null : pattern, components, type.equals("regex"), name, labels,
+            boolean regex = type.equals("regex");
+            Glob glob = regex ? null : Glob.of(match);
+            Map<String, Template> templates = new LinkedHashMap<>();
+            labels.forEach((k, v) -> templates.put(k, regex ? Template.go(v, pattern) : Template.glob(v)));
+            Template nameTemplate = name == null ? null : regex ? Template.go(name, pattern) : Template.glob(name);
+            rules.add(new Rule(glob != null ? null : pattern, glob, regex, nameTemplate, templates,
                     action.equals("drop")));
         }
         // graphite_exporter tries its globs (a state machine) before its regular expressions
@@ -153,53 +338,6 @@ public final class GraphiteMappings {
                     + " in the Graphite mapping file:\n" + String.join("\n", problems));
         }
         return new GraphiteMappings(List.copyOf(rules));
-    }
-
-    /** A glob's components when each {@code *} in it is a whole component, else {@code null}. */
-    static String[] wholeComponents(String glob) {
-        String[] parts = glob.split("\\.", -1);
-        for (String part : parts) {
-            if (part.contains("*") && !part.equals("*")) {
-                return null;
-            }
-        }
-        return parts;
-    }
-
-    /**
-     * The captures of {@code path} by a glob of whole components: the path, then one for each {@code *} (a component
-     * of at least one character); {@code null} when the path has other components.
-     */
-    static String[] matchComponents(String[] components, String path) {
-        int stars = 0;
-        for (String c : components) {
-            if (c.equals("*")) {
-                stars++;
-            }
-        }
-        String[] captures = new String[stars + 1];
-        captures[0] = path;
-        int from = 0;
-        int star = 1;
-        for (int i = 0; i < components.length; i++) {
-            int dot = path.indexOf('.', from);
-            boolean last = i == components.length - 1;
-            if (last != (dot < 0)) {
-                return null; // more components, or fewer, than the glob
-            }
-            int end = last ? path.length() : dot;
-            String c = components[i];
-            if (c.equals("*")) {
-                if (end == from) {
-                    return null;
-                }
-                captures[star++] = path.substring(from, end);
-            } else if (end - from != c.length() || !path.startsWith(c, from)) {
-                return null;
-            }
-            from = end + 1;
-        }
-        return captures;
     }
 
     /** A glob as graphite_exporter reads it: {@code *} stands for any run of characters other than a dot. */
@@ -218,145 +356,17 @@ public final class GraphiteMappings {
     /** What the first matching rule makes of {@code path}, or {@code null} when none matches. */
     public Mapped map(String path) {
         for (Rule rule : rules) {
-            String[] captures;
-            Matcher m = null;
-            if (rule.components != null) {
-                captures = matchComponents(rule.components, path);
-                if (captures == null) {
-                    continue;
-                }
-            } else {
-                m = rule.pattern.matcher(path);
-                if (!(rule.regex ? m.find() : m.matches())) {
-                    continue;
-                }
-                captures = null;
+            String[] captures = rule.captures(path);
+            if (captures == null) {
+                continue;
             }
             if (rule.drop) {
                 return new Mapped(null, Map.of(), true);
             }
-            java.util.function.Function<String, String> expand;
-            if (rule.regex) {
-                Matcher found = m;
-                expand = t -> expandGo(t, rule.pattern, found);
-            } else {
-                String[] groups = captures != null ? captures : groupsOf(m);
-                expand = t -> expand(t, groups);
-            }
             Map<String, String> labels = new LinkedHashMap<>();
-            rule.labels.forEach((k, v) -> labels.put(k, expand.apply(v)));
-            return new Mapped(expand.apply(rule.name), labels, false);
+            rule.labels.forEach((k, v) -> labels.put(k, v.apply(captures)));
+            return new Mapped(rule.name.apply(captures), labels, false);
         }
         return null;
-    }
-
-    /** The path, then each capture. */
-    static String[] groupsOf(Matcher m) {
-        String[] groups = new String[m.groupCount() + 1];
-        for (int i = 0; i < groups.length; i++) {
-            groups[i] = m.group(i);
-        }
-        return groups;
-    }
-
-    /** A glob's template: {@code $1} and {@code ${1}} are its captures, {@code $0} the path (an absent one is empty). */
-    private static String expand(String template, String[] groups) {
-        if (template.indexOf('$') < 0) {
-            return template;
-        }
-        java.util.regex.Matcher ref = REFERENCE.matcher(template);
-        StringBuilder sb = new StringBuilder();
-        while (ref.find()) {
-            int group = Integer.parseInt(ref.group(1) != null ? ref.group(1) : ref.group(2));
-            String value = group < groups.length && groups[group] != null ? groups[group] : "";
-            ref.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(value));
-        }
-        ref.appendTail(sb);
-        return sb.toString();
-    }
-
-    /**
-     * A regex's template as Go's {@code Regexp.ExpandString} reads it: {@code $$} is a dollar; {@code $name} and
-     * {@code ${name}}, a name being letters, digits and underscores (the longest run after a bare {@code $}), are the
-     * capture of that number or name, or nothing when there is none; a {@code $} that starts neither stays as it is.
-     */
-    static String expandGo(String template, Pattern pattern, Matcher m) {
-        StringBuilder sb = new StringBuilder();
-        int i = 0;
-        while (i < template.length()) {
-            char c = template.charAt(i);
-            if (c != '$' || i + 1 == template.length()) {
-                sb.append(c);
-                i++;
-                continue;
-            }
-            if (template.charAt(i + 1) == '$') {
-                sb.append('$');
-                i += 2;
-                continue;
-            }
-            int from;
-            int to;
-            int next;
-            if (template.charAt(i + 1) == '{') {
-                from = i + 2;
-                to = template.indexOf('}', from);
-                next = to + 1;
-                if (to < 0 || !isName(template, from, to)) {
-                    sb.append(c); // not a reference: Go writes the dollar and goes on
-                    i++;
-                    continue;
-                }
-            } else {
-                from = i + 1;
-                to = from;
-                while (to < template.length() && isNameChar(template.charAt(to))) {
-                    to++;
-                }
-                next = to;
-                if (to == from) {
-                    sb.append(c);
-                    i++;
-                    continue;
-                }
-            }
-            sb.append(capture(template.substring(from, to), pattern, m));
-            i = next;
-        }
-        return sb.toString();
-    }
-
-    private static String capture(String name, Pattern pattern, Matcher m) {
-        int group = -1;
-        if (name.chars().allMatch(Character::isDigit)) {
-            try {
-                group = Integer.parseInt(name);
-            } catch (NumberFormatException tooLarge) {
-                return "";
-            }
-        } else if (pattern.namedGroups().get(name) != null) {
-            group = pattern.namedGroups().get(name);
-        }
-        if (group < 0 || group > m.groupCount()) {
-            return "";
-        }
-        String value = m.group(group);
-        return value == null ? "" : value;
-    }
-
-    private static boolean isName(String s, int from, int to) {
-        if (from >= to) {
-            return false;
-        }
-        for (int i = from; i < to; i++) {
-            if (!isNameChar(s.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean isNameChar(char c) {
-        return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     }
 }

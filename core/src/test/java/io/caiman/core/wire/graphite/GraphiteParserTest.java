@@ -130,11 +130,17 @@ class GraphiteParserTest {
     @Property(tries = 3000)
     void shouldMatchGlobsOfWholeComponentsAsTheirPatternDoes(
             @ForAll("globs") String glob, @ForAll("paths") String path) {
-        String[] components = GraphiteMappings.wholeComponents(glob);
+        GraphiteMappings.Glob components = GraphiteMappings.Glob.of(glob);
         assertThat(components).isNotNull();
         com.google.re2j.Matcher m = GraphiteMappings.glob(glob).matcher(path);
-        String[] byPattern = m.matches() ? GraphiteMappings.groupsOf(m) : null;
-        assertThat(GraphiteMappings.matchComponents(components, path)).as("%s on %s", glob, path).isEqualTo(byPattern);
+        String[] byPattern = null;
+        if (m.matches()) {
+            byPattern = new String[m.groupCount() + 1];
+            for (int i = 0; i < byPattern.length; i++) {
+                byPattern[i] = m.group(i);
+            }
+        }
+        assertThat(components.match(path)).as("%s on %s", glob, path).isEqualTo(byPattern);
     }
 
     @net.jqwik.api.Provide
