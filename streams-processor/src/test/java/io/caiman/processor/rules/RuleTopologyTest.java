@@ -163,6 +163,26 @@ class RuleTopologyTest {
         }
     }
 
+    /** The per-series stage tells series no rule can match apart by their key's bytes; none a rule selects is lost. */
+    @Test
+    void shouldCountExactlyTheSeriesEachRuleSelectsByNameAndLabels() {
+        try (Rig rig = new Rig(rule("{__name__=~\"http_.*\", job=\"api\"}", "1m", List.of(), List.of(), "count_samples"),
+                rule("up{instance!=\"b\"}", "1m", List.of(), List.of(), "count_samples"))) {
+            rig.send("http_requests_total{instance=\"a\",job=\"api\"}", 1, T + 1_000);
+            rig.send("http_errors{job=\"api\"}", 1, T + 2_000);
+            rig.send("http_requests_total{job=\"web\"}", 1, T + 3_000);
+            rig.send("http_requests_total{job=\"web\",path=\"x,job=\\\"api\\\"\"}", 1, T + 4_000); // the text, not the label
+            rig.send("other{job=\"api\"}", 1, T + 5_000);
+            rig.send("up{instance=\"a\"}", 1, T + 6_000);
+            rig.send("up{instance=\"b\"}", 1, T + 7_000);
+            rig.send("up", 1, T + 8_000);
+            rig.send("up", 1, T + MINUTE + 5_000);
+            Map<String, Double> v = rig.values();
+            assertThat(v).containsOnly(Map.entry("http_requests_total:1m_count_samples@0", 1.0),
+                    Map.entry("http_errors:1m_count_samples@0", 1.0), Map.entry("up:1m_count_samples@0", 2.0));
+        }
+    }
+
     @Test
     void shouldNameOutputsAsVmagentDoes() {
         try (Rig rig = new Rig(rule("m", "30s", List.of(), List.of("instance"), "sum_samples"),
