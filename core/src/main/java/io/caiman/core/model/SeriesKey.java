@@ -172,6 +172,17 @@ public final class SeriesKey implements Comparable<SeriesKey> {
         }
     }
 
+    /** Whether {@code b} may appear in a tenant ({@link Naming#validateTenant}). */
+    static boolean isTenantByte(byte b) {
+        return (CLASSES[b & 0xFF] & TENANT) != 0;
+    }
+
+    /** Whether {@code b} may start ({@code first}) or continue a metric name ({@code metric}) or a label name. */
+    static boolean isNameByte(byte b, boolean metric, boolean first) {
+        int k = metric ? (first ? NAME_START : NAME) : (first ? LABEL_START : LABEL);
+        return (CLASSES[b & 0xFF] & k) != 0;
+    }
+
     /**
      * The fast half of {@link #check}: whether the bytes are a key exactly as {@link SeriesKey#bytes} writes one
      * (labels in strictly increasing order, one comma between them), in one pass over a table of byte classes. It

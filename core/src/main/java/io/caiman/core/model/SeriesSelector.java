@@ -124,10 +124,31 @@ public final class SeriesSelector {
 
     private final String text;
     private final List<Matcher> matchers;
+    /** Per matcher, for {@link #matches(KeyLayout)}: its label's name as bytes, {@code null} for {@code __name__}. */
+    private final byte[][] labelBytes;
+    /**
+     * Per matcher: its value as a key writes it (escaped in a label's value, as it is in a metric name), for
+     * {@code =} and {@code !=}.
+     */
+    private final byte[][] valueBytes;
 
     private SeriesSelector(String text, List<Matcher> matchers) {
         this.text = text;
         this.matchers = List.copyOf(matchers);
+        this.labelBytes = new byte[matchers.size()][];
+        this.valueBytes = new byte[matchers.size()][];
+        for (int i = 0; i < matchers.size(); i++) {
+            Matcher m = matchers.get(i);
+            boolean name = m.label.equals("__name__");
+            labelBytes[i] = name ? null : m.label.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            StringBuilder value = new StringBuilder();
+            if (name) {
+                value.append(m.value);
+            } else {
+                SeriesKey.escape(value, m.value);
+            }
+            valueBytes[i] = value.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
     }
 
     public List<Matcher> matchers() {
@@ -139,6 +160,44 @@ public final class SeriesSelector {
         for (Matcher m : matchers) {
             String actual = m.label.equals("__name__") ? key.name() : key.labels().get(m.label);
             if (!m.matches(actual)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the series of the key {@code key} has read is selected: the same answer as {@link #matches(SeriesKey)}
+     * on the parsed key, from the key's bytes. A key's values are escaped, and escaping maps distinct values to
+     * distinct bytes, so {@code =} and {@code !=} compare the bytes; a regular expression gets the value unescaped.
+     */
+    public boolean matches(KeyLayout key) {
+        byte[] k = key.key();
+        for (int i = 0; i < matchers.size(); i++) {
+            Matcher m = matchers.get(i);
+            int from;
+            int to;
+            int label = -1;
+            if (labelBytes[i] == null) {
+                from = key.nameStart();
+                to = key.nameEnd();
+            } else {
+                label = key.find(labelBytes[i]);
+                if (label < 0) {
+                    if (!m.matches(null)) {
+                        return false;
+                    }
+                    continue;
+                }
+                from = key.valueStart(label);
+                to = key.valueEnd(label);
+            }
+            boolean selected = switch (m.op) {
+                case EQUAL -> java.util.Arrays.equals(k, from, to, valueBytes[i], 0, valueBytes[i].length);
+                case NOT_EQUAL -> !java.util.Arrays.equals(k, from, to, valueBytes[i], 0, valueBytes[i].length);
+                case REGEX, NOT_REGEX -> m.matches(label < 0 ? key.name() : key.value(label));
+            };
+            if (!selected) {
                 return false;
             }
         }

@@ -26,6 +26,22 @@ class KeyAdmissionTest {
         }
     }
 
+    @Property(tries = 3000)
+    void shouldSelectFromAKeysBytesAsFromItsParsedForm(@ForAll("selectors") List<String> selectors,
+            @ForAll("keys") SeriesKey key) {
+        KeyLayout layout = new KeyLayout();
+        boolean read = layout.read(key.bytes());
+        Statistics.label("read from bytes").collect(read);
+        if (read) {
+            for (String selector : selectors) {
+                SeriesSelector s = SeriesSelector.parse(selector);
+                assertThat(s.matches(layout)).as("%s on %s", selector, key).isEqualTo(s.matches(key));
+            }
+        } else {
+            assertThat(key.toString()).as("only keys with non-ASCII values are left to a parse").matches("(?s).*[^\\x00-\\x7f].*");
+        }
+    }
+
     @Test
     void shouldRefuseKeysByNameAndExactLabelsWithoutParsingThem() {
         KeyAdmission admission = KeyAdmission.of(List.of(SeriesSelector.parse("http_requests_total{job=\"api\"}"),
@@ -49,7 +65,8 @@ class KeyAdmissionTest {
     @Provide
     Arbitrary<SeriesKey> keys() {
         Arbitrary<String> names = Arbitraries.of("up", "http_requests_total", "http_errors", "node_load1", "api");
-        Arbitrary<String> values = Arbitraries.of("", "api", "web", "a\"b", "x,job=\"api\"", "5xx", "ap");
+        Arbitrary<String> values = Arbitraries.of("", "api", "web", "a\"b", "x,job=\"api\"", "5xx", "ap", "a\\b",
+                "line\nbreak", "caf\u00e9", "\\n");
         return Combinators.combine(Arbitraries.of("default", "team-a"), names, values, values, values)
                 .as((tenant, name, job, code, path) -> SeriesKey.of(tenant, name,
                         Labels.ofPairs(new String[] {"job", job, "code", code, "path", path})));
@@ -60,7 +77,8 @@ class KeyAdmissionTest {
         Arbitrary<String> names = Arbitraries.of("up", "http_requests_total", "", "{__name__=~\"http_.*\"}",
                 "{__name__=~\"api|up\"}", "{__name__!=\"up\"}", "{__name__=~\".*\"}");
         Arbitrary<String> matchers = Arbitraries.of("job=\"api\"", "job=\"\"", "job!=\"web\"", "code=~\"5.*\"",
-                "path=\"a\\\"b\"", "path=\"x,job=\\\"api\\\"\"", "job=~\"ap\"", "job=\"ap\"");
+                "path=\"a\\\"b\"", "path=\"x,job=\\\"api\\\"\"", "job=~\"ap\"", "job=\"ap\"",
+                "path=\"a\\\\b\"", "path=~\"line\\nbreak\"", "path=~\".*\\\\.*\"", "path!=\"\\\\n\"", "code=~\"5xx|\"");
         Arbitrary<String> one = Combinators.combine(names, matchers.list().ofMaxSize(2)).as((name, ms) -> {
             if (name.startsWith("{")) {
                 String inner = name.substring(1, name.length() - 1);

@@ -1,6 +1,7 @@
 package io.caiman.processor.rules;
 
 import io.caiman.core.config.RuleConfig;
+import io.caiman.core.model.KeyLayout;
 import io.caiman.core.model.Labels;
 import io.caiman.core.model.SeriesKey;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +30,8 @@ public final class CompiledRule {
     final double[] bounds;
     private final Set<String> by;
     private final Set<String> without;
+    /** {@link #by} or else {@link #without} as bytes, for {@link #groupKey(KeyLayout)}. */
+    private final byte[][] named;
 
     public CompiledRule(RuleConfig config) {
         this.config = config;
@@ -52,6 +55,8 @@ public final class CompiledRule {
         this.bounds = b;
         this.by = Set.copyOf(config.by());
         this.without = Set.copyOf(config.without());
+        this.named = (by.isEmpty() ? without : by).stream()
+                .map(n -> n.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
     }
 
     public RuleConfig config() {
@@ -104,6 +109,59 @@ public final class CompiledRule {
             }
         });
         return SeriesKey.of(input.tenant(), input.name(), Labels.of(kept));
+    }
+
+    /** {@link #matches(SeriesKey)} on the key {@code key} has read. */
+    public boolean matches(KeyLayout key) {
+        return config.match().matches(key);
+    }
+
+    /**
+     * {@code key(group(parsed).bytes())} for the key {@code key} has read, from its bytes: its tenant and name, then
+     * the labels the group keeps, each as the key writes it (they are in order there already).
+     */
+    byte[] groupKey(KeyLayout key) {
+        byte[] k = key.key();
+        int labels = key.labels();
+        int length = idBytes.length + key.nameEnd();
+        int kept = 0;
+        long keep = 0; // which of the first 64 labels the group keeps (a key with more is parsed instead)
+        if (labels > 64) {
+            return key(group(SeriesKey.parse(k)).bytes());
+        }
+        if (!by.isEmpty() || !without.isEmpty()) {
+            for (int i = 0; i < labels; i++) {
+                if (key.named(i, named) == !by.isEmpty()) {
+                    keep |= 1L << i;
+                    length += key.valueEnd(i) + 1 - key.labelStart(i);
+                    kept++;
+                }
+            }
+        }
+        if (kept > 0) {
+            length += kept + 1; // the braces, and a comma between labels
+        }
+        byte[] out = new byte[length];
+        System.arraycopy(idBytes, 0, out, 0, idBytes.length);
+        int pos = idBytes.length;
+        System.arraycopy(k, 0, out, pos, key.nameEnd());
+        pos += key.nameEnd();
+        if (kept > 0) {
+            out[pos++] = '{';
+            for (int i = 0; i < labels; i++) {
+                if ((keep & (1L << i)) != 0) {
+                    if (out[pos - 1] != '{') {
+                        out[pos++] = ',';
+                    }
+                    int from = key.labelStart(i);
+                    int n = key.valueEnd(i) + 1 - from;
+                    System.arraycopy(k, from, out, pos, n);
+                    pos += n;
+                }
+            }
+            out[pos] = '}';
+        }
+        return out;
     }
 
     /** The key of something of this rule: the id, a space, then {@code key}. */
