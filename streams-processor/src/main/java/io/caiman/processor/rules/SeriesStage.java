@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.datasketches.hash.MurmurHash3;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -97,6 +98,15 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private ProcessorContext<byte[], Contribution> context;
     private KeyValueStore<byte[], SeriesState> states;
     private KeyValueStore<byte[], Contribution> parts;
+    /**
+     * The parts in {@link #parts} this task has read or written since it started or last flushed, as the objects it
+     * read or wrote: a sample adds to its window's part without decoding it again from the store's bytes (a fifth of
+     * the stage's time with a rule). The store stays what is committed and restored. This map is emptied whenever the
+     * store's parts all go on (a flush) and whenever the stage starts or stops (Streams closes a task's processors
+     * before it restores the task's stores again, after an aborted transaction too), so it never holds a part the
+     * store does not hold.
+     */
+    private final Map<Bytes, Contribution> openParts = new HashMap<>();
     /** Whether the stores of the previous layout have been emptied into {@link #states} (they are not read after). */
     private boolean legacyMoved;
     /**
@@ -178,11 +188,17 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             return;
         }
         this.parts = context.getStateStore(PARTIAL_STORE);
+        openParts.clear();
         this.upstream = context.taskId().partition();
         this.lastCountedWallMs = context.currentSystemTimeMs();
         context.schedule(Duration.ofMillis(flushMs), PunctuationType.WALL_CLOCK_TIME, this::flush);
         long every = Math.max(10_000, rules.stream().mapToLong(r -> r.stalenessMs).min().orElse(60_000));
         context.schedule(Duration.ofMillis(every), PunctuationType.STREAM_TIME, this::purge);
+    }
+
+    @Override
+    public void close() {
+        openParts.clear();
     }
 
     @Override
@@ -322,13 +338,19 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private void addToParts(CompiledRule rule, byte[] groupKey, long windowStart, long closeAt, long seriesHash,
             boolean firstInWindow, boolean newInWindow, Contribution c) {
         byte[] key = WindowStage.windowKey(closeAt, windowStart, groupKey);
-        Contribution part = parts.get(key);
+        Bytes open = Bytes.wrap(key);
+        Contribution part = openParts.get(open);
+        if (part == null) {
+            part = parts.get(key); // restored, or not touched since the task started
+        }
         WindowState window = WindowMath.add(part == null ? WindowMath.empty(rule) : part.getWindow(), c, rule);
         if (newInWindow) {
             window.setSeriesCount(window.getSeriesCount() + 1);
         }
         long newestTs = part == null ? c.getTimestampMs() : Math.max(part.getTimestampMs(), c.getTimestampMs());
-        parts.put(key, new Contribution(windowStart, newestTs, Double.NaN, 0L, Double.NaN, 0L, window, null));
+        Contribution next = new Contribution(windowStart, newestTs, Double.NaN, 0L, Double.NaN, 0L, window, null);
+        parts.put(key, next);
+        openParts.put(open, next);
         // count_series needs only that the series was there (counted above when the rule keeps count itself); else
         // its first sample in a window says so (a repeat, for a sample out of order, merges into the same presence);
         // the rates need every increase
@@ -405,6 +427,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
             parts.delete(kv.key);
             context.forward(new Record<>(WindowStage.groupOf(kv.key), kv.value, kv.value.getTimestampMs()));
         }
+        openParts.clear();
         boolean idle = wallNow - lastCountedWallMs >= flushMs && caughtUp.readToEnd(upstream, nextOffset);
         // a mark that crosses no window's end plus grace closes nothing more than the last one did: not sent
         if (newest > markedNewest && newest >= nextClose(markedNewest) || !Boolean.valueOf(idle).equals(markedIdle)) {
