@@ -113,6 +113,12 @@ public final class ProcessorBench implements Callable<Integer> {
     /** The CPU a record of each run of the consumer baseline, on its thread (it polls and decodes there). */
     private final List<Double> plainCpuMicros = new ArrayList<>();
 
+    /**
+     * The records whose series the bench's rule selects, as the consumer baseline counts them (parsing each key): a
+     * rule run must count exactly these, so that a faster run is never one that aggregated less.
+     */
+    private long selectedRecords = -1;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new ProcessorBench()).execute(args));
     }
@@ -154,6 +160,8 @@ public final class ProcessorBench implements Callable<Integer> {
                             + "with one rule %s%n", r + 1, store, bare[k][r], ruled[k][r]);
                 }
             }
+            out.printf(Locale.ROOT, "every run with the rule counted exactly the %,d records of series it selects%n",
+                    selectedRecords);
             double p = ReplayBench.median(plain);
             out.printf(Locale.ROOT, "median, running (from the first commit to the last): deserializing consumer %,.0f "
                     + "rec/s; Streams (exactly_once_v2) decoding only %,.0f rec/s (%.2f of the consumer); startup to "
@@ -235,12 +243,15 @@ public final class ProcessorBench implements Callable<Integer> {
             consumer.seekToBeginning(tps);
             Map<TopicPartition, Long> end = consumer.endOffsets(tps);
             long n = 0;
+            long selected = 0;
+            io.caiman.core.model.SeriesSelector selector = io.caiman.core.model.SeriesSelector.parse(match);
             double check = 0;
             while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     SeriesKey key = SeriesKey.parse(r.key());
                     Sample sample = Codecs.SAMPLE.decode(r.value());
                     check += sample.getValue() + key.name().length();
+                    selected += selector.matches(key) ? 1 : 0;
                     n++;
                 }
             }
@@ -248,6 +259,7 @@ public final class ProcessorBench implements Callable<Integer> {
                 throw new IllegalStateException("the consumer read " + n + " records, not " + records);
             }
             plainCpuMicros.add((Cpu.currentThread() - cpu0) / 1e3 / n);
+            selectedRecords = selected;
             return n * 1e9 / (System.nanoTime() - t0);
         }
     }
@@ -298,6 +310,14 @@ public final class ProcessorBench implements Callable<Integer> {
         try (ProcessorService processor = new ProcessorService(config)) {
             result = untilCommitted(config, run, processor::start, processor::failure);
             heldHeap = liveHeap();
+            if (!rules.isEmpty()) {
+                double counted = processor.registry().find("caiman_processor_rule_samples").counters().stream()
+                        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+                if (counted != selectedRecords) {
+                    throw new IllegalStateException(run + ": the rule counted " + (long) counted + " samples; the "
+                            + "consumer found " + selectedRecords + " records of series it selects");
+                }
+            }
         }
         if (stateBytes != null) {
             stateBytes[slot] = store.equals("memory") ? heldHeap - liveHeap()
