@@ -100,7 +100,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
     private KeyValueStore<byte[], Contribution> parts;
     /**
      * The parts in {@link #parts} this task has read or written since it started or last flushed, as the objects it
-     * read or wrote: a sample adds to its window's part without decoding it again from the store's bytes (a fifth of
+     * read or wrote: a sample adds to its window's part without decoding it again from the store's bytes (a sixth of
      * the stage's time with a rule). The store stays what is committed and restored. This map is emptied whenever the
      * store's parts all go on (a flush) and whenever the stage starts or stops (Streams closes a task's processors
      * before it restores the task's stores again, after an aborted transaction too), so it never holds a part the
