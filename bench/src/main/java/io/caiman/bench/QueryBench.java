@@ -106,6 +106,7 @@ public final class QueryBench implements Callable<Integer> {
                 time(out, port, "{__name__=~\"u.*\"}", "a name's start: reads its range");
                 time(out, port, "bench_metric{instance=\"host-7\"}", "a name and the sharding key: one partition, its range");
                 time(out, port, "{instance=\"host-7\"}", "a label only: reads every series, parses those that hold it");
+                time(out, port, "{instance=~\"host-7|target-7\"}", "a label's regex: reads every series, parses those it selects");
                 out.printf(Locale.ROOT, "  %s: the bounded query took %.4f of the unbounded one's median time%n", store,
                         exact / unbounded);
             }

@@ -2,6 +2,7 @@ package io.caiman.processor.query;
 
 import io.caiman.core.model.SeriesSelector;
 import io.caiman.core.model.KeyAdmission;
+import io.caiman.core.model.KeyLayout;
 import io.caiman.core.model.SeriesSelector.NameBound;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,8 +30,9 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
  * keys it admits are decoded. A selector that bounds no name ({@code {job="api"}}) reads every key either way.
  *
  * <p>A key is handed over only if some selector may select it by its bytes alone ({@link #admits}): a name within
- * the selector's bound, and every {@code label="value"} its {@code =} matchers ask for, as the key writes them. That
- * spares a key parse for each key that cannot match, and in the hash map the copy and decoding of its value.
+ * the selector's bound, and every {@code label="value"} its {@code =} matchers ask for, as the key writes them; and,
+ * for a series key {@link KeyLayout} reads, only if a selector does select it. That spares a key parse for each key
+ * that cannot match, and in the hash map the copy and decoding of its value.
  *
  * <p>The caller still matches each entry against the selectors: the bounds narrow what is read, never what is
  * selected.
@@ -43,6 +45,9 @@ final class SeriesScan {
     private final List<Bound> bounds;
     /** What each selector asks of a key's bytes; a key any of them admits is handed over. */
     private final KeyAdmission admission;
+    private final List<SeriesSelector> selectors;
+    /** The key being checked ({@link #admits}); a scan runs on one thread. */
+    private final KeyLayout layout = new KeyLayout();
     private long read;
 
     /** A name bound, with its name as UTF-8. */
@@ -53,9 +58,10 @@ final class SeriesScan {
         }
     }
 
-    private SeriesScan(List<Bound> bounds, KeyAdmission admission) {
+    private SeriesScan(List<Bound> bounds, KeyAdmission admission, List<SeriesSelector> selectors) {
         this.bounds = bounds;
         this.admission = admission;
+        this.selectors = List.copyOf(selectors);
     }
 
     /** The scan for a query: the union of the selectors' bounds, or every entry when one of them bounds nothing. */
@@ -66,7 +72,7 @@ final class SeriesScan {
             all.add(s.nameBound());
         }
         if (all.contains(null)) {
-            return new SeriesScan(null, admission);
+            return new SeriesScan(null, admission, selectors);
         }
         // a bound within another (an exact name that a prefix admits, a longer prefix) would read its keys twice
         all.sort(Comparator.comparing(NameBound::prefix).thenComparing(NameBound::exact)); // a prefix before its exact name
@@ -78,7 +84,7 @@ final class SeriesScan {
                 kept.add(Bound.of(b));
             }
         }
-        return new SeriesScan(kept, admission);
+        return new SeriesScan(kept, admission, selectors);
     }
 
     /** How many entries the scans so far have read, those the selectors then refuse included. */
@@ -158,10 +164,24 @@ final class SeriesScan {
 
     /**
      * Whether some selector may select {@code key}, from its bytes: its name within the selector's bound, and every
-     * {@code label="value"} the selector asks for in it. Cheap enough to run inside a store's lock.
+     * {@code label="value"} the selector asks for in it; then, for a key in the form {@link KeyLayout} reads (nearly
+     * all), whether some selector does select it, so that a regular expression ({@code {job=~"api|db"}}) also spares
+     * the keys it refuses their parse and, in the hash map, the copy and decoding of their values. Cheap enough to
+     * run inside a store's lock.
      */
     boolean admits(byte[] key) {
-        return admission.admits(key);
+        if (!admission.admits(key)) {
+            return false;
+        }
+        if (!layout.read(key)) {
+            return true; // parsed and matched by the caller
+        }
+        for (SeriesSelector selector : selectors) {
+            if (selector.matches(layout)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int indexOf(byte[] bytes, byte b) {

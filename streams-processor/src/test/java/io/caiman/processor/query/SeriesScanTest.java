@@ -3,6 +3,7 @@ package io.caiman.processor.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.caiman.core.model.SeriesKey;
+import io.caiman.core.model.KeyLayout;
 import io.caiman.core.model.SeriesSelector;
 import io.caiman.processor.topology.KeyFilterQuery;
 import io.caiman.processor.topology.ProcessorTopology;
@@ -74,7 +75,8 @@ class SeriesScanTest {
                     List.of("{job=\"api\"}"), List.of("up{job=\"web\"}"), List.of("{instance=\"h/1{x}\"}"),
                     List.of("{job=\"a\\\"b\"}"), List.of("{job=\"api\", instance=\"h/1{x}\"}"), List.of("up{job=\"\"}"),
                     List.of("{job!=\"api\", __name__=\"u\"}"), List.of("{ajob=\"api\"}", "b{job=\"web\"}"),
-                    List.of("{job=~\"ap.\"}")));
+                    List.of("{job=~\"ap.\"}"), List.of("{job=~\"ap.|web\"}"), List.of("{instance=~\"h/1.*\"}"),
+                    List.of("{job!~\"api\", __name__=~\"up|u\"}"), List.of("{__name__=~\"up|nothing\"}", "{path=~\".*up.*\"}")));
             Random random = new Random(7);
             for (int i = 0; i < 200; i++) {
                 List<String> q = new ArrayList<>();
@@ -113,6 +115,9 @@ class SeriesScanTest {
                 assertThat(new TreeSet<>(found)).as("%s", q).isEqualTo(expected);
                 assertThat(visited).as("%s: every key handed over is within the bounds", q)
                         .allSatisfy(k -> assertThat(withinBounds(k, selectors)).isTrue());
+                assertThat(visited).as("%s: a series key read from its bytes is handed over only when selected", q)
+                        .allSatisfy(k -> assertThat(!new KeyLayout().read(k.getBytes(StandardCharsets.UTF_8))
+                                || selected(k, selectors)).isTrue());
                 if (selectors.stream().allMatch(s -> s.matchers().stream()
                         .allMatch(m -> m.op() == SeriesSelector.Op.EQUAL && !m.value().isEmpty()))) {
                     assertThat(visited).as("%s: with only = matchers of values, nothing is handed over that is not selected", q)
