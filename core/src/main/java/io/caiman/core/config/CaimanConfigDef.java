@@ -392,7 +392,7 @@ public final class CaimanConfigDef {
             SettingType.oneOf("rocksdb", "memory"), "rocksdb",
             "Where the state stores live. `rocksdb`: on disk under `state_dir`; a restarted processor restores only "
                     + "what its local copy lacks, and state may outgrow the heap. `memory`: in the heap, with no "
-                    + "RocksDB read or write per sample, so 1.2 to 1.6 times the throughput (bench/RESULTS.md); every "
+                    + "RocksDB read or write per sample, so 1.3 to 2.3 times the throughput (bench/RESULTS.md, 2026-12-07); every "
                     + "store is restored from its changelog whenever a processor starts or takes a partition over "
                     + "(unless it held a standby copy), and the heap must hold the state: about 250 bytes a series, "
                     + "450 with one rule (node_exporter-like series). Either way every change is in the changelog, "

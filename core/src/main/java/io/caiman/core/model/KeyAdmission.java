@@ -49,7 +49,7 @@ public final class KeyAdmission {
 
     /** Whether some selector may select {@code key}. */
     public boolean admits(byte[] key) {
-        int start = indexOf(key, (byte) '/') + 1;
+        int start = SeriesKey.groupEnd(key) + 1;
         if (start == 0) {
             return false;
         }
@@ -82,14 +82,5 @@ public final class KeyAdmission {
             }
         }
         return false;
-    }
-
-    private static int indexOf(byte[] bytes, byte b) {
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] == b) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

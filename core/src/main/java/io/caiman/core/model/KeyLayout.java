@@ -20,11 +20,12 @@ import java.util.Arrays;
 public final class KeyLayout {
 
     private byte[] key;
-    private int nameStart;
-    private int nameEnd;
     private int labels;
-    /** Per label: where its name starts and ends, and where its value (as escaped in the key) starts and ends. */
-    private int[] at = new int[4 * 16];
+    /**
+     * Where the metric name starts and ends, then per label where its name starts and ends and where its value (as
+     * escaped in the key) starts and ends ({@link SeriesKey#scan}).
+     */
+    private int[] at = new int[2 + 4 * 32];
 
     /**
      * Reads {@code key}.
@@ -33,84 +34,12 @@ public final class KeyLayout {
      */
     public boolean read(byte[] key) {
         this.key = key;
-        this.labels = 0;
-        int n = key.length;
-        int slash = 0;
-        while (slash < n && SeriesKey.isTenantByte(key[slash])) {
-            slash++;
+        int n;
+        while ((n = SeriesKey.scan(key, at, true)) == -2) {
+            at = Arrays.copyOf(at, 2 + 2 * (at.length - 2));
         }
-        if (slash == 0 || slash > 150 || slash == n || key[slash] != '/'
-                || (key[0] == '.' && (slash == 1 || (slash == 2 && key[1] == '.')))) {
-            return false;
-        }
-        int i = slash + 1;
-        if (i == n || !SeriesKey.isNameByte(key[i], true, true)) {
-            return false;
-        }
-        nameStart = i++;
-        while (i < n && SeriesKey.isNameByte(key[i], true, false)) {
-            i++;
-        }
-        nameEnd = i;
-        if (i == n) {
-            return true;
-        }
-        if (key[i] != '{' || key[n - 1] != '}') {
-            return false;
-        }
-        i++;
-        while (true) {
-            int labelStart = i;
-            if (i == n || !SeriesKey.isNameByte(key[i], false, true)) {
-                return false;
-            }
-            i++;
-            while (i < n && SeriesKey.isNameByte(key[i], false, false)) {
-                i++;
-            }
-            int labelEnd = i;
-            if (i + 2 >= n || key[i] != '=' || key[i + 1] != '"') {
-                return false;
-            }
-            if (labels > 0 && Arrays.compare(key, at[4 * labels - 4], at[4 * labels - 3], key, labelStart, labelEnd) >= 0) {
-                return false; // out of order, or a name given twice
-            }
-            i += 2;
-            int valueStart = i;
-            while (i < n) {
-                byte c = key[i];
-                if (c == '"' || c < 0 || c == '\n') {
-                    break;
-                }
-                if (c == '\\') {
-                    if (i + 1 == n || (key[i + 1] != '\\' && key[i + 1] != '"' && key[i + 1] != 'n')) {
-                        return false;
-                    }
-                    i++;
-                }
-                i++;
-            }
-            if (i >= n - 1 || key[i] != '"' || i == valueStart) {
-                return false; // a non-ASCII or raw newline byte, no closing quote, or an empty value
-            }
-            int slot = 4 * labels;
-            if (slot + 4 > at.length) {
-                at = Arrays.copyOf(at, at.length * 2);
-            }
-            at[slot] = labelStart;
-            at[slot + 1] = labelEnd;
-            at[slot + 2] = valueStart;
-            at[slot + 3] = i;
-            labels++;
-            i++;
-            if (key[i] == '}') {
-                return i == n - 1;
-            }
-            if (key[i] != ',') {
-                return false;
-            }
-            i++;
-        }
+        labels = Math.max(n, 0);
+        return n >= 0;
     }
 
     /** The key read last. */
@@ -119,11 +48,11 @@ public final class KeyLayout {
     }
 
     public int nameStart() {
-        return nameStart;
+        return at[0];
     }
 
     public int nameEnd() {
-        return nameEnd;
+        return at[1];
     }
 
     /** How many labels the key has. */
@@ -133,28 +62,28 @@ public final class KeyLayout {
 
     /** Where label {@code i}'s name starts: its {@code name="value"} runs from here to {@link #valueEnd} + 1. */
     public int labelStart(int i) {
-        return at[4 * i];
+        return at[2 + 4 * i];
     }
 
     public int labelEnd(int i) {
-        return at[4 * i + 1];
+        return at[3 + 4 * i];
     }
 
     /** Where label {@code i}'s value starts, as escaped in the key. */
     public int valueStart(int i) {
-        return at[4 * i + 2];
+        return at[4 + 4 * i];
     }
 
     /** Where label {@code i}'s value ends: its closing quote. */
     public int valueEnd(int i) {
-        return at[4 * i + 3];
+        return at[5 + 4 * i];
     }
 
     /** The label named {@code name} (ASCII), or -1. */
     public int find(byte[] name) {
         for (int i = 0; i < labels; i++) {
-            int s = at[4 * i];
-            if (Arrays.equals(key, s, at[4 * i + 1], name, 0, name.length)) {
+            int s = at[2 + 4 * i];
+            if (Arrays.equals(key, s, at[3 + 4 * i], name, 0, name.length)) {
                 return i;
             }
         }
@@ -164,7 +93,7 @@ public final class KeyLayout {
     /** Whether label {@code i}'s name is one of {@code names}. */
     public boolean named(int i, byte[][] names) {
         for (byte[] name : names) {
-            if (Arrays.equals(key, at[4 * i], at[4 * i + 1], name, 0, name.length)) {
+            if (Arrays.equals(key, at[2 + 4 * i], at[3 + 4 * i], name, 0, name.length)) {
                 return true;
             }
         }
@@ -173,13 +102,13 @@ public final class KeyLayout {
 
     /** The metric name. */
     public String name() {
-        return new String(key, nameStart, nameEnd - nameStart, StandardCharsets.US_ASCII);
+        return new String(key, at[0], at[1] - at[0], StandardCharsets.US_ASCII);
     }
 
     /** Label {@code i}'s value, unescaped. */
     public String value(int i) {
-        int from = at[4 * i + 2];
-        int to = at[4 * i + 3];
+        int from = at[4 + 4 * i];
+        int to = at[5 + 4 * i];
         char[] out = new char[to - from];
         int n = 0;
         for (int j = from; j < to; j++) {

@@ -172,15 +172,17 @@ public final class SeriesKey implements Comparable<SeriesKey> {
         }
     }
 
-    /** Whether {@code b} may appear in a tenant ({@link Naming#validateTenant}). */
-    static boolean isTenantByte(byte b) {
-        return (CLASSES[b & 0xFF] & TENANT) != 0;
-    }
-
-    /** Whether {@code b} may start ({@code first}) or continue a metric name ({@code metric}) or a label name. */
-    static boolean isNameByte(byte b, boolean metric, boolean first) {
-        int k = metric ? (first ? NAME_START : NAME) : (first ? LABEL_START : LABEL);
-        return (CLASSES[b & 0xFF] & k) != 0;
+    /**
+     * Where the group a stored key starts with ends: its first {@code /}, after the tenant (or a rule id, a space and
+     * the tenant, in the rules' stores), which holds none; -1 when there is none, and the bytes are no series key.
+     */
+    public static int groupEnd(byte[] key) {
+        for (int i = 0; i < key.length; i++) {
+            if (key[i] == '/') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -190,61 +192,107 @@ public final class SeriesKey implements Comparable<SeriesKey> {
      * takes the forms {@link #parse} is lenient about (unsorted labels, missing commas, names of dropped labels).
      */
     static boolean canonical(byte[] b) {
+        return scan(b, null, false) >= 0;
+    }
+
+    /**
+     * Reads a key in the form {@link #canonical} accepts, in one pass. With {@code strict}, each value must also be
+     * non-empty, ASCII, and escaped only as {@link #bytes} escapes ({@code \\}, {@code \"}, {@code \n}, no raw
+     * newline): then the key is byte for byte what its parsed form renders ({@link KeyLayout}). Without, a value is
+     * whatever lies before its closing quote, an escaped character skipped. Where {@code at} is given, it receives
+     * where the metric name starts and ends, then per label where its name starts and ends and its value (as
+     * escaped) starts and ends.
+     *
+     * @return how many labels the key has; -1 if it is not in the form; -2 if {@code at} is too short for them
+     */
+    static int scan(byte[] b, int[] at, boolean strict) {
         int n = b.length;
         int i = 0;
         while (i < n && (CLASSES[b[i] & 0xFF] & TENANT) != 0) {
             i++;
         }
         if (i == 0 || i > 150 || i == n || b[i] != '/' || (b[0] == '.' && (i == 1 || (i == 2 && b[1] == '.')))) {
-            return false;
+            return -1;
         }
         i++;
+        int nameStart = i;
         if (i == n || (CLASSES[b[i] & 0xFF] & NAME_START) == 0) {
-            return false;
+            return -1;
         }
         i++;
         while (i < n && (CLASSES[b[i] & 0xFF] & NAME) != 0) {
             i++;
         }
+        if (at != null) {
+            at[0] = nameStart;
+            at[1] = i;
+        }
         if (i == n) {
-            return true; // no labels
+            return 0; // no labels
         }
         if (b[i] != '{' || b[n - 1] != '}') {
-            return false;
+            return -1;
         }
         i++;
+        int labels = 0;
         int previousStart = -1;
         int previousEnd = -1;
         while (true) {
             int start = i;
             if (i == n || (CLASSES[b[i] & 0xFF] & LABEL_START) == 0) {
-                return false;
+                return -1;
             }
             i++;
             while (i < n && (CLASSES[b[i] & 0xFF] & LABEL) != 0) {
                 i++;
             }
             if (i + 1 >= n || b[i] != '=' || b[i + 1] != '"') {
-                return false;
+                return -1;
             }
             if (previousStart >= 0 && java.util.Arrays.compare(b, previousStart, previousEnd, b, start, i) >= 0) {
-                return false; // not in order, or a name given twice
+                return -1; // not in order, or a name given twice
             }
             previousStart = start;
             previousEnd = i;
             i += 2;
-            while (i < n && b[i] != '"') {
-                i += b[i] == '\\' ? 2 : 1;
+            int valueStart = i;
+            if (strict) {
+                while (i < n && b[i] != '"') {
+                    byte c = b[i];
+                    if (c < 0 || c == '\n' || (c == '\\' && (i + 1 == n
+                            || (b[i + 1] != '\\' && b[i + 1] != '"' && b[i + 1] != 'n')))) {
+                        return -1; // a non-ASCII byte, a raw newline, or an escape the key never writes
+                    }
+                    i += c == '\\' ? 2 : 1;
+                }
+                if (i == valueStart) {
+                    return -1; // an empty value, which the key leaves out
+                }
+            } else {
+                while (i < n && b[i] != '"') {
+                    i += b[i] == '\\' ? 2 : 1;
+                }
             }
             if (i >= n - 1) {
-                return false;
+                return -1;
             }
+            if (at != null) {
+                int slot = 2 + 4 * labels;
+                if (slot + 4 > at.length) {
+                    return -2;
+                }
+                at[slot] = start;
+                at[slot + 1] = previousEnd;
+                at[slot + 2] = valueStart;
+                at[slot + 3] = i;
+            }
+            labels++;
             i++;
             if (b[i] == '}') {
-                return i == n - 1;
+                return i == n - 1 ? labels : -1;
             }
             if (b[i] != ',') {
-                return false;
+                return -1;
             }
             i++;
         }

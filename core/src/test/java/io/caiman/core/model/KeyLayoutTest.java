@@ -54,6 +54,15 @@ class KeyLayoutTest {
         assertThat(layout.find("job".getBytes(StandardCharsets.US_ASCII))).isEqualTo(-1);
         assertThat(layout.read("t/up".getBytes(StandardCharsets.US_ASCII))).as("no labels").isTrue();
         assertThat(layout.labels()).isZero();
+        String[] many = new String[2 * 70];
+        for (int i = 0; i < 70; i++) {
+            many[2 * i] = String.format("l%03d", i);
+            many[2 * i + 1] = "v" + i;
+        }
+        assertThat(layout.read(SeriesKey.of("t", "wide", Labels.of(many)).bytes())).as("more labels than it first has room for").isTrue();
+        assertThat(layout.labels()).isEqualTo(70);
+        assertThat(layout.value(69)).isEqualTo("v69");
+        assertThat(layout.find("l042".getBytes(StandardCharsets.US_ASCII))).isEqualTo(42);
     }
 
     @Test

@@ -1,8 +1,9 @@
 package io.caiman.processor.query;
 
-import io.caiman.core.model.SeriesSelector;
 import io.caiman.core.model.KeyAdmission;
 import io.caiman.core.model.KeyLayout;
+import io.caiman.core.model.SeriesKey;
+import io.caiman.core.model.SeriesSelector;
 import io.caiman.core.model.SeriesSelector.NameBound;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -121,7 +122,7 @@ final class SeriesScan {
                 first = next.next().key;
                 read++;
             }
-            int slash = indexOf(first, (byte) '/');
+            int slash = SeriesKey.groupEnd(first);
             if (slash < 0) {
                 from = Arrays.copyOf(first, first.length + 1); // not a series key, so no selector selects it
                 continue;
@@ -182,14 +183,5 @@ final class SeriesScan {
             }
         }
         return false;
-    }
-
-    private static int indexOf(byte[] bytes, byte b) {
-        for (int i = 0; i < bytes.length; i++) {
-            if (bytes[i] == b) {
-                return i;
-            }
-        }
-        return -1;
     }
 }

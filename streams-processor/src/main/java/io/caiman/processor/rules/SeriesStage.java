@@ -455,25 +455,21 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         if (!admission.admits(key)) {
             return NONE;
         }
-        List<CompiledRule> hits = new ArrayList<>(2);
-        List<byte[]> groups = new ArrayList<>(2);
-        if (layout.read(key)) { // nearly every key: its bytes are enough, no parse
-            for (CompiledRule rule : rules) {
-                if (rule.matches(layout)) {
-                    hits.add(rule);
-                    groups.add(rule.groupKey(layout));
+        List<CompiledRule> hits = null;
+        List<byte[]> groups = null;
+        boolean read = layout.read(key); // nearly every key: its bytes are enough, no parse
+        SeriesKey series = read ? null : SeriesKey.parse(key);
+        for (CompiledRule rule : rules) {
+            if (read ? rule.matches(layout) : rule.matches(series)) {
+                if (hits == null) {
+                    hits = new ArrayList<>(rules.size());
+                    groups = new ArrayList<>(rules.size());
                 }
-            }
-        } else {
-            SeriesKey series = SeriesKey.parse(key);
-            for (CompiledRule rule : rules) {
-                if (rule.matches(series)) {
-                    hits.add(rule);
-                    groups.add(rule.key(rule.group(series).bytes()));
-                }
+                hits.add(rule);
+                groups.add(read ? rule.groupKey(layout) : rule.key(rule.group(series).bytes()));
             }
         }
-        return hits.isEmpty() ? NONE : new Matched(hits, groups, MurmurHash3.hash(key, 0x5eed)[0]);
+        return hits == null ? NONE : new Matched(hits, groups, MurmurHash3.hash(key, 0x5eed)[0]);
     }
 
     /**
