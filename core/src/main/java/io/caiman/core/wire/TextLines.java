@@ -5,7 +5,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.function.IntConsumer;
 
 /**
  * Splits a chunk of a line protocol (Graphite, StatsD) into lines: {@code \n} ends a line, a {@code \r} before
@@ -22,8 +21,14 @@ public final class TextLines {
 
     private TextLines() {}
 
-    /** @param notUtf8 receives the number of each line that is not valid UTF-8 (it is not visited) */
-    public static void forEach(byte[] chunk, Visitor visitor, IntConsumer notUtf8) {
+    /** Receives a line that is not valid UTF-8: its number, the column where it stops being UTF-8, and why. */
+    @FunctionalInterface
+    public interface NotUtf8 {
+        void line(int lineNo, int column, String reason);
+    }
+
+    /** @param notUtf8 receives each line that is not valid UTF-8 (it is not visited) */
+    public static void forEach(byte[] chunk, Visitor visitor, NotUtf8 notUtf8) {
         CharsetDecoder utf8 = null;
         int lineNo = 0;
         int start = 0;
@@ -35,6 +40,7 @@ public final class TextLines {
             lineNo++;
             int stop = end > start && chunk[end - 1] == '\r' ? end - 1 : end;
             String line;
+            int lineStart = start;
             if (isAscii(chunk, start, stop)) {
                 line = new String(chunk, start, stop - start, StandardCharsets.ISO_8859_1);
             } else {
@@ -50,7 +56,8 @@ public final class TextLines {
             }
             start = end + 1;
             if (line == null) {
-                notUtf8.accept(lineNo);
+                int at = Utf8.invalidAt(chunk, lineStart, stop);
+                notUtf8.line(lineNo, Utf8.column(chunk, lineStart, at), Utf8.describe(chunk, at, stop));
             } else {
                 visitor.line(lineNo, line);
             }

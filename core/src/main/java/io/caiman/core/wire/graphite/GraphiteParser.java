@@ -67,7 +67,7 @@ public final class GraphiteParser {
                 dropped[0]++;
                 onDrop.run();
             }
-        }, lineNo -> errors.add(new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
+        }, (lineNo, column, reason) -> errors.add(new ParseError(FORMAT, lineNo, column, reason)));
         return new Parsed(new ParseResult(samples, errors), dropped[0]);
     }
 

@@ -7,6 +7,7 @@ import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.Utf8;
 import io.caiman.schemas.oplog.MetricType;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -70,29 +71,24 @@ public final class OpenMetricsParser {
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) {
-            return new ParseResult(List.of(), List.of(new ParseError(FORMAT, lineOfInvalidUtf8(body), 1,
-                    "the body is not valid UTF-8")));
+        } catch (CharacterCodingException e) { // OpenMetrics is UTF-8 throughout: refused whole, naming the place
+            return new ParseResult(List.of(), List.of(notUtf8(body)));
         }
         return new Run(text).parse();
     }
 
-    private static int lineOfInvalidUtf8(byte[] body) {
+    private static ParseError notUtf8(byte[] body) {
+        int bad = Utf8.invalidAt(body, 0, body.length);
         int line = 1;
-        int start = 0;
-        for (int i = 0; i <= body.length; i++) {
-            if (i == body.length || body[i] == '\n') {
-                try {
-                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(body, start, i - start));
-                } catch (CharacterCodingException e) {
-                    return line;
-                }
+        int lineStart = 0;
+        for (int i = 0; i < bad; i++) {
+            if (body[i] == '\n') {
                 line++;
-                start = i + 1;
+                lineStart = i + 1;
             }
         }
-        return 1;
+        return new ParseError(FORMAT, line, Utf8.column(body, lineStart, bad),
+                "the body is " + Utf8.describe(body, bad, body.length));
     }
 
     /** One sample as read, with what the family checks need. */

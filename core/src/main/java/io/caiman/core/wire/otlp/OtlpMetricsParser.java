@@ -10,6 +10,7 @@ import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.ParsedSample;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.Utf8;
 import io.caiman.schemas.oplog.MetricType;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -115,6 +116,11 @@ public final class OtlpMetricsParser {
             return ExportMetricsServiceRequest.parseFrom(body);
         }
         ExportMetricsServiceRequest.Builder builder = ExportMetricsServiceRequest.newBuilder();
+        int bad = Utf8.invalidAt(body, 0, body.length);
+        if (bad >= 0) { // JSON is UTF-8 (RFC 8259 §8.1); decoding it anyway would turn the bytes into U+FFFD in names
+            throw new InvalidProtocolBufferException("byte " + bad + " of the JSON: " + Utf8.describe(body, bad,
+                    body.length));
+        }
         try {
             JsonFormat.parser().ignoringUnknownFields().merge(new String(body, StandardCharsets.UTF_8), builder);
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -8,6 +8,7 @@ import io.caiman.core.wire.ParseError;
 import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.Utf8;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.nio.ByteBuffer;
@@ -150,7 +151,8 @@ public final class PrometheusTextParser {
                 if (ascii || decodes()) {
                     line();
                 } else {
-                    addError(new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8"));
+                    int at = Utf8.invalidAt(b, lineStart, end);
+                    addError(new ParseError(FORMAT, lineNo, Utf8.column(b, lineStart, at), Utf8.describe(b, at, end)));
                 }
                 start = e + 1;
             }

@@ -9,18 +9,17 @@ import io.caiman.core.wire.ParseResult;
 import io.caiman.core.wire.Bytes;
 import io.caiman.core.wire.SampleBatch;
 import io.caiman.core.wire.SampleLimits;
+import io.caiman.core.wire.Utf8;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.xerial.snappy.Snappy;
 
 /**
@@ -218,16 +217,17 @@ public final class RemoteWriteDecoder {
     /**
      * Checks that a string field {@code m[from, to)} is UTF-8, as protobuf requires of strings: nearly always ASCII,
      * which is checked eight bytes at a time.
+     *
+     * @param what the field, for the error: {@code timeseries 3, the value of label "job"}
      */
-    private static void utf8(byte[] m, int from, int to) throws InvalidProtocolBufferException {
+    private static void utf8(byte[] m, int from, int to, Supplier<String> what) throws InvalidProtocolBufferException {
         if (Bytes.isAscii(m, from, to)) {
             return;
         }
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(m, from, to - from));
-        } catch (CharacterCodingException e) {
-            throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
+        int bad = Utf8.invalidAt(m, from, to);
+        if (bad >= 0) {
+            throw new InvalidProtocolBufferException(what.get() + " is " + Utf8.describe(m, bad, to) + " (its byte "
+                    + (bad - from) + ")");
         }
     }
 
@@ -442,7 +442,9 @@ public final class RemoteWriteDecoder {
         /** A string field, checked to be UTF-8: where it ends; it starts at {@link #stringStart}. */
         int string(int tag, int end) throws IOException {
             int stop = bytes(tag, end);
-            utf8(b, stringStart, stop);
+            int start = stringStart;
+            utf8(b, start, stop, () -> "the string field " + WireFormat.getTagFieldNumber(tag) + " at byte " + start
+                    + " of the uncompressed message");
             return stop;
         }
 
@@ -704,13 +706,16 @@ public final class RemoteWriteDecoder {
                 kind = NAME_LABEL;
                 name = i;
             } else if (!SampleBatch.isLabelName(m, at[i], at[i + 1])) {
-                utf8(m, at[i], at[i + 1]);
+                int label = i;
+                utf8(m, at[i], at[i + 1], () -> "timeseries " + index + ", the name of label " + ((label >> 2) + 1));
                 bad = bad < 0 ? i : bad;
             }
             if (Bytes.isPlain(m, at[i + 2], at[i + 3])) {
                 kind |= PLAIN;
             } else {
-                utf8(m, at[i + 2], at[i + 3]);
+                int label = i;
+                utf8(m, at[i + 2], at[i + 3], () -> "timeseries " + index + ", the value of label "
+                        + string(m, at[label], at[label + 1]));
             }
             kinds[i >> 2] = kind;
         }

@@ -86,7 +86,7 @@ public final class StatsdParser {
             if (error != null) {
                 errors.add(error);
             }
-        }, lineNo -> errors.add(error(lineNo, 1, "line is not valid UTF-8")));
+        }, (lineNo, column, reason) -> errors.add(error(lineNo, column, reason)));
         return new ParseResult(out.samples, errors);
     }
 

@@ -77,6 +77,16 @@ class GraphiteParserTest {
     }
 
     @Test
+    void shouldNameTheColumnAndBytesOfALineThatIsNotUtf8AndKeepTheOthers() {
+        byte[] chunk = "g.h.i 1 1\nc.\u00e9\u00e9 1 1\n".getBytes(StandardCharsets.UTF_8);
+        chunk[15] = (byte) 0xFF; // the second byte of the second é
+        GraphiteParser.Parsed parsed = new GraphiteParser(SampleLimits.GENEROUS, RULES).parse(chunk, 99_000L);
+        assertThat(parsed.result().samples()).extracting(ParsedSample::name).containsExactly("g_h_i");
+        assertThat(parsed.result().errors()).extracting(Object::toString)
+                .containsExactly("line 2, column 4: not valid UTF-8: 0xC3");
+    }
+
+    @Test
     void shouldNameEveryBadLineAndKeepTheGoodOnes() {
         ParseResult r = parse("a.b 1\nc.d x 10\ne.f 1 never\ng.h.i 2 -1\ni;k=v;k=w 1 1\nj;=v 1 1\nx.y 1 1\n");
         assertThat(r.samples()).extracting(ParsedSample::name).containsExactly("g_h_i");

@@ -53,6 +53,16 @@ class OpenMetricsParserTest {
     }
 
     @Test
+    void shouldRefuseABodyThatIsNotUtf8NamingLineColumnAndBytes() {
+        byte[] body = "a 1\nb{l=\"\u20ac\"} 1\n# EOF\n".getBytes(StandardCharsets.UTF_8);
+        body[11] = (byte) 0x41; // the € cut after its first two bytes
+        ParseResult r = parser.parse(body);
+        assertThat(r.samples()).isEmpty();
+        assertThat(r.errors()).extracting(Object::toString)
+                .containsExactly("line 2, column 6: the body is not valid UTF-8: 0xE2 0x82");
+    }
+
+    @Test
     void shouldNameLineAndColumnOfWhatIsWrong() {
         assertThat(parse("a 1\n").errors()).extracting(Object::toString)
                 .containsExactly("line 2, column 1: missing # EOF at the end");

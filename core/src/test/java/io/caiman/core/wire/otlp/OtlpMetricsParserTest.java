@@ -295,6 +295,25 @@ class OtlpMetricsParserTest {
     }
 
     @Test
+    void shouldRefuseNamesThatAreNotUtf8RatherThanMangleThem() {
+        byte[] json = "{\"resourceMetrics\":[{\"scopeMetrics\":[{\"metrics\":[{\"name\":\"hello.X\",\"gauge\":{\"dataPoints\":[{\"asDouble\":1}]}}]}]}]}"
+                .getBytes(StandardCharsets.UTF_8);
+        int at = new String(json, StandardCharsets.US_ASCII).indexOf("X");
+        json[at] = (byte) 0xFF;
+        assertThat(parser.parse(json, Encoding.JSON).errors()).singleElement().asString().isEqualTo(
+                "the body is not a valid OTLP/JSON ExportMetricsServiceRequest: byte " + at
+                        + " of the JSON: not valid UTF-8: 0xFF");
+
+        Metric gauge = Metric.newBuilder().setName("hello.X").setGauge(Gauge.newBuilder().addDataPoints(point(1))).build();
+        byte[] proto = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(resource(List.of(), gauge)).build()
+                .toByteArray();
+        proto[new String(proto, StandardCharsets.ISO_8859_1).indexOf("hello.X") + 6] = (byte) 0xFF;
+        ParseResult result = parser.parse(proto, Encoding.PROTOBUF);
+        assertThat(result.samples()).isEmpty();
+        assertThat(result.errors()).singleElement().asString().contains("invalid UTF-8");
+    }
+
+    @Test
     void shouldPickTheEncodingFromTheContentType() {
         assertThat(Encoding.of("application/x-protobuf")).isEqualTo(Encoding.PROTOBUF);
         assertThat(Encoding.of("application/json; charset=utf-8")).isEqualTo(Encoding.JSON);

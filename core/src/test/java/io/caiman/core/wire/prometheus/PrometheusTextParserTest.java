@@ -119,12 +119,12 @@ class PrometheusTextParserTest {
     }
 
     @Test
-    void shouldReportInvalidUtf8ByLine() {
+    void shouldReportInvalidUtf8ByLineAndColumn() {
         byte[] body = "ok 1\nbad{a=\"\u00e9\"} 1\n".getBytes(StandardCharsets.UTF_8);
         body[13] = (byte) 0xC3;
         body[14] = (byte) 0x28;
         ParseResult r = parser.parse(body);
-        assertThat(r.errors()).extracting(Object::toString).containsExactly("line 2, column 1: line is not valid UTF-8");
+        assertThat(r.errors()).extracting(Object::toString).containsExactly("line 2, column 8: not valid UTF-8: 0xC3");
     }
 
     @Property(tries = 2000)

@@ -47,7 +47,7 @@ final class ReferenceTextParser {
         Interner names = new Interner();
         Scratch scratch = new Scratch();
         TextLines.forEach(body, (lineNo, line) -> new Line(line, lineNo, types, samples, errors, names, scratch).parse(),
-                lineNo -> addError(errors, new ParseError(FORMAT, lineNo, 1, "line is not valid UTF-8")));
+                (lineNo, column, reason) -> addError(errors, new ParseError(FORMAT, lineNo, column, reason)));
         return new ParseResult(samples, errors);
     }
 

@@ -58,7 +58,8 @@ class RemoteWriteDecoderTest {
         bad[at] = (byte) 0xC3; // a lead byte followed by an ASCII byte: not UTF-8
         ParseResult r = decoder.decode(bad, Version.V1);
         assertThat(r.samples()).isEmpty();
-        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.toString()).contains("invalid UTF-8"));
+        assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.toString()).contains(
+                "timeseries 1, the value of label job is not valid UTF-8: 0xC3 (its byte 0)"));
 
         byte[] longer = good.clone();
         longer[at - 1] = 100; // the value's length now claims more bytes than its label holds

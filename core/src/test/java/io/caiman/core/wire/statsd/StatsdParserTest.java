@@ -48,6 +48,15 @@ class StatsdParserTest {
     }
 
     @Test
+    void shouldNameTheColumnAndBytesOfALineThatIsNotUtf8AndKeepTheOthers() {
+        byte[] chunk = "ok:1|c\nbad:1|c|#k:\u00e9\n".getBytes(StandardCharsets.UTF_8);
+        chunk[chunk.length - 2] = (byte) 0x41; // the é's second byte, a continuation, made ASCII
+        ParseResult r = parser.parse(chunk, NOW);
+        assertThat(r.samples()).extracting(ParsedSample::name).containsExactly("ok");
+        assertThat(r.errors()).extracting(Object::toString).containsExactly("line 2, column 12: not valid UTF-8: 0xC3");
+    }
+
+    @Test
     void shouldSumTheIncrementsOfOneSeriesInAChunk() {
         ParseResult r = parse("hits:1|c\nhits:2|c|@0.5\nhits:1|c|#route:/a\nmisses:1|c\n");
         assertThat(byseries(r)).containsExactly(
