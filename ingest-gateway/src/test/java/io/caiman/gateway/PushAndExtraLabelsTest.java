@@ -90,6 +90,19 @@ class PushAndExtraLabelsTest {
         // base64 segments, as Pushgateway reads them
         assertThat(send("PUT", "/metrics/job@base64/L3Zhci90bXA", "b64_probe 1\n").statusCode()).isEqualTo(200);
         assertThat(oplog()).containsKey("default/b64_probe{job=\"/var/tmp\"}");
+        // values are read from the path as sent: '+' is a plus, %2F a slash of the value, %25 a percent sign
+        assertThat(send("PUT", "/metrics/job/a+b/path/%2Fvar%2Ftmp/pct/50%25/note/%C3%A9t%C3%A9", "raw_probe 1\n")
+                .statusCode()).isEqualTo(200);
+        assertThat(oplog()).containsKey(
+                "default/raw_probe{job=\"a+b\",note=\"\u00e9t\u00e9\",path=\"/var/tmp\",pct=\"50%\"}");
+        assertThat(send("PUT", "/metrics/job/x/empty@base64/=", "empty_probe 1\n").statusCode()).isEqualTo(200);
+        assertThat(oplog()).containsKey("default/empty_probe{job=\"x\"}"); // an empty value is no label
+        // bytes that are not UTF-8 are refused, never replaced
+        HttpResponse<String> notUtf8 = send("PUT", "/metrics/job/x/v/a%FFb", "m 1\n");
+        assertThat(notUtf8.statusCode()).isEqualTo(400);
+        assertThat(notUtf8.body()).contains("the value of v is not valid UTF-8: 0xFF (its byte 1)");
+        assertThat(send("PUT", "/metrics/job/x/v@base64/_w", "m 1\n").body()) // base64 of the byte 0xFF
+                .contains("the value of v is not valid UTF-8: 0xFF (its byte 0)");
         // the gateway's own /metrics is still there
         assertThat(TestGateway.HTTP.send(HttpRequest.newBuilder(URI.create(gateway.base + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body()).contains("caiman_gateway_requests_total");
@@ -104,6 +117,10 @@ class PushAndExtraLabelsTest {
         HttpResponse<String> bad = send("POST", "/api/v1/import/prometheus?extra_label=1x=2", "y 1\n");
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(bad.body()).contains("label name '1x'");
+        HttpResponse<String> notUtf8 = send("POST", "/api/v1/import/prometheus?extra_label=env=%FF", "y 1\n");
+        assertThat(notUtf8.statusCode()).isEqualTo(400); // never a label of U+FFFD
+        assertThat(notUtf8.body()).contains("the query parameter extra_label is not valid UTF-8: 0xFF (its byte 4)");
+        assertThat(oplog()).doesNotContainKey("default/y");
     }
 
     @Test

@@ -16,7 +16,6 @@ import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 
 /**
  * One HTTP request and its response, as Caiman's handlers see it: a thin adapter over the server, so
@@ -33,7 +32,7 @@ public final class HttpExchange {
     private volatile boolean bodyConsumed;
     /** Whether a handler reads the body ({@link #rawBody}). */
     private volatile boolean bodyStarted;
-    private Fields query;
+    private Map<String, List<String>> query;
     /** The slowest a body may arrive on average, in bytes a second, past {@link #BODY_GRACE_NANOS}; 0: any pace. */
     private final long minBodyRate;
     private final long startNanos = System.nanoTime();
@@ -55,8 +54,17 @@ public final class HttpExchange {
         return request.getMethod();
     }
 
+    /** The path, percent-decoded (the one routes match). */
     public String path() {
         return Request.getPathInContext(request);
+    }
+
+    /**
+     * The path as the request line gave it, still percent-encoded: for a path whose segments carry values, where
+     * a decoded {@code %2F} could no longer be told from a separator.
+     */
+    public String rawPath() {
+        return request.getHttpURI().getPath();
     }
 
     /** The first value of a header, or {@code null}. */
@@ -64,13 +72,36 @@ public final class HttpExchange {
         return request.getHeaders().get(name);
     }
 
-    /** Every value of a query parameter, in order; empty when it is absent. */
+    /**
+     * Every value of a query parameter, in order; empty when it is absent.
+     *
+     * @throws HttpError 400 when the query has a bad {@code %} escape or a name or value that is not UTF-8, which
+     *     Jetty's own reading would replace with U+FFFD
+     */
     public List<String> queryValues(String name) {
         if (query == null) {
-            query = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+            query = query(request.getHttpURI().getQuery());
         }
-        List<String> values = query.getValues(name);
+        List<String> values = query.get(name);
         return values == null ? List.of() : values;
+    }
+
+    /** An {@code application/x-www-form-urlencoded} query, each name and value decoded exactly ({@link UrlDecoding}). */
+    static Map<String, List<String>> query(String raw) {
+        Map<String, List<String>> parameters = new java.util.LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return parameters;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = UrlDecoding.decode(eq < 0 ? pair : pair.substring(0, eq), true, "a query parameter's name");
+            String value = eq < 0 ? "" : UrlDecoding.decode(pair.substring(eq + 1), true, "the query parameter " + name);
+            parameters.computeIfAbsent(name, n -> new java.util.ArrayList<>()).add(value);
+        }
+        return parameters;
     }
 
     /** The declared {@code Content-Length}, or -1 when the body is chunked. */

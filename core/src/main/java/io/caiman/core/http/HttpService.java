@@ -13,6 +13,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.UriCompliance;
 import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -70,6 +71,12 @@ public final class HttpService implements AutoCloseable {
         // Jetty keeps a cache of header fields per connection (about 32 KiB once a request has been served);
         // a gateway has a connection per sender, thousands of them, and few headers worth caching
         http.setHeaderCacheSize(0);
+        // Jetty refuses a path with %2F, %25 or bytes that are not UTF-8 before any handler sees it, with an empty
+        // 400 for a PUT; a Pushgateway push carries label values in its path, which its handler decodes from the
+        // raw path and answers with what is wrong. No handler here maps a path to a file.
+        http.setUriCompliance(UriCompliance.DEFAULT.with("caiman", UriCompliance.Violation.AMBIGUOUS_PATH_SEPARATOR,
+                UriCompliance.Violation.AMBIGUOUS_PATH_ENCODING, UriCompliance.Violation.BAD_UTF8_ENCODING,
+                UriCompliance.Violation.TRUNCATED_UTF8_ENCODING));
         SslContextFactory.Server ssl = null;
         if (b.tls != null) {
             ssl = new SslContextFactory.Server();

@@ -2,10 +2,10 @@ package io.caiman.gateway.http;
 
 import io.caiman.core.http.HttpError;
 import io.caiman.core.http.HttpExchange;
+import io.caiman.core.http.UrlDecoding;
 import io.caiman.core.model.Naming;
 import io.caiman.core.wire.ExtraLabels;
 import io.caiman.core.wire.ParseResult;
-import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,7 +33,7 @@ public final class PushgatewayDecoder implements IngestHandler.Decoder {
 
     @Override
     public ParseResult decode(HttpExchange exchange, byte[] body) {
-        Map<String, String> grouping = groupingKey(exchange.path());
+        Map<String, String> grouping = groupingKey(exchange.rawPath());
         return ExtraLabels.apply(text.parse(exchange, body), grouping, false, PROTOCOL);
     }
 
@@ -48,31 +48,41 @@ public final class PushgatewayDecoder implements IngestHandler.Decoder {
     }
 
     /**
-     * The grouping key of a push path.
+     * The grouping key of a push path, read from the path as it came (still percent-encoded): split at each
+     * {@code /}, then each segment decoded, so that {@code %2F} in a value is a {@code /} of the value, as a client
+     * that encodes its values means it, and {@code +} is a plus (path decoding, as Pushgateway's; not form decoding,
+     * which would make it a space).
      *
      * @throws HttpError 400 naming what is wrong with the path
      */
-    static Map<String, String> groupingKey(String path) {
-        String[] parts = path.substring("/metrics/".length()).split("/", -1);
+    static Map<String, String> groupingKey(String rawPath) {
+        String[] parts = rawPath.substring("/metrics/".length()).split("/", -1);
         if (parts.length % 2 != 0) {
-            throw new HttpError(400, "the push path " + path + " must be /metrics/job/<job>{/<label>/<value>}");
+            throw new HttpError(400, "the push path " + rawPath + " must be /metrics/job/<job>{/<label>/<value>}");
         }
         Map<String, String> key = new TreeMap<>();
         for (int i = 0; i < parts.length; i += 2) {
-            String name = parts[i];
-            String value = parts[i + 1];
+            String name = UrlDecoding.decode(parts[i], false, "the push path " + rawPath + ": a label name");
+            String value;
             if (name.endsWith("@base64")) {
                 name = name.substring(0, name.length() - "@base64".length());
+                byte[] encoded = UrlDecoding.bytes(parts[i + 1], false, "the push path " + rawPath + ": the value of " + name);
+                int length = encoded.length;
+                while (length > 0 && encoded[length - 1] == '=') { // padding is optional; "=" alone is the empty value
+                    length--;
+                }
+                byte[] bytes;
                 try {
-                    value = new String(Base64.getUrlDecoder().decode(value.replace("=", "")), StandardCharsets.UTF_8);
+                    bytes = Base64.getUrlDecoder().decode(java.util.Arrays.copyOf(encoded, length));
                 } catch (IllegalArgumentException e) {
                     throw new HttpError(400, "the value of " + name + " in the push path is not URL-safe base64");
                 }
+                value = UrlDecoding.text(bytes, "the push path " + rawPath + ": the value of " + name);
             } else {
-                value = java.net.URLDecoder.decode(value, StandardCharsets.UTF_8);
+                value = UrlDecoding.decode(parts[i + 1], false, "the push path " + rawPath + ": the value of " + name);
             }
             if (i == 0 && !name.equals("job")) {
-                throw new HttpError(400, "the push path " + path + " must start /metrics/job/<job>");
+                throw new HttpError(400, "the push path " + rawPath + " must start /metrics/job/<job>");
             }
             String problem = Naming.validateLabelName(name);
             if (problem != null) {
