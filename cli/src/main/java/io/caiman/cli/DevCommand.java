@@ -162,6 +162,9 @@ final class DevCommand implements Callable<Integer> {
                 if (c.type() == io.caiman.core.config.ClusterConfig.Type.OPLOG) {
                     yaml.append("    partitions: ").append(c.partitions()).append('\n')
                             .append("    replica_factor: ").append(c.replicaFactor()).append('\n');
+                    if (c.retentionBytes() != null) {
+                        yaml.append("    retention_bytes: ").append(c.retentionBytes()).append('\n');
+                    }
                 }
             }
             Path file = dir.resolve("caiman.yaml");

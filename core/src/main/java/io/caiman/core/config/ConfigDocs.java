@@ -33,11 +33,14 @@ public final class ConfigDocs {
                 .append("## From `size` to retention\n\n")
                 .append("Alligator's `size` is a record count; Kafka retains by bytes and time. Caiman sets the "
                         + "oplog topic's `retention.bytes` (which Kafka applies per partition) to "
-                        + "ceil(`size` / `partitions`) x `record_bytes`, and `retention.ms` to `retention_time`. "
-                        + "Kafka deletes whole closed segments only, so each partition keeps at least that many "
-                        + "bytes once it has them, plus its active segment. With the defaults (size 1000, 12 "
-                        + "partitions, 100 bytes a record) that is 8400 bytes a partition. Set `retention_bytes` "
-                        + "to state bytes directly.\n");
+                        + "ceil(`size` / `partitions`) x `record_bytes` (`retention_time` and "
+                        + "`latest_retention_time` set the times). Kafka deletes whole closed segments only, so each "
+                        + "partition keeps at least that many bytes once it has them, plus its active segment. With "
+                        + "the defaults (size 1000, 12 partitions, 100 bytes a record) that is 8400 bytes a "
+                        + "partition: when a partition's segment closes (at Kafka's 1 GiB), it goes, including "
+                        + "samples a stopped or lagging processor has not read yet. Every process that checks the "
+                        + "oplog at start-up logs a warning while `size` gives less than a segment. Set "
+                        + "`retention_bytes` to state bytes directly (`./caiman dev` sets 1 GiB).\n");
         for (SettingGroup group : CaimanConfigDef.GROUPS) {
             sb.append("\n## `").append(group.key()).append(group.repeated() ? "[]" : "").append("`\n\n")
                     .append(group.doc()).append("\n\n")

@@ -7,8 +7,15 @@ import java.util.TreeMap;
 /**
  * What a Caiman topic must look like: name, partitions, replication factor, and the topic configs
  * Caiman sets. Built from the cluster config, never from scattered strings.
+ *
+ * @param caution what an operator should know about these settings, logged when the topic is checked at start-up;
+ *     {@code null} when nothing
  */
-public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs) {
+public record TopicSpec(String name, int partitions, short replicationFactor, Map<String, String> configs,
+        String caution) {
+
+    /** Kafka's default {@code segment.bytes}, which Caiman leaves as it is: retention deletes whole closed segments. */
+    static final long SEGMENT_BYTES = 1L << 30;
 
     /**
      * The oplog: {@code <name>.oplog}, the configured partitions and replication, {@code min.insync.replicas}
@@ -31,7 +38,24 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
         // (offsetsForTimes) and retention then follow one monotonic clock per partition, whatever the
         // senders' and gateways' clocks say; the sample's own time is in the record's value
         configs.put("message.timestamp.type", "LogAppendTime");
-        return new TopicSpec(cluster.oplogTopic(), cluster.partitions(), (short) cluster.replicaFactor(), Map.copyOf(configs));
+        return new TopicSpec(cluster.oplogTopic(), cluster.partitions(), (short) cluster.replicaFactor(), Map.copyOf(configs),
+                retentionCaution(cluster));
+    }
+
+    /**
+     * A caution when {@code retention.bytes} comes from Alligator's {@code size} and is under a segment: a partition
+     * then keeps little beyond its open segment, and the segment that closes is deleted, read by the processors or
+     * not.
+     */
+    static String retentionCaution(ClusterConfig cluster) {
+        long bytes = cluster.retentionBytesPerPartition();
+        if (cluster.retentionBytes() != null || bytes >= SEGMENT_BYTES) {
+            return null;
+        }
+        return "retention.bytes is " + bytes + " a partition, translated from size " + cluster.size() + " (a record "
+                + "count, as in Alligator): when a partition's open segment closes (at 1 GiB), it is deleted, including "
+                + "samples a stopped or lagging processor has not read yet. Set retention_bytes (and retention_time) to "
+                + "what the oplog must hold; docs/config.md, \"From size to retention\"";
     }
 
     /**
@@ -45,7 +69,7 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
         configs.put("min.insync.replicas", Integer.toString(cluster.minInsyncReplicas()));
         configs.put("retention.ms", Long.toString(cluster.retentionTime().toMillis()));
         return new TopicSpec(cluster.aggregatesTopic(), cluster.partitions(), (short) cluster.replicaFactor(),
-                Map.copyOf(configs));
+                Map.copyOf(configs), null);
     }
 
     /**
@@ -58,6 +82,7 @@ public record TopicSpec(String name, int partitions, short replicationFactor, Ma
         Map<String, String> configs = new TreeMap<>();
         configs.put("cleanup.policy", "compact");
         configs.put("min.insync.replicas", Integer.toString(oplog.minInsyncReplicas()));
-        return new TopicSpec(sharedlock.crawlLedgerTopic(), leaseGroups, (short) oplog.replicaFactor(), Map.copyOf(configs));
+        return new TopicSpec(sharedlock.crawlLedgerTopic(), leaseGroups, (short) oplog.replicaFactor(), Map.copyOf(configs),
+                null);
     }
 }

@@ -37,6 +37,9 @@ public final class Topics {
      * @throws CaimanException if Kafka cannot be reached or refuses the creation, with its reason
      */
     public static boolean ensure(Admin admin, TopicSpec spec) {
+        if (spec.caution() != null) {
+            log.warn("topic {}: {}", spec.name(), spec.caution());
+        }
         try {
             if (describe(admin, spec.name()) == null) {
                 try {

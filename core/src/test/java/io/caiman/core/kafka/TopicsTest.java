@@ -74,6 +74,17 @@ class TopicsTest {
      * Small batches, five in flight to each broker, at once after the creation, to a few new topics.
      */
     @Test
+    void shouldCautionWhenRetentionComesFromASizeUnderASegment() {
+        assertThat(TopicSpec.oplog(cluster("c", 12, "")).caution()).startsWith(
+                "retention.bytes is 8400 a partition, translated from size 1000").contains("Set retention_bytes");
+        assertThat(TopicSpec.oplog(cluster("c", 12, "    size: 13000000\n    record_bytes: 1KiB")).caution())
+                .as("a size that holds a segment or more").isNull();
+        assertThat(TopicSpec.oplog(cluster("c", 12, "    retention_bytes: 1MiB")).caution())
+                .as("bytes stated: the operator chose them").isNull();
+        assertThat(TopicSpec.aggregates(cluster("c", 12, "")).caution()).isNull();
+    }
+
+    @Test
     void shouldHandOverANewTopicThatAnIdempotentProducerCanWriteAtOnce() throws Exception {
         Map<String, Object> settings = Map.of("bootstrap.servers", SharedCluster.kafka().bootstrapServers(),
                 "enable.idempotence", true, "acks", "all", "max.in.flight.requests.per.connection", 5, "linger.ms", 0,
