@@ -206,7 +206,7 @@ class OtlpIngestTest {
         String body = new String(answer.body(), StandardCharsets.UTF_8);
         assertThat(answer.statusCode()).as(body).isEqualTo(200);
         assertThat(answer.headers().firstValue("Content-Type")).hasValue("application/json");
-        assertThat(body).startsWith("{\"partialSuccess\":{\"rejectedDataPoints\":\"1\",\"errorMessage\":\"partial write:");
+        assertThat(body).startsWith("{\"partialSuccess\":{\"rejectedDataPoints\":\"1\",\"errorMessage\":\"partial write: 1 data point of ");
         Sample s = gateway.oplog().get("default/json_temp_celsius").get(0);
         assertThat(s.getValue()).isEqualTo(21.5);
         assertThat(s.getTimestampMs()).isEqualTo(1_700_000_000_000L);

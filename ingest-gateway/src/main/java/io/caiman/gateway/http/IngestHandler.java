@@ -361,11 +361,15 @@ public final class IngestHandler implements Consumer<HttpExchange> {
                 .append(" in ").append(what).append("; nothing of this request was written:"), errors);
     }
 
-    /** A partial write, in the words InfluxDB clients look for ({@code partial write}). */
+    /**
+     * A partial write, in the words InfluxDB clients look for ({@code partial write}). Errors with a line are of a
+     * text body (line protocol); the others of OTLP's data points, the only other body written in part.
+     */
     static String describePartial(String what, List<ParseError> errors) {
-        return list(new StringBuilder("partial write: ").append(errors.size())
-                .append(errors.size() == 1 ? " line" : " lines").append(" of ").append(what)
-                .append(" refused; every other line was written:"), errors);
+        String unit = errors.get(0).line() > 0 ? "line" : "data point";
+        return list(new StringBuilder("partial write: ").append(errors.size()).append(' ').append(unit)
+                .append(errors.size() == 1 ? "" : "s").append(" of ").append(what).append(" refused; every other ")
+                .append(unit).append(" was written:"), errors);
     }
 
     private static String list(StringBuilder sb, List<ParseError> errors) {
