@@ -20,7 +20,7 @@ public final class ConfigDocs {
                         + "Kafka properties: `CAIMAN_KAFKA_PRODUCER_LINGER_MS`). An unknown `CAIMAN_*` "
                         + "variable is an error (except `CAIMAN_CONFIG`, `CAIMAN_HOME`, `CAIMAN_JAVA_OPTS`, "
                         + "which the launcher reads);\n")
-                .append("- flags: `--set clusters[0].replica_factor=3` (repeatable).\n\n")
+                .append("- flags: `--set clusters[0].replica_factor=3` (repeatable).\n\nIn both, a list is written `a,b` or `[a, b]`.\n\n")
                 .append("Unknown keys are errors. Durations are written `500ms`, `30s`, `5m`, `1h30m`, `7d`, "
                         + "`2w`; sizes `65536`, `512KiB`, `64MiB`, `1GB`; addresses `host:port` (a bare port "
                         + "binds every interface).\n\n")

@@ -194,7 +194,10 @@ public abstract class SettingType<T> {
         }
     };
 
-    /** A list; a single scalar is read as a one-element list, and a scalar from env or flags splits on commas. */
+    /**
+     * A list; a single scalar is read as a one-element list, and a scalar from env or flags splits on commas, within
+     * brackets or not ({@code a,b} or {@code [a, b]}, as YAML writes a list on one line).
+     */
     public static <E> SettingType<List<E>> listOf(SettingType<E> element) {
         return new SettingType<>("list of " + element.description()) {
             @Override
@@ -205,7 +208,11 @@ public abstract class SettingType<T> {
                         out.add(element.read(item));
                     }
                 } else {
-                    for (String part : scalar(node, "a list").split(",")) {
+                    String text = scalar(node, "a list").trim();
+                    if (text.length() >= 2 && text.startsWith("[") && text.endsWith("]")) {
+                        text = text.substring(1, text.length() - 1);
+                    }
+                    for (String part : text.split(",")) {
                         if (!part.isBlank()) {
                             out.add(element.read(new ConfigNode.Scalar(part.trim(), node.origin())));
                         }

@@ -196,8 +196,11 @@ class ConfigLoaderTest {
                 "CAIMAN_CONFIG", "ignored: the launcher reads it",
                 "PATH", "/bin");
         CaimanConfig config = ConfigLoader.load(file, env, List.of("clusters[0].replica_factor=3",
-                "clusters[1].name=locks", "clusters[1].type=sharedlock", "clusters[1].servers=127.0.0.1:2181,127.0.0.1:2182"));
+                "clusters[1].name=locks", "clusters[1].type=sharedlock", "clusters[1].servers=127.0.0.1:2181,127.0.0.1:2182",
+                "clusters[0].sharding_key=[__name__, job]"));
         assertThat(config.requireCluster("repl").replicaFactor()).isEqualTo(3);
+        assertThat(config.requireCluster("repl").shardingKey()).as("a list as YAML writes one on a line")
+                .containsExactly("__name__", "job");
         assertThat(config.gateway().ackTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.kafka().producer()).containsEntry("linger.ms", "20");
         ClusterConfig locks = config.requireCluster("locks");
