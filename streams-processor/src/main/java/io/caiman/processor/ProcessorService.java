@@ -399,22 +399,31 @@ public final class ProcessorService implements AutoCloseable {
     private Map<Integer, Double> oplogLags = Map.of();
     /** The oplog's end offsets (read_committed), read every 250 ms while rules run, and when. */
     private volatile long[] oplogEnds;
+    /** The group's committed offset of each oplog partition (-1: none), read just after {@link #oplogEnds}. */
+    private volatile long[] oplogCommitted;
     private volatile long oplogEndsAtNanos;
     private java.util.concurrent.ScheduledExecutorService endsReader;
 
     /**
-     * Whether this processor's task of oplog partition {@code partition} has read it to its end: the offset after the
-     * last record it processed ({@code nextOffset}) is at the partition's end offset as read at most a second ago.
-     * For a task that has processed nothing since it started, its consumer's {@code records-lag} must be known and 0
-     * (a new owner whose offsets are not fetched yet has none). Called by the per-series tasks at their flushes.
+     * Whether this processor's task of oplog partition {@code partition} has read it to its end, as read at most a
+     * second ago: the offset after the last record it processed ({@code nextOffset}) is at the end offset, or the
+     * group's committed offset is. The second covers a partition that ends in a transaction's marker (a crawler
+     * wrote to it last): no record is read at that offset, so {@code nextOffset} stays short of the end, while Streams
+     * commits its consumer's position, past the marker, once it has processed every record it fetched. For a task
+     * that has processed nothing since it started, its consumer's {@code records-lag} known and 0 is enough too (a
+     * new owner whose offsets are not fetched yet has none). Called by the per-series tasks at their flushes.
      */
     private boolean readToEnd(int partition, long nextOffset) {
+        long[] ends = oplogEnds;
+        long[] committed = oplogCommitted;
+        boolean fresh = ends != null && partition < ends.length && System.nanoTime() - oplogEndsAtNanos < 1_000_000_000L;
+        if (fresh && committed != null && committed[partition] >= ends[partition]) {
+            return true;
+        }
         if (nextOffset < 0) {
             return caughtUp(partition);
         }
-        long[] ends = oplogEnds;
-        return ends != null && partition < ends.length && System.nanoTime() - oplogEndsAtNanos < 1_000_000_000L
-                && nextOffset >= ends[partition];
+        return fresh && nextOffset >= ends[partition];
     }
 
     /** Reads the oplog's end offsets every 250 ms (a consumer's lag metric is only as fresh as its last fetch). */
@@ -437,6 +446,7 @@ public final class ProcessorService implements AutoCloseable {
                 var offsets = admin.listOffsets(latest, options).all().get(5, java.util.concurrent.TimeUnit.SECONDS);
                 long[] ends = new long[cluster.partitions()];
                 offsets.forEach((tp, info) -> ends[tp.partition()] = info.offset());
+                oplogCommitted = committedOffsets(admin);
                 oplogEnds = ends;
                 oplogEndsAtNanos = started; // the ends are at least this fresh
             } catch (InterruptedException e) {
@@ -449,6 +459,29 @@ public final class ProcessorService implements AutoCloseable {
     }
 
     private Admin endsAdmin;
+
+    /**
+     * The group's committed offset of each oplog partition (-1: none); {@code null} when they cannot be read (a
+     * principal not allowed to describe the group: tasks then go idle only on {@code nextOffset}). A committed offset
+     * at or past an end has every record before that end processed and committed, whenever either was read.
+     */
+    private long[] committedOffsets(Admin admin) throws InterruptedException {
+        try {
+            var groupOffsets = admin.listConsumerGroupOffsets(cluster.processorApplicationId())
+                    .partitionsToOffsetAndMetadata().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            long[] committed = new long[cluster.partitions()];
+            java.util.Arrays.fill(committed, -1);
+            groupOffsets.forEach((tp, om) -> {
+                if (om != null && tp.topic().equals(cluster.oplogTopic()) && tp.partition() < committed.length) {
+                    committed[tp.partition()] = om.offset();
+                }
+            });
+            return committed;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            log.debug("reading the group's committed offsets failed: {}", e.toString());
+            return null;
+        }
+    }
 
     /**
      * Whether this processor has read oplog partition {@code partition} to its end: its consumer's {@code records-lag}

@@ -184,4 +184,54 @@ class RuleIntegrationTest {
             }
         }
     }
+    /**
+     * A crawler writes to the oplog in transactions, so a partition it wrote to last ends in a commit marker, an offset
+     * no record is read at. A task that has processed every record of such a partition has read it to its end all the
+     * same: it goes idle, and the windows the busy tasks have marked past close, without waiting for idle_close (10
+     * minutes here).
+     */
+    @Test
+    void shouldCloseWindowsWhenTheQuietPartitionsEndInATransactionsMarker(@TempDir Path state) throws Exception {
+        String name = TestConfigs.uniqueName("txmark");
+        CaimanConfig config = config(name, state, "memory", SUM_RULE);
+        try (GatewayService gateway = new GatewayService(config);
+                ProcessorService processor = new ProcessorService(config)) {
+            gateway.start();
+            processor.start();
+            String url = "http://127.0.0.1:" + gateway.ports().get(0);
+            var cluster = config.requireCluster(name);
+            var records = new io.caiman.core.kafka.OplogRecords(cluster, config.replicaLabels()).records(List.of(
+                    new io.caiman.core.wire.ParsedSample("crawled_up", io.caiman.core.model.Labels.EMPTY, 1, T,
+                            io.caiman.schemas.oplog.MetricType.GAUGE, 0)), "default", T, "prometheus", "crawler");
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                    io.caiman.core.kafka.KafkaClients.transactionalProducer(config, cluster, "test-crawler", name + "-tx"))) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                for (int p = 0; p < cluster.partitions(); p++) { // every partition: its last offset is the marker
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cluster.oplogTopic(), p,
+                            records.get(0).key(), records.get(0).value()));
+                }
+                producer.commitTransaction();
+            }
+            send(url, "api", 0, 100, T + 1_000);
+            send(url, "api", 0, 150, T + 66_000); // past the first window's end plus grace on its own partition
+            // the transaction again, after the samples: the rule's partition ends in a marker too
+            try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]>(
+                    io.caiman.core.kafka.KafkaClients.transactionalProducer(config, cluster, "test-crawler", name + "-tx"))) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                for (int p = 0; p < cluster.partitions(); p++) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(cluster.oplogTopic(), p,
+                            records.get(0).key(), records.get(0).value()));
+                }
+                producer.commitTransaction();
+            }
+            Awaitility.await().atMost(Timing.seconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(
+                    aggregates(name).get("default/requests_total:1m_by_job_sum_samples{job=\"api\"}@0").getValue())
+                    .isEqualTo(100));
+            assertThat(counter(ProcessorIntegrationTest.get("http://127.0.0.1:" + processor.httpPort() + "/metrics"),
+                    "caiman_processor_rule_windows_closed_total{by=\"stream\",rule=\"requests\"}"))
+                    .as("closed by the marks, not by the wall clock").isGreaterThanOrEqualTo(1);
+        }
+    }
 }
