@@ -157,7 +157,7 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
      */
     private final io.caiman.core.model.KeyAdmission admission;
 
-    /** A stage that keeps only the series' own state: no rules. */
+    /** A stage that keeps only the series' own state: no rules, and no HA replica left out. */
     public SeriesStage(SeriesStates seriesStates) {
         this(seriesStates, List.of(), Duration.ZERO, Duration.ZERO, Duration.ofSeconds(1), null, (partition, next) -> true);
     }
@@ -208,13 +208,31 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         if (!legacyMoved && !rules.isEmpty()) {
             moveLegacy();
         }
-        SeriesState state = stateOf(key);
-        seriesStates.add(state, sample);
         if (!rules.isEmpty()) {
             context.recordMetadata().ifPresent(m -> nextOffset = m.offset() + 1);
+        }
+        SeriesState state = stateOf(key);
+        // one HA replica per series, for the series' own state (its last value and count, which /metrics serves) as
+        // for the rules: two replicas' values taken in turn would make a counter seem to reset at every sample. A
+        // sample from the future elects nothing (the rules refuse it; see aggregate)
+        boolean counted = sample.getReplica().isEmpty() || replicaTimeoutMs <= 0 || isFuture(record)
+                || elected(state, key, sample.getReplica(), sample.getTimestampMs(), record.timestamp());
+        if (!counted) { // the series' state is as it was
+            if (metrics != null) {
+                metrics.replicaDropped();
+            }
+            return;
+        }
+        seriesStates.add(state, sample);
+        if (!rules.isEmpty()) {
             aggregate(record, state);
         }
         states.put(key, state);
+    }
+
+    /** Whether a sample is more than {@code processor.max_future} ahead of when the oplog accepted it. */
+    private boolean isFuture(Record<byte[], Sample> record) {
+        return maxFutureMs > 0 && record.value().getTimestampMs() > record.timestamp() + maxFutureMs;
     }
 
     /** The rules' part of a sample: {@code state} (the series' state, after the sample) changes in place. */
@@ -225,16 +243,12 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         }
         Sample sample = record.value();
         long ts = sample.getTimestampMs();
-        if (ts > record.timestamp() + maxFutureMs) {
+        if (isFuture(record)) {
             for (CompiledRule rule : matched.rules) {
                 metrics.future(rule);
             }
             metrics.logLimited(log, "future", "a sample of {} is {} ms ahead of when the oplog accepted it (more than "
                     + "processor.max_future); not aggregated", SeriesKey.parse(record.key()), ts - record.timestamp());
-            return;
-        }
-        if (!sample.getReplica().isEmpty() && !elected(state, record.key(), sample.getReplica(), ts, record.timestamp())) {
-            metrics.replicaDropped();
             return;
         }
         boolean stale = Numbers.isStaleMarker(sample.getValue());
@@ -485,6 +499,9 @@ public final class SeriesStage implements Processor<byte[], Sample, byte[], Cont
         }
         if (ts - current.getLastTimestampMs() > replicaTimeoutMs) {
             state.setReplica(new ReplicaState(replica, ts, seen));
+            if (metrics == null) {
+                return true;
+            }
             metrics.replicaFailover();
             metrics.logLimited(log, "failover", "series {} switched from HA replica {} to {}: the elected one sent "
                     + "nothing for {} ms", SeriesKey.parse(key), current.getElected(), replica, ts - current.getLastTimestampMs());

@@ -138,11 +138,14 @@ public final class ProcessorTopology {
         // cache merges no updates; it only adds a copy of each and a flush at every commit (bench/RESULTS.md: 0.18 ->
         // 0.21 of the consumer)
         stored.add(SERIES_STATE_STORE, new AvroSerde<>(Codecs.SERIES_STATE));
-        if (aggregation == null || aggregation.rules().isEmpty()) {
-            decoded.process(() -> new SeriesStage(states), Named.as(SERIES_STAGE), SERIES_STATE_STORE);
+        Aggregation a = aggregation;
+        if (a == null || a.rules().isEmpty()) {
+            // the series' own state still keeps one HA replica per series
+            decoded.process(() -> a == null ? new SeriesStage(states) : new SeriesStage(states, List.of(),
+                    a.replicaTimeout(), a.maxFuture(), a.flushInterval(), a.metrics(), a.caughtUp()),
+                    Named.as(SERIES_STAGE), SERIES_STATE_STORE);
             return builder.build();
         }
-        Aggregation a = aggregation;
         stored.add(SeriesStage.LEGACY_RULE_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
         stored.add(SeriesStage.LEGACY_REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
         // cached: a part takes every sample of its group and window, and the record cache writes it to RocksDB and

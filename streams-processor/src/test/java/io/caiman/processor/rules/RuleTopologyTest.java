@@ -317,6 +317,31 @@ class RuleTopologyTest {
             assertThat(rig.counter("caiman_processor_ha_failovers")).isEqualTo(1);
             assertThat(rig.counter("caiman_processor_ha_samples_dropped")).as("r2 in window 0, and at 60.5 and 70.5")
                     .isEqualTo(6 + 2);
+            SeriesState state = rig.states().get(SeriesKey.parse("default/up{job=\"n\"}").bytes());
+            assertThat(state.getSampleCount()).as("the series' own count keeps one replica too").isEqualTo(6 + 10 + 1);
+        }
+    }
+
+    /**
+     * The series' own state (last value and count, served on /metrics) keeps one replica per series, with or without
+     * rules: two replicas' counters taken in turn would read as a reset at every sample.
+     */
+    @Test
+    void shouldKeepOneHaReplicaInTheSeriesOwnStateWithoutRules() {
+        try (Rig rig = new Rig()) {
+            for (long t = 0; t < 40_000; t += 10_000) {
+                rig.send("reqs_total{job=\"n\"}", 100 + t / 1000.0, T + t, "r1", SampleKind.VALUE);
+                rig.send("reqs_total{job=\"n\"}", 50 + t / 1000.0, T + t + 500, "r2", SampleKind.VALUE);
+            }
+            SeriesState state = rig.states().get(SeriesKey.parse("default/reqs_total{job=\"n\"}").bytes());
+            assertThat(state.getLastValue()).as("r1's, never r2's lower count").isEqualTo(130);
+            assertThat(state.getSampleCount()).isEqualTo(4);
+            assertThat(rig.counter("caiman_processor_ha_samples_dropped")).isEqualTo(4);
+            // r1 stops; r2 takes over once it is more than replica_timeout (30 s) newer than r1's newest (T+30s)
+            rig.send("reqs_total{job=\"n\"}", 90, T + 60_500, "r2", SampleKind.VALUE);
+            state = rig.states().get(SeriesKey.parse("default/reqs_total{job=\"n\"}").bytes());
+            assertThat(state.getLastValue()).isEqualTo(90);
+            assertThat(rig.counter("caiman_processor_ha_failovers")).isEqualTo(1);
         }
     }
 
