@@ -18,8 +18,8 @@ final class OplogOptions {
             description = "The oplog cluster (default: processor.cluster, or the configuration's only oplog cluster).")
     String cluster;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "PT15S",
-            description = "How long to wait for the oplog's Kafka cluster before failing (ISO-8601). Default: 15 s.")
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s",
+            description = "How long to wait for the oplog's Kafka cluster before failing (30s, 2m). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 
     /** The configuration, checked. */

@@ -131,8 +131,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Progress on standard error: auto, tty (redrawn in place), plain (lines), none. Default: ${DEFAULT-VALUE}.")
     String progress;
 
-    @Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "PT10S",
-            description = "How often plain progress lines are printed (ISO-8601, e.g. PT5S). Default: 10 s.")
+    @Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s",
+            description = "How often plain progress lines are printed (5s, 1m). Default: ${DEFAULT-VALUE}.")
     Duration progressInterval;
 
     PrintStream out = System.out;

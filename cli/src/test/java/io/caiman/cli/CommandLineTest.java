@@ -39,6 +39,15 @@ class CommandLineTest {
     }
 
     @Test
+    void shouldReadDurationOptionsAsTheConfigurationWritesThem() {
+        assertThat(Main.duration("1m30s")).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(Main.duration("PT2S")).as("ISO-8601, as before").isEqualTo(java.time.Duration.ofSeconds(2));
+        Run r = run("replay", "--timeout", "soon", "--progress", "none");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid value for option '--timeout'", "must be a duration such as 30s");
+    }
+
+    @Test
     void shouldCheckAConfigPrintingEveryProblemAndExitingOne(@TempDir Path dir) throws Exception {
         Path bad = dir.resolve("caiman.yaml");
         Files.writeString(bad, "clusters:\n  - name: repl\n    type: oplog\n    servers: [k:9092]\n    replica_factor: 0\n"

@@ -403,7 +403,7 @@ class ReplayEndToEndTest {
     @Test
     void shouldShowProgressAsPlainLinesWhenNotOnATerminal() {
         Run r = CommandLineTest.run("replay", "-c", config.toString(), "--discard", "--progress", "plain",
-                "--progress-interval", "PT0S");
+                "--progress-interval", "0s");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.err()).containsPattern("replay: 100\\.0% · 3/3 partitions done · 41 records · [0-9.]+ KiB")
                 .contains("done: 41 records to nowhere (--discard)");
