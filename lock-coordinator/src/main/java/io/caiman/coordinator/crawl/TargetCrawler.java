@@ -251,6 +251,16 @@ public final class TargetCrawler {
             return e.getMessage();
         }
         String message = cause.getMessage();
+        // the JDK's client gives these without a message: a ConnectException, caused by an unresolved address when
+        // the name is unknown
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return "unknown host " + target.url().getHost();
+            }
+        }
+        if (cause instanceof java.net.ConnectException && message == null) {
+            return "cannot connect to " + CrawlTarget.instance(target.url()) + " (refused or unreachable)";
+        }
         return cause.getClass().getSimpleName() + (message != null ? ": " + message : "");
     }
 

@@ -119,7 +119,10 @@ class TargetCrawlerTest {
     }
 
     private CrawlResult crawl(String kind, String path) throws Exception {
-        URI url = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
+        return crawl(kind, URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path));
+    }
+
+    private CrawlResult crawl(String kind, URI url) throws Exception {
         CrawlTarget target = CrawlTarget.of(new AggregateConfig(kind, url, "locks", null, Duration.ofSeconds(15),
                 Duration.ofSeconds(2), "node", Map.of(), Map.of(), "default", java.util.List.of(),
                 io.caiman.core.config.ClientTls.DEFAULT));
@@ -185,8 +188,11 @@ class TargetCrawlerTest {
     void shouldFailAnUnreachableTargetWithTheReason() throws Exception {
         server.stop(0);
         CrawlResult r = crawl("/good");
-        assertThat(r.error()).contains("ConnectException");
+        assertThat(r.error()).startsWith("cannot connect to 127.0.0.1:").endsWith(" (refused or unreachable)");
         assertThat(named(r, "up").value()).isZero();
+        // a reserved name (RFC 2606): no resolver knows it
+        CrawlResult unknown = crawl("prometheus", URI.create("http://no-such-host.invalid/metrics"));
+        assertThat(unknown.error()).isEqualTo("unknown host no-such-host.invalid");
     }
 
     @Test
