@@ -246,6 +246,10 @@ public final class ProcessorService implements AutoCloseable {
         // state update is a small record per sample, and uncompressed ones cost the broker (and a restore) more
         // than the processor's own work (bench/RESULTS.md: per-series throughput 0.12 -> 0.18 of the consumer)
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        // a processor that joins gets most of its share as warm-up copies first (two at a time), which become active
+        // at the next probing rebalance once caught up: every minute (Streams' least) rather than every ten, so that
+        // adding a processor moves work in minutes (six partitions from one processor to two: 9 min -> 2-3 min)
+        p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000);
         p.putAll(config.kafka().streams());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         return p;

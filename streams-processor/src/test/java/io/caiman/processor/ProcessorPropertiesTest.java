@@ -25,7 +25,10 @@ class ProcessorPropertiesTest {
                 .containsEntry("replication.factor", 3)
                 .containsEntry("topic.min.insync.replicas", 2)
                 .containsEntry("application.id", "metrics-processor")
-                .containsEntry("commit.interval.ms", 100L);
+                .containsEntry("commit.interval.ms", 100L)
+                .containsEntry("probing.rebalance.interval.ms", 60_000);
+        assertThat(properties("{probing.rebalance.interval.ms: '300000'}"))
+                .containsEntry("probing.rebalance.interval.ms", "300000");
     }
 
     @Test

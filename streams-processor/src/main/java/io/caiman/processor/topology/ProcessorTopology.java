@@ -139,13 +139,13 @@ public final class ProcessorTopology {
         // 0.21 of the consumer)
         stored.add(SERIES_STATE_STORE, new AvroSerde<>(Codecs.SERIES_STATE));
         Aggregation a = aggregation;
-        if (a == null || a.rules().isEmpty()) {
-            // the series' own state still keeps one HA replica per series
-            decoded.process(() -> a == null ? new SeriesStage(states) : new SeriesStage(states, List.of(),
-                    a.replicaTimeout(), a.maxFuture(), a.flushInterval(), a.metrics(), a.caughtUp()),
-                    Named.as(SERIES_STAGE), SERIES_STATE_STORE);
+        if (a == null) {
+            decoded.process(() -> new SeriesStage(states), Named.as(SERIES_STAGE), SERIES_STATE_STORE);
             return builder.build();
         }
+        // the same topology with no rule as with many: processors of one group must run one topology, and a rolling
+        // restart that adds the first rule (or removes the last) runs old and new side by side for a while; a
+        // processor whose tasks need stores the group's leader did not make topics for makes no progress and stops
         stored.add(SeriesStage.LEGACY_RULE_STORE, new AvroSerde<>(Codecs.RULE_SERIES_STATE));
         stored.add(SeriesStage.LEGACY_REPLICA_STORE, new AvroSerde<>(Codecs.REPLICA_STATE));
         // cached: a part takes every sample of its group and window, and the record cache writes it to RocksDB and

@@ -161,6 +161,30 @@ class ProcessorTopologyTest {
         }
     }
 
+    /**
+     * Processors of one group must run one topology: a rolling restart that adds the first rule runs a processor
+     * without rules beside one with them, and the one whose stores the group's leader made no topics for would stall.
+     */
+    @Test
+    void shouldBuildTheSameTopologyWithoutRulesAsWithThem() {
+        var rule = new io.caiman.core.config.RuleConfig(null, "c", io.caiman.core.model.SeriesSelector.parse("up"),
+                Duration.ofMinutes(1), java.util.List.of("job"), java.util.List.of(),
+                java.util.List.of(io.caiman.core.config.RuleConfig.Output.parse("count_samples")), Duration.ofSeconds(5),
+                Duration.ofMinutes(2), Duration.ZERO, false);
+        TopologyDescription none = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad"),
+                Duration.ofSeconds(10), aggregation(java.util.List.of()), false).describe();
+        TopologyDescription some = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad"),
+                Duration.ofSeconds(10), aggregation(java.util.List.of(rule)), false).describe();
+        assertThat(none).isEqualTo(some);
+        assertThat(none.toString()).contains("rule-groups-repartition", ProcessorTopology.SERIES_STATE_STORE);
+    }
+
+    private static ProcessorTopology.Aggregation aggregation(java.util.List<io.caiman.core.config.RuleConfig> rules) {
+        return new ProcessorTopology.Aggregation(io.caiman.processor.rules.CompiledRule.compile(rules), "t.aggregates",
+                Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofSeconds(30), Duration.ofSeconds(1),
+                new io.caiman.processor.rules.RuleMetrics(new SimpleMeterRegistry(), 10_000), 1, (partition, next) -> true);
+    }
+
     @Test
     void shouldNeedNoRepartitionTopicAndNameEveryNode() {
         TopologyDescription d = ProcessorTopology.build("t.oplog", false, new SimpleMeterRegistry().counter("bad"),
