@@ -715,7 +715,7 @@ public final class RemoteWriteDecoder {
             } else {
                 int label = i;
                 utf8(m, at[i + 2], at[i + 3], () -> "timeseries " + index + ", the value of label "
-                        + string(m, at[label], at[label + 1]));
+                        + io.caiman.core.wire.Json.quote(string(m, at[label], at[label + 1])));
             }
             kinds[i >> 2] = kind;
         }

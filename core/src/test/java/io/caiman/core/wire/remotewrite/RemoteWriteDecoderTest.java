@@ -59,7 +59,7 @@ class RemoteWriteDecoderTest {
         ParseResult r = decoder.decode(bad, Version.V1);
         assertThat(r.samples()).isEmpty();
         assertThat(r.errors()).singleElement().satisfies(e -> assertThat(e.toString()).contains(
-                "timeseries 1, the value of label job is not valid UTF-8: 0xC3 (its byte 0)"));
+                "timeseries 1, the value of label \"job\" is not valid UTF-8: 0xC3 (its byte 0)"));
 
         byte[] longer = good.clone();
         longer[at - 1] = 100; // the value's length now claims more bytes than its label holds
@@ -436,7 +436,7 @@ class RemoteWriteDecoderTest {
      * series' strings once it has read the series, so it may name the other fault.
      */
     private static String comparable(io.caiman.core.wire.ParseError e) {
-        return e.toString().replaceFirst("^(the body is not a valid \\S+ message): .*$", "$1").replaceFirst("^(timeseries \\d+) \\([^)]*\\): (label \\S+ given twice)$", "$1: $2")
+        return e.toString().replaceFirst("(?s)^(the body is not a valid \\S+ message): .*$", "$1").replaceFirst("^(timeseries \\d+) \\([^)]*\\): (label \\S+ given twice)$", "$1: $2")
                 .replaceFirst("(?s)^(timeseries \\d+): (no __name__ label .*|label name .*)$", "$1: (no name or a bad label name)");
     }
 
