@@ -248,7 +248,8 @@ public final class ProcessorService implements AutoCloseable {
         p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
         // a processor that joins gets most of its share as warm-up copies first (two at a time), which become active
         // at the next probing rebalance once caught up: every minute (Streams' least) rather than every ten, so that
-        // adding a processor moves work in minutes (six partitions from one processor to two: 9 min -> 2-3 min)
+        // adding a processor moves work in minutes (six partitions from one processor to two: 1,212 s -> 133 s;
+        // bench/RESULTS.md, session 7)
         p.put(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG, 60_000);
         p.putAll(config.kafka().streams());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
