@@ -48,7 +48,7 @@ class ClusterViewTest {
      */
     static JsonNode awaitOtherPeer(ProcessorService one, ProcessorService two, String... fields) {
         java.util.concurrent.atomic.AtomicReference<JsonNode> other = new java.util.concurrent.atomic.AtomicReference<>();
-        Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
+        Runnable find = () -> Awaitility.await().atMost(Timing.seconds(90)).pollInterval(java.time.Duration.ofMillis(500))
                 .ignoreExceptions().untilAsserted(() -> {
                     assertThat(get(one, "/-/ready").statusCode()).isEqualTo(200);
                     assertThat(get(two, "/-/ready").statusCode()).isEqualTo(200);
@@ -59,7 +59,40 @@ class ClusterViewTest {
                             .as("the other processor holds partitions").isPositive();
                     other.set(found);
                 });
+        find.run();
+        awaitSettled(one, two);
+        find.run(); // again once settled: the entry found first may be from before a follow-up rebalance
         return other.get();
+    }
+
+    /**
+     * Waits until every processor answers its cluster view and the group has kept one assignment for 5 s: a
+     * processor that joins brings follow-up rebalances within seconds (cooperative rebalancing moves a task in two),
+     * during which the view answers 503 and owners change.
+     */
+    static void awaitSettled(ProcessorService... processors) {
+        String[] last = {null};
+        long[] since = {0};
+        Awaitility.await().atMost(Timing.seconds(60)).pollInterval(java.time.Duration.ofMillis(500)).until(() -> {
+            StringBuilder view = new StringBuilder();
+            for (ProcessorService p : processors) {
+                HttpResponse<String> r = get(p, "/api/v1/cluster/peers");
+                if (r.statusCode() != 200) {
+                    last[0] = null;
+                    return false;
+                }
+                for (JsonNode peer : JSON.readTree(r.body()).get("data")) {
+                    view.append(peer.get("address").asText()).append(peer.get("partitions"))
+                            .append(peer.get("standby_partitions")).append(peer.get("output_partitions")).append(';');
+                }
+            }
+            if (!view.toString().equals(last[0])) {
+                last[0] = view.toString();
+                since[0] = System.nanoTime();
+                return false;
+            }
+            return System.nanoTime() - since[0] > 5_000_000_000L;
+        });
     }
 
     static Set<Integer> ints(JsonNode array) {
@@ -111,6 +144,7 @@ class ClusterViewTest {
                             }
                             assertThat(all).containsExactlyInAnyOrder(0, 1, 2, 3);
                         });
+                awaitSettled(one, two);
 
                 // lookup: Caiman's partition, and the owner is the peer that lists that partition
                 ShardingFunction sharding = new ShardingFunction(List.of("__name__", "i"), 4);

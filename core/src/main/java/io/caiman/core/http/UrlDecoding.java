@@ -36,8 +36,10 @@ public final class UrlDecoding {
             } else if (c < 0x80) {
                 out.write(c);
             } else { // a client that sent the character itself, unencoded
-                byte[] encoded = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                int cp = s.codePointAt(i);
+                byte[] encoded = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
                 out.write(encoded, 0, encoded.length);
+                i += Character.charCount(cp) - 1;
             }
         }
         return out.toByteArray();

@@ -26,6 +26,11 @@ class UrlDecodingTest {
     }
 
     @Test
+    void shouldTakeCharactersSentUnencodedAsTheyAre() {
+        assertThat(UrlDecoding.decode("\u00e9t\u00e9-\ud83d\ude00", false, "v")).isEqualTo("\u00e9t\u00e9-\ud83d\ude00");
+    }
+
+    @Test
     void shouldReadPlusAsASpaceOnlyInAQuery() {
         assertThat(UrlDecoding.decode("a+b%2B", true, "v")).isEqualTo("a b+");
         assertThat(UrlDecoding.decode("a+b%2B", false, "v")).isEqualTo("a+b+");
