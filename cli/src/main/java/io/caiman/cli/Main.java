@@ -21,20 +21,8 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         return new CommandLine(new Main())
-                .registerConverter(java.time.Duration.class, Main::duration)
                 .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler(Main::report);
-    }
-
-    /**
-     * A duration option as the configuration writes durations ({@code 30s}, {@code 5m}, {@code 1h30m}); ISO-8601
-     * ({@code PT30S}) is read too, as the options took it before.
-     */
-    static java.time.Duration duration(String text) {
-        if (text.startsWith("P") || text.startsWith("p")) {
-            return java.time.Duration.parse(text);
-        }
-        return io.caiman.core.config.SettingType.parseDuration(text);
     }
 
     /** Failures reach the user as a message, not a stack trace; configuration problems as their list. */

@@ -18,7 +18,7 @@ final class OplogOptions {
             description = "The oplog cluster (default: processor.cluster, or the configuration's only oplog cluster).")
     String cluster;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s",
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "15s", converter = DurationConverter.class,
             description = "How long to wait for the oplog's Kafka cluster before failing (30s, 2m). Default: ${DEFAULT-VALUE}.")
     Duration timeout;
 

@@ -131,7 +131,7 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Progress on standard error: auto, tty (redrawn in place), plain (lines), none. Default: ${DEFAULT-VALUE}.")
     String progress;
 
-    @Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s",
+    @Option(names = "--progress-interval", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
             description = "How often plain progress lines are printed (5s, 1m). Default: ${DEFAULT-VALUE}.")
     Duration progressInterval;
 

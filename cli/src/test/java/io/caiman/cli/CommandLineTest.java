@@ -40,8 +40,8 @@ class CommandLineTest {
 
     @Test
     void shouldReadDurationOptionsAsTheConfigurationWritesThem() {
-        assertThat(Main.duration("1m30s")).isEqualTo(java.time.Duration.ofSeconds(90));
-        assertThat(Main.duration("PT2S")).as("ISO-8601, as before").isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(new DurationConverter().convert("1m30s")).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(new DurationConverter().convert("PT2S")).as("ISO-8601, as before").isEqualTo(java.time.Duration.ofSeconds(2));
         Run r = run("replay", "--timeout", "soon", "--progress", "none");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Invalid value for option '--timeout'", "must be a duration such as 30s");
