@@ -116,13 +116,18 @@ public final class OtlpMetricsParser {
             return ExportMetricsServiceRequest.parseFrom(body);
         }
         ExportMetricsServiceRequest.Builder builder = ExportMetricsServiceRequest.newBuilder();
-        int bad = Utf8.invalidAt(body, 0, body.length);
-        if (bad >= 0) { // JSON is UTF-8 (RFC 8259 §8.1); decoding it anyway would turn the bytes into U+FFFD in names
+        String text;
+        try { // JSON is UTF-8 (RFC 8259 §8.1); decoding it leniently would turn such bytes into U+FFFD in names
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(body)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            int bad = Utf8.invalidAt(body, 0, body.length);
             throw new InvalidProtocolBufferException("byte " + bad + " of the JSON: " + Utf8.describe(body, bad,
                     body.length));
         }
         try {
-            JsonFormat.parser().ignoringUnknownFields().merge(new String(body, StandardCharsets.UTF_8), builder);
+            JsonFormat.parser().ignoringUnknownFields().merge(text, builder);
         } catch (IllegalArgumentException | IllegalStateException e) {
             // JsonFormat lets some malformed input out as an unchecked exception; it is still the sender's error
             throw new InvalidProtocolBufferException(e.getMessage());
