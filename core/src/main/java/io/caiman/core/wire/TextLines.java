@@ -1,9 +1,6 @@
 package io.caiman.core.wire;
 
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -45,14 +42,9 @@ public final class TextLines {
                 line = new String(chunk, start, stop - start, StandardCharsets.ISO_8859_1);
             } else {
                 if (utf8 == null) {
-                    utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT);
+                    utf8 = Utf8.strictDecoder();
                 }
-                try {
-                    line = utf8.decode(ByteBuffer.wrap(chunk, start, stop - start)).toString();
-                } catch (CharacterCodingException e) {
-                    line = null;
-                }
+                line = Utf8.decode(utf8, chunk, start, stop);
             }
             start = end + 1;
             if (line == null) {

@@ -2,6 +2,7 @@ package io.caiman.core.wire;
 
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
@@ -17,10 +18,32 @@ public final class Utf8 {
 
     private Utf8() {}
 
+    /**
+     * A decoder that refuses bytes that are not UTF-8, where the JDK's default one replaces them with U+FFFD. A decoder
+     * keeps state: one per parse, never shared between threads.
+     */
+    public static CharsetDecoder strictDecoder() {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
+    /** {@code b[from, to)} as text, with {@code decoder} ({@link #strictDecoder}); {@code null} if it is not UTF-8. */
+    public static String decode(CharsetDecoder decoder, byte[] b, int from, int to) {
+        try {
+            return decoder.decode(ByteBuffer.wrap(b, from, to - from)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** {@code b[from, to)} as text; {@code null} if it is not UTF-8 ({@link #invalidAt} says where). */
+    public static String decode(byte[] b, int from, int to) {
+        return decode(strictDecoder(), b, from, to);
+    }
+
     /** The offset in {@code b} of the first byte of the first sequence in {@code b[from, to)} that is not UTF-8; -1 if none. */
     public static int invalidAt(byte[] b, int from, int to) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        CharsetDecoder decoder = strictDecoder();
         ByteBuffer in = ByteBuffer.wrap(b, from, to - from);
         CoderResult result = decoder.decode(in, CharBuffer.allocate(to - from), true);
         return result.isError() ? in.position() : -1;
@@ -45,9 +68,7 @@ public final class Utf8 {
      * that is not UTF-8, as in {@code not valid UTF-8: 0xC3 0x28}.
      */
     public static String describe(byte[] b, int at, int to) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        CoderResult result = decoder.decode(ByteBuffer.wrap(b, at, to - at), CharBuffer.allocate(to - at), true);
+        CoderResult result = strictDecoder().decode(ByteBuffer.wrap(b, at, to - at), CharBuffer.allocate(to - at), true);
         int length = result.isError() ? Math.max(1, result.length()) : 1;
         StringBuilder text = new StringBuilder("not valid UTF-8:");
         for (int i = at; i < Math.min(at + length, to); i++) {

@@ -1,9 +1,6 @@
 package io.caiman.core.wire.influx;
 
 import io.caiman.core.wire.ParseError;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -479,14 +476,13 @@ public final class LineProtocolDecoder {
             return new String(bytes, from, length, StandardCharsets.ISO_8859_1);
         }
         if (utf8 == null) {
-            utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT);
+            utf8 = io.caiman.core.wire.Utf8.strictDecoder();
         }
-        try {
-            return utf8.decode(ByteBuffer.wrap(bytes, from, length)).toString();
-        } catch (CharacterCodingException e) {
+        String text = io.caiman.core.wire.Utf8.decode(utf8, bytes, from, from + length);
+        if (text == null) {
             throw fail(start, "invalid utf-8 sequence in token " + quoteBytes(bytes, from, length));
         }
+        return text;
     }
 
     private SyntaxError fail(int at, String message) {

@@ -9,10 +9,6 @@ import io.caiman.core.wire.ParsedSample;
 import io.caiman.core.wire.SampleLimits;
 import io.caiman.core.wire.Utf8;
 import io.caiman.schemas.oplog.MetricType;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -67,11 +63,8 @@ public final class OpenMetricsParser {
     }
 
     public ParseResult parse(byte[] body) {
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
-        } catch (CharacterCodingException e) { // OpenMetrics is UTF-8 throughout: refused whole, naming the place
+        String text = Utf8.decode(body, 0, body.length);
+        if (text == null) { // OpenMetrics is UTF-8 throughout: refused whole, naming the place
             return new ParseResult(List.of(), List.of(notUtf8(body)));
         }
         return new Run(text).parse();

@@ -23,7 +23,6 @@ import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -116,12 +115,9 @@ public final class OtlpMetricsParser {
             return ExportMetricsServiceRequest.parseFrom(body);
         }
         ExportMetricsServiceRequest.Builder builder = ExportMetricsServiceRequest.newBuilder();
-        String text;
-        try { // JSON is UTF-8 (RFC 8259 §8.1); decoding it leniently would turn such bytes into U+FFFD in names
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(body)).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
+        // JSON is UTF-8 (RFC 8259 §8.1); decoding it leniently would turn such bytes into U+FFFD in names
+        String text = Utf8.decode(body, 0, body.length);
+        if (text == null) {
             int bad = Utf8.invalidAt(body, 0, body.length);
             throw new InvalidProtocolBufferException("byte " + bad + " of the JSON: " + Utf8.describe(body, bad,
                     body.length));

@@ -11,10 +11,7 @@ import io.caiman.core.wire.SampleLimits;
 import io.caiman.core.wire.Utf8;
 import io.caiman.schemas.oplog.MetricType;
 import io.caiman.schemas.oplog.SampleKind;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -161,15 +158,10 @@ public final class PrometheusTextParser {
         /** Decodes the line, which is not ASCII, into {@link #text}; false if it is not valid UTF-8. */
         private boolean decodes() {
             if (utf8 == null) {
-                utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+                utf8 = Utf8.strictDecoder();
             }
-            try {
-                text = utf8.decode(ByteBuffer.wrap(b, lineStart, end - lineStart)).toString();
-                return true;
-            } catch (CharacterCodingException e) {
-                return false;
-            }
+            text = Utf8.decode(utf8, b, lineStart, end);
+            return text != null;
         }
 
         private void line() {

@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Supplier;
 import org.xerial.snappy.Snappy;
 
 /**
@@ -215,20 +214,21 @@ public final class RemoteWriteDecoder {
     }
 
     /**
-     * Checks that a string field {@code m[from, to)} is UTF-8, as protobuf requires of strings: nearly always ASCII,
-     * which is checked eight bytes at a time.
-     *
-     * @param what the field, for the error: {@code timeseries 3, the value of label "job"}
+     * Where a string field {@code m[from, to)} stops being UTF-8, as protobuf requires strings to be; -1 if it is.
+     * Nearly always ASCII, which is checked eight bytes at a time.
      */
-    private static void utf8(byte[] m, int from, int to, Supplier<String> what) throws InvalidProtocolBufferException {
-        if (Bytes.isAscii(m, from, to)) {
-            return;
-        }
-        int bad = Utf8.invalidAt(m, from, to);
-        if (bad >= 0) {
-            throw new InvalidProtocolBufferException(what.get() + " is " + Utf8.describe(m, bad, to) + " (its byte "
-                    + (bad - from) + ")");
-        }
+    private static int notUtf8(byte[] m, int from, int to) {
+        return Bytes.isAscii(m, from, to) ? -1 : Utf8.invalidAt(m, from, to);
+    }
+
+    /**
+     * The error for a string field that is not UTF-8 at {@code bad} ({@link #notUtf8}), made only then.
+     *
+     * @param what the field: {@code timeseries 3, the value of label "job"}
+     */
+    private static InvalidProtocolBufferException notUtf8(String what, byte[] m, int from, int bad, int to) {
+        return new InvalidProtocolBufferException(what + " is " + Utf8.describe(m, bad, to) + " (its byte "
+                + (bad - from) + ")");
     }
 
     // ---- 1.0: WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
@@ -442,9 +442,11 @@ public final class RemoteWriteDecoder {
         /** A string field, checked to be UTF-8: where it ends; it starts at {@link #stringStart}. */
         int string(int tag, int end) throws IOException {
             int stop = bytes(tag, end);
-            int start = stringStart;
-            utf8(b, start, stop, () -> "the string field " + WireFormat.getTagFieldNumber(tag) + " at byte " + start
-                    + " of the uncompressed message");
+            int bad = notUtf8(b, stringStart, stop);
+            if (bad >= 0) {
+                throw notUtf8("the string field " + WireFormat.getTagFieldNumber(tag) + " at byte " + stringStart
+                        + " of the uncompressed message", b, stringStart, bad, stop);
+            }
             return stop;
         }
 
@@ -706,16 +708,22 @@ public final class RemoteWriteDecoder {
                 kind = NAME_LABEL;
                 name = i;
             } else if (!SampleBatch.isLabelName(m, at[i], at[i + 1])) {
-                int label = i;
-                utf8(m, at[i], at[i + 1], () -> "timeseries " + index + ", the name of label " + ((label >> 2) + 1));
+                int at8 = notUtf8(m, at[i], at[i + 1]);
+                if (at8 >= 0) {
+                    throw notUtf8("timeseries " + index + ", the name of label " + ((i >> 2) + 1), m, at[i], at8,
+                            at[i + 1]);
+                }
                 bad = bad < 0 ? i : bad;
             }
             if (Bytes.isPlain(m, at[i + 2], at[i + 3])) {
                 kind |= PLAIN;
             } else {
-                int label = i;
-                utf8(m, at[i + 2], at[i + 3], () -> "timeseries " + index + ", the value of label "
-                        + io.caiman.core.wire.Json.quote(string(m, at[label], at[label + 1])));
+                int at8 = notUtf8(m, at[i + 2], at[i + 3]);
+                if (at8 >= 0) {
+                    throw notUtf8("timeseries " + index + ", the value of label "
+                            + io.caiman.core.wire.Json.quote(string(m, at[i], at[i + 1])), m, at[i + 2], at8,
+                            at[i + 3]);
+                }
             }
             kinds[i >> 2] = kind;
         }
